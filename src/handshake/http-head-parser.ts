@@ -1,0 +1,191 @@
+import { WsHandshakeError } from '../protocol/errors.ts';
+import { HeaderFields } from './header-fields.ts';
+
+/** Default limit for an HTTP head (start line + header fields + the empty line), in bytes. */
+export const DEFAULT_MAX_HEAD_SIZE = 16 * 1024;
+
+export interface HttpRequestHead {
+  method: string;
+  /** The request-target as sent, e.g. `/chat?room=1`. */
+  target: string;
+  /** `major.minor`, e.g. `1.1`. */
+  httpVersion: string;
+  headers: HeaderFields;
+}
+
+export interface HttpResponseHead {
+  /** The status line as received, for error messages. */
+  statusLine: string;
+  httpVersion: string;
+  status: number;
+  reason: string;
+  headers: HeaderFields;
+}
+
+/** A complete head and the bytes that followed its empty line (for WebSocket: frame bytes). */
+export interface ParsedHead<Head> {
+  head: Head;
+  rest: Buffer;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const REQUEST_LINE = new RegExp(`^(${TOKEN}) ([\\x21-\\x7e]+) HTTP/(\\d)\\.(\\d)$`);
+const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const FIELD_LINE = new RegExp(`^(${TOKEN}):[ \\t]*(.*?)[ \\t]*$`);
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function badHead(message: string): WsHandshakeError {
+  return new WsHandshakeError(message, 400);
+}
+
+/**
+ * Collects bytes up to and including the CRLF CRLF that ends an HTTP head, from chunks split
+ * anywhere. Lines must end with CRLF (a bare CR or LF is refused at once instead of waiting);
+ * empty lines before the start line are skipped (RFC 9112 section 2.2) but count towards the limit.
+ */
+class HeadCollector {
+  readonly #buffer: Buffer;
+  readonly #maxSize: number;
+  #filled = 0;
+  #consumed = 0;
+  /** How much of CR LF CR LF the last bytes matched; while nothing started, leading CRLFs are skipped. */
+  #matched = 0;
+  #started = false;
+  #skippingLeadingCr = false;
+  #done = false;
+
+  constructor(maxSize: number) {
+    if (!Number.isInteger(maxSize) || maxSize < 16) throw new RangeError(`maxHeadSize must be an integer >= 16, got ${maxSize}`);
+    this.#maxSize = maxSize;
+    this.#buffer = Buffer.allocUnsafe(maxSize);
+  }
+
+  /** The head's text without the final CRLF CRLF, and the bytes after it; null while incomplete. */
+  push(chunk: Uint8Array): { text: string; rest: Buffer } | null {
+    if (this.#done) throw new Error('the HTTP head is already complete');
+    for (let index = 0; index < chunk.length; index++) {
+      if (this.#consumed === this.#maxSize) {
+        throw new WsHandshakeError(`HTTP head is larger than the limit of ${this.#maxSize} bytes`, 431);
+      }
+      this.#consumed++;
+      const byte = chunk[index];
+      if (!this.#started && this.#skipLeadingEmptyLine(byte)) continue;
+      this.#started = true;
+      this.#buffer[this.#filled++] = byte;
+      if (this.#advanceTerminator(byte)) {
+        this.#done = true;
+        const text = this.#buffer.toString('latin1', 0, this.#filled - 4);
+        const rest = Buffer.from(chunk.buffer, chunk.byteOffset + index + 1, chunk.length - index - 1);
+        return { text, rest };
+      }
+    }
+    return null;
+  }
+
+  #skipLeadingEmptyLine(byte: number): boolean {
+    if (this.#skippingLeadingCr) {
+      if (byte !== LF) throw badHead('bare CR in HTTP head (lines must end with CRLF)');
+      this.#skippingLeadingCr = false;
+      return true;
+    }
+    if (byte === CR) {
+      this.#skippingLeadingCr = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Returns true when the byte completes CR LF CR LF. */
+  #advanceTerminator(byte: number): boolean {
+    if (this.#matched === 1 || this.#matched === 3) {
+      if (byte !== LF) throw badHead('bare CR in HTTP head (lines must end with CRLF)');
+      this.#matched++;
+      return this.#matched === 4;
+    }
+    if (byte === CR) this.#matched = this.#matched === 2 ? 3 : 1;
+    else if (byte === LF) throw badHead('bare LF in HTTP head (lines must end with CRLF)');
+    else this.#matched = 0;
+    return false;
+  }
+}
+
+function parseFieldLines(lines: string[]): HeaderFields {
+  const headers = new HeaderFields();
+  for (const line of lines) {
+    if (line.startsWith(' ') || line.startsWith('\t')) throw badHead('obsolete line folding in HTTP header fields');
+    const match = FIELD_LINE.exec(line);
+    if (!match) {
+      const colon = line.indexOf(':');
+      if (colon === -1) throw badHead(`header line without a colon: ${quote(line)}`);
+      if (/[ \t]$/.test(line.slice(0, colon))) throw badHead(`whitespace before the colon in header line: ${quote(line)}`);
+      throw badHead(`invalid header name in line: ${quote(line)}`);
+    }
+    const [, name, value] = match;
+    if (!FIELD_VALUE.test(value)) throw badHead(`control character in the value of header ${name}`);
+    headers.append(name, value);
+  }
+  return headers;
+}
+
+/** A line for an error message: at most 100 characters, control characters escaped. */
+export function quote(line: string): string {
+  const shown = line.length > 100 ? `${line.slice(0, 100)}...` : line;
+  return JSON.stringify(shown);
+}
+
+/** Incremental parser for an HTTP/1.x request head (the server's side of the opening handshake). */
+export class HttpRequestParser {
+  readonly #collector: HeadCollector;
+
+  constructor(maxHeadSize = DEFAULT_MAX_HEAD_SIZE) {
+    this.#collector = new HeadCollector(maxHeadSize);
+  }
+
+  /**
+   * Feed the next chunk. Returns the head and the bytes after it once complete, null while more is
+   * needed. Throws WsHandshakeError with status 400 (malformed) or 431 (head over the limit).
+   */
+  push(chunk: Uint8Array): ParsedHead<HttpRequestHead> | null {
+    const collected = this.#collector.push(chunk);
+    if (!collected) return null;
+    const [requestLine, ...fieldLines] = collected.text.split('\r\n');
+    const match = REQUEST_LINE.exec(requestLine);
+    if (!match) throw badHead(`malformed HTTP request line: ${quote(requestLine)}`);
+    const [, method, target, major, minor] = match;
+    return {
+      head: { method, target, httpVersion: `${major}.${minor}`, headers: parseFieldLines(fieldLines) },
+      rest: collected.rest,
+    };
+  }
+}
+
+/** Incremental parser for an HTTP/1.x response head (the client's side of the opening handshake). */
+export class HttpResponseParser {
+  readonly #collector: HeadCollector;
+
+  constructor(maxHeadSize = DEFAULT_MAX_HEAD_SIZE) {
+    this.#collector = new HeadCollector(maxHeadSize);
+  }
+
+  /** As HttpRequestParser.push, for a status line instead of a request line. */
+  push(chunk: Uint8Array): ParsedHead<HttpResponseHead> | null {
+    const collected = this.#collector.push(chunk);
+    if (!collected) return null;
+    const [statusLine, ...fieldLines] = collected.text.split('\r\n');
+    const match = STATUS_LINE.exec(statusLine);
+    if (!match) throw badHead(`malformed HTTP status line: ${quote(statusLine)}`);
+    const [, major, minor, status, reason] = match;
+    return {
+      head: {
+        statusLine,
+        httpVersion: `${major}.${minor}`,
+        status: Number(status),
+        reason: reason ?? '',
+        headers: parseFieldLines(fieldLines),
+      },
+      rest: collected.rest,
+    };
+  }
+}

@@ -1,0 +1,289 @@
+import { isUtf8 } from 'node:buffer';
+import {
+  CloseCode,
+  DEFAULT_MAX_PAYLOAD,
+  MAX_CLOSE_REASON_BYTES,
+  MAX_CONTROL_PAYLOAD,
+  Opcode,
+  isControlOpcode,
+  isKnownOpcode,
+} from './constants.ts';
+import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
+import { WsProtocolError, WsStateError } from './errors.ts';
+import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
+import { type FrameHeader, FrameParser } from './frame-parser.ts';
+import { MaskKeySource } from './mask-keys.ts';
+import { Utf8StreamValidator } from './utf8.ts';
+
+export type Role = 'client' | 'server';
+export type ProtocolState = 'open' | 'closing' | 'closed';
+export type BinaryData = Uint8Array | ArrayBuffer;
+
+export interface ProtocolOptions {
+  role: Role;
+  /** Largest message accepted, in bytes (all fragments together). Default 16 MiB. Larger: fail with 1009. */
+  maxPayload?: number;
+  /** Answer every ping with a pong carrying the same payload. Default true. */
+  autoPong?: boolean;
+  /** Split outgoing messages into frames of at most this many payload bytes. Default 0: never split. */
+  fragmentSize?: number;
+  /** Source of client mask keys; default: crypto-random keys. For tests. */
+  generateMask?: () => Uint8Array;
+}
+
+export interface ProtocolHandler {
+  write(chunk: Buffer): void;
+  message(data: string | Buffer, isBinary: boolean): void;
+  ping(payload: Buffer): void;
+  pong(payload: Buffer): void;
+  /** The peer's close frame; code 1005 when it carried no status code. */
+  closeFrame(code: number, reason: string): void;
+  /** The peer broke the protocol; our close frame carrying `error.code` has already been written. */
+  protocolError(error: WsProtocolError): void;
+}
+
+/**
+ * The WebSocket protocol of RFC 6455 for one connection, in either role, without any I/O: bytes go in
+ * through `receive`, events and bytes to send come out through the handler.
+ */
+export class Protocol {
+  readonly role: Role;
+  private readonly maxPayload: number;
+  private readonly autoPong: boolean;
+  private readonly fragmentSize: number;
+  private readonly masks: MaskKeySource | null;
+  private readonly parser: FrameParser;
+  private readonly utf8 = new Utf8StreamValidator();
+
+  private sent: CloseInfo | null = null;
+  private received: CloseInfo | null = null;
+  private failed = false;
+
+  /** Opcode of the fragmented message being received, or 0 when none. */
+  private messageOpcode = 0;
+  private messageFragments: Buffer[] = [];
+  private messageLength = 0;
+
+  constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
+    this.role = options.role;
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.autoPong = options.autoPong ?? true;
+    this.fragmentSize = options.fragmentSize ?? 0;
+    this.masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
+    this.parser = new FrameParser({
+      frameHeader: (header) => this.checkHeader(header),
+      frame: (header, payload) => this.handleFrame(header, payload),
+    });
+  }
+
+  get state(): ProtocolState {
+    if (this.failed || (this.sent && this.received)) return 'closed';
+    return this.sent || this.received ? 'closing' : 'open';
+  }
+
+  get closeSent(): CloseInfo | null {
+    return this.sent;
+  }
+
+  get closeReceived(): CloseInfo | null {
+    return this.received;
+  }
+
+  /** Feeds received bytes. Takes ownership of `chunk`: masked payloads are unmasked in place. */
+  receive(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      if (!(error instanceof WsProtocolError)) throw error;
+      this.failWith(error);
+    }
+  }
+
+  send(data: string | BinaryData): void {
+    if (typeof data === 'string') this.sendText(data);
+    else this.sendBinary(data);
+  }
+
+  sendText(text: string): void {
+    this.assertCanSend('a message');
+    if (this.fragmentSize > 0 && text.length * 3 > this.fragmentSize) {
+      this.sendFragmented(Opcode.Text, Buffer.from(text, 'utf8'));
+    } else {
+      this.handler.write(encodeTextFrame(text, this.masks));
+    }
+  }
+
+  sendBinary(data: BinaryData): void {
+    this.assertCanSend('a message');
+    this.sendFragmented(Opcode.Binary, toBuffer(data));
+  }
+
+  sendPing(payload: string | Uint8Array = ''): void {
+    this.sendControl(Opcode.Ping, payload, 'a ping');
+  }
+
+  sendPong(payload: string | Uint8Array = ''): void {
+    this.sendControl(Opcode.Pong, payload, 'a pong');
+  }
+
+  /** Starts (or answers) the closing handshake. No code: an empty close payload. */
+  sendClose(code?: number, reason = ''): void {
+    const payload = encodeClosePayload(code, reason);
+    this.assertCanSend('a second close frame');
+    this.writeClose(payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
+  }
+
+  /** Fails the connection (RFC 6455 section 7.1.7): sends a close frame with `code` unless one was sent. */
+  fail(code: number, reason: string): void {
+    this.failWith(new WsProtocolError(code, reason), false);
+  }
+
+  private failWith(error: WsProtocolError, notify = true): void {
+    if (this.failed) return;
+    const reason = truncateUtf8(error.message, MAX_CLOSE_REASON_BYTES);
+    const payload = encodeClosePayload(error.code, reason);
+    this.failed = true;
+    this.parser.stop();
+    this.messageFragments = [];
+    if (!this.sent) this.writeClose(payload, { code: error.code, reason });
+    if (notify) this.handler.protocolError(error);
+  }
+
+  private writeClose(payload: Buffer, info: CloseInfo): void {
+    this.sent = info;
+    for (const chunk of encodeFrame(Opcode.Close, payload, true, this.masks)) this.handler.write(chunk);
+  }
+
+  private sendControl(opcode: number, payload: string | Uint8Array, what: string): void {
+    const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    if (bytes.length > MAX_CONTROL_PAYLOAD) {
+      throw new RangeError(`${what} payload is ${bytes.length} bytes; control frames carry at most 125`);
+    }
+    this.assertCanSend(what);
+    for (const chunk of encodeFrame(opcode, bytes, true, this.masks)) this.handler.write(chunk);
+  }
+
+  private sendFragmented(opcode: number, data: Buffer): void {
+    const size = this.fragmentSize;
+    if (size <= 0 || data.length <= size) {
+      for (const chunk of encodeFrame(opcode, data, true, this.masks)) this.handler.write(chunk);
+      return;
+    }
+    for (let offset = 0; offset < data.length; offset += size) {
+      const end = Math.min(offset + size, data.length);
+      const frameOpcode = offset === 0 ? opcode : Opcode.Continuation;
+      for (const chunk of encodeFrame(frameOpcode, data.subarray(offset, end), end === data.length, this.masks)) {
+        this.handler.write(chunk);
+      }
+    }
+  }
+
+  private assertCanSend(what: string): void {
+    if (this.sent) throw new WsStateError(`cannot send ${what}: the close frame was already sent`);
+    if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
+  }
+
+  private checkHeader(header: FrameHeader): void {
+    const { opcode, payloadLength } = header;
+    if (header.rsv !== 0) {
+      throw protocolError(`RSV bits 0b${header.rsv.toString(2).padStart(3, '0')} set without a negotiated extension`);
+    }
+    if (!isKnownOpcode(opcode)) throw protocolError(`reserved opcode 0x${opcode.toString(16)}`);
+    if (this.role === 'server' && !header.masked) throw protocolError('a client frame must be masked');
+    if (this.role === 'client' && header.masked) throw protocolError('a server frame must not be masked');
+    if (isControlOpcode(opcode)) {
+      if (!header.fin) throw protocolError('control frames must not be fragmented');
+      if (payloadLength > MAX_CONTROL_PAYLOAD) {
+        throw protocolError(`control frame payload of ${payloadLength} bytes exceeds 125`);
+      }
+      return;
+    }
+    if (opcode === Opcode.Continuation) {
+      if (this.messageOpcode === 0) throw protocolError('continuation frame without a message to continue');
+    } else if (this.messageOpcode !== 0) {
+      throw protocolError('new data frame while a fragmented message is unfinished');
+    }
+    const total = this.messageLength + payloadLength;
+    if (total > this.maxPayload) {
+      throw new WsProtocolError(
+        CloseCode.MessageTooBig,
+        `message of ${total} bytes or more exceeds maxPayload of ${this.maxPayload} bytes`,
+      );
+    }
+  }
+
+  private handleFrame(header: FrameHeader, payload: Buffer): void {
+    switch (header.opcode) {
+      case Opcode.Ping:
+        if (this.autoPong && !this.sent) this.sendPong(payload);
+        this.handler.ping(payload);
+        return;
+      case Opcode.Pong:
+        this.handler.pong(payload);
+        return;
+      case Opcode.Close:
+        this.handleClose(payload);
+        return;
+    }
+    if (header.fin && this.messageOpcode === 0) {
+      this.deliver(header.opcode, payload);
+      return;
+    }
+    if (this.messageOpcode === 0) this.messageOpcode = header.opcode;
+    if (this.messageOpcode === Opcode.Text && !this.utf8.push(payload)) {
+      throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
+    }
+    this.messageFragments.push(payload);
+    this.messageLength += payload.length;
+    if (!header.fin) return;
+    const opcode = this.messageOpcode;
+    const fragments = this.messageFragments;
+    const data = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.messageLength);
+    this.messageOpcode = 0;
+    this.messageFragments = [];
+    this.messageLength = 0;
+    if (opcode === Opcode.Text && !this.utf8.end()) {
+      throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
+    }
+    this.handler.message(opcode === Opcode.Text ? data.toString('utf8') : data, opcode === Opcode.Binary);
+  }
+
+  private deliver(opcode: number, payload: Buffer): void {
+    if (opcode === Opcode.Binary) {
+      this.handler.message(payload, true);
+      return;
+    }
+    if (!isUtf8(payload)) throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
+    this.handler.message(payload.toString('utf8'), false);
+  }
+
+  private handleClose(payload: Buffer): void {
+    const info = parseClosePayload(payload);
+    this.received = info;
+    this.parser.stop();
+    this.messageFragments = [];
+    if (!this.sent) {
+      const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
+      this.writeClose(encodeClosePayload(echo), { code: info.code, reason: '' });
+    }
+    this.handler.closeFrame(info.code, info.reason);
+  }
+}
+
+function protocolError(message: string): WsProtocolError {
+  return new WsProtocolError(CloseCode.ProtocolError, message);
+}
+
+function toBuffer(data: BinaryData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}

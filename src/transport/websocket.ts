@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from '../protocol/constants.ts';
+import { WsProtocolError, WsStateError } from '../protocol/errors.ts';
+import { type BinaryData, Protocol, type Role } from '../protocol/protocol.ts';
+import { isUtf8 } from 'node:buffer';
+
+export interface WebSocketOptions {
+  role: Role;
+  /** The subprotocol agreed in the handshake ('' for none). */
+  protocol?: string;
+  /** Bytes that arrived right after the handshake; they belong to the first frames. */
+  head?: Buffer;
+  /** Largest message accepted, in bytes. Default 16 MiB; larger messages fail the connection with 1009. */
+  maxPayload?: number;
+  /** Answer pings automatically. Default true. */
+  autoPong?: boolean;
+  /** Split outgoing messages into frames of at most this many bytes. Default 0: never. */
+  fragmentSize?: number;
+  /** How long to wait for the peer's part of the closing handshake, in ms. Default 5000. */
+  closeTimeout?: number;
+  /** `send()` returns false once this many bytes wait to be written. Default 1 MiB. */
+  highWaterMark?: number;
+  url?: string;
+  /** For tests: the source of client mask keys. */
+  generateMask?: () => Uint8Array;
+}
+
+export interface WebSocketEvents {
+  open: [];
+  message: [data: string | Buffer, isBinary: boolean];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  close: [code: number, reason: string, wasClean: boolean];
+  error: [error: Error];
+  drain: [];
+}
+
+export type ReadyState = 0 | 1 | 2 | 3;
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
+const DEFAULT_CLOSE_TIMEOUT = 5000;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * One WebSocket connection in either role over an established stream (after the opening handshake).
+ * The protocol itself lives in `Protocol`; this class moves its bytes and runs its timers.
+ */
+export class WebSocket extends EventEmitter<WebSocketEvents> {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  readonly protocol: string;
+  readonly url: string;
+  readonly role: Role;
+  private state: ReadyState = WebSocket.OPEN;
+  private readonly codec: Protocol;
+  private readonly closeTimeout: number;
+  private readonly highWaterMark: number;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private failure: WsProtocolError | null = null;
+  private needDrain = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    options: WebSocketOptions,
+  ) {
+    super();
+    this.role = options.role;
+    this.protocol = options.protocol ?? '';
+    this.url = options.url ?? '';
+    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.codec = new Protocol(
+      {
+        role: options.role,
+        maxPayload: options.maxPayload,
+        autoPong: options.autoPong,
+        fragmentSize: options.fragmentSize,
+        generateMask: options.generateMask,
+      },
+      {
+        write: (chunk) => void socket.write(chunk),
+        message: (data, isBinary) => this.emit('message', data, isBinary),
+        ping: (payload) => this.emit('ping', payload),
+        pong: (payload) => this.emit('pong', payload),
+        closeFrame: () => this.onCloseFrame(),
+        protocolError: (error) => this.onProtocolError(error),
+      },
+    );
+    socket.on('close', () => this.onSocketClose());
+    socket.on('error', (error) => this.emitError(error));
+    socket.on('end', () => socket.end());
+    socket.on('drain', () => this.onSocketDrain());
+    const head = options.head;
+    process.nextTick(() => {
+      if (this.state === WebSocket.CLOSED) return;
+      this.emit('open');
+      if (head && head.length > 0) this.codec.receive(head);
+      socket.on('data', (chunk: Buffer) => this.codec.receive(chunk));
+    });
+  }
+
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /** Bytes handed to `send()` (and control frames) that are not yet written to the operating system. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.socket as Partial<Socket>).remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return (this.socket as Partial<Socket>).remotePort;
+  }
+
+  /**
+   * Sends a message: strings as text, bytes as binary (override with `binary`). Returns false when the
+   * outgoing buffer is above the high-water mark; a 'drain' event follows. Nothing is ever dropped.
+   */
+  send(data: string | BinaryData, options?: { binary?: boolean }): boolean {
+    this.assertOpen('send a message');
+    const binary = options?.binary ?? typeof data !== 'string';
+    if (typeof data === 'string') {
+      if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
+      else this.codec.sendText(data);
+    } else if (binary) {
+      this.codec.sendBinary(data);
+    } else {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+      if (!isUtf8(bytes)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
+      this.codec.sendText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    }
+    return this.belowHighWaterMark();
+  }
+
+  ping(payload?: string | Uint8Array): void {
+    this.assertOpen('send a ping');
+    this.codec.sendPing(payload);
+  }
+
+  pong(payload?: string | Uint8Array): void {
+    this.assertOpen('send a pong');
+    this.codec.sendPong(payload);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 section 7). Without a code the close frame has no payload.
+   * Throws RangeError for a code that may not be sent or a reason over 123 bytes. Calling it again is a no-op.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.state === WebSocket.CLOSED || this.codec.closeSent) return;
+    this.codec.sendClose(code, reason);
+    this.state = WebSocket.CLOSING;
+    this.afterCloseFrame();
+  }
+
+  /** Destroys the connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this.state === WebSocket.CLOSED) return;
+    this.state = WebSocket.CLOSING;
+    this.socket.destroy();
+  }
+
+  setNoDelay(noDelay = true): this {
+    (this.socket as Partial<Socket>).setNoDelay?.(noDelay);
+    return this;
+  }
+
+  private assertOpen(action: string): void {
+    if (this.state !== WebSocket.OPEN) {
+      throw new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[this.state]}`);
+    }
+  }
+
+  private belowHighWaterMark(): boolean {
+    const limit = Math.max(this.highWaterMark, this.socket.writableHighWaterMark);
+    if (this.socket.writableLength < limit) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  private onSocketDrain(): void {
+    if (!this.needDrain) return;
+    this.needDrain = false;
+    if (this.state === WebSocket.OPEN) this.emit('drain');
+  }
+
+  private onCloseFrame(): void {
+    this.state = WebSocket.CLOSING;
+    this.afterCloseFrame();
+  }
+
+  private onProtocolError(error: WsProtocolError): void {
+    this.failure = error;
+    this.state = WebSocket.CLOSING;
+    this.emitError(error);
+    this.afterCloseFrame();
+  }
+
+  /** Once the handshake is over the server closes TCP first; the client waits for it (section 7.1.1). */
+  private afterCloseFrame(): void {
+    if (this.codec.state === 'closed' && this.role === 'server') this.socket.end();
+    if (this.closeTimer === undefined) {
+      this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+    }
+  }
+
+  /** 'error' is emitted only to listeners: a misbehaving peer must not crash a process that ignores errors. */
+  private emitError(error: Error): void {
+    if (this.state !== WebSocket.CLOSED && this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  private onSocketClose(): void {
+    if (this.state === WebSocket.CLOSED) return;
+    clearTimeout(this.closeTimer);
+    this.state = WebSocket.CLOSED;
+    const received = this.codec.closeReceived;
+    const failure = this.failure;
+    const wasClean = failure === null && received !== null && this.codec.closeSent !== null;
+    if (received) this.emit('close', received.code, received.reason, wasClean);
+    else if (failure) this.emit('close', failure.code, failure.message, false);
+    else this.emit('close', CloseCode.Abnormal, '', false);
+  }
+}
