@@ -24,3 +24,14 @@ export class WsHandshakeError extends Error {
     super(message);
   }
 }
+
+/** A configured limit was hit (e.g. a peer that does not read); `code` is the close code that was sent. */
+export class WsLimitError extends Error {
+  override readonly name = 'WsLimitError';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

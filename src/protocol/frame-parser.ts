@@ -20,17 +20,25 @@ export interface FrameSink {
 
 const EMPTY = Buffer.alloc(0);
 const TWO_POW_32 = 2 ** 32;
+/** A payload still in flight is collected into a buffer this large at first, growing as bytes arrive. */
+const INITIAL_COLLECT_SIZE = 1024 * 1024;
 
 /**
- * Incremental RFC 6455 frame parser. Accepts bytes in any chunking and never concatenates chunks to
- * read a header. Takes ownership of the chunks it is given: masked payloads are unmasked in place.
+ * Incremental RFC 6455 frame parser. Accepts bytes in any chunking; headers are read across chunks
+ * without joining them, and a payload that is still arriving is copied into one buffer as it comes, so
+ * memory follows the bytes received however small the reads. Takes ownership of the chunks it is
+ * given: masked payloads are unmasked in place.
  */
 export class FrameParser {
-  private readonly chunks: Buffer[] = [];
-  /** Read position inside chunks[0]. */
+  private chunks: Buffer[] = [];
+  /** Index of the first unread chunk and the read position inside it. */
+  private chunkIndex = 0;
   private headOffset = 0;
   private buffered = 0;
   private header: FrameHeader | null = null;
+  /** The payload being collected when it did not arrive whole, and how much of it is filled. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
   private readonly maskKey = new Uint8Array(4);
   private stopped = false;
 
@@ -38,6 +46,15 @@ export class FrameParser {
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
+    if (this.partial !== null) {
+      const used = this.collect(chunk);
+      if (this.partial !== null || used === chunk.length || this.stopped) return;
+      chunk = chunk.subarray(used);
+    }
+    if (this.chunkIndex > 0) {
+      this.chunks = this.chunks.slice(this.chunkIndex);
+      this.chunkIndex = 0;
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (!this.stopped) {
@@ -49,18 +66,17 @@ export class FrameParser {
   /** Drops buffered bytes and ignores all further input. */
   stop(): void {
     this.stopped = true;
-    this.chunks.length = 0;
+    this.chunks = [];
+    this.chunkIndex = 0;
     this.buffered = 0;
     this.headOffset = 0;
-  }
-
-  get bufferedBytes(): number {
-    return this.buffered;
+    this.partial = null;
   }
 
   private byteAt(index: number): number {
     let i = index + this.headOffset;
-    for (const chunk of this.chunks) {
+    for (let c = this.chunkIndex; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
       if (i < chunk.length) return chunk[i]!;
       i -= chunk.length;
     }
@@ -98,14 +114,50 @@ export class FrameParser {
   }
 
   private readPayload(): boolean {
+    const length = this.header!.payloadLength;
+    if (this.buffered >= length) {
+      this.deliver(this.take(length));
+      return true;
+    }
+    this.partial = Buffer.allocUnsafe(Math.min(length, Math.max(2 * this.buffered, INITIAL_COLLECT_SIZE)));
+    this.partialFilled = 0;
+    for (let c = this.chunkIndex; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const from = c === this.chunkIndex ? this.headOffset : 0;
+      this.partialFilled += chunk.copy(this.partial, this.partialFilled, from);
+    }
+    this.chunks = [];
+    this.chunkIndex = 0;
+    this.headOffset = 0;
+    this.buffered = 0;
+    return false;
+  }
+
+  /** Copies what `chunk` holds of the payload being collected; returns how many bytes it used. */
+  private collect(chunk: Buffer): number {
+    const length = this.header!.payloadLength;
+    const used = Math.min(length - this.partialFilled, chunk.length);
+    const needed = this.partialFilled + used;
+    let partial = this.partial!;
+    if (partial.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.min(length, Math.max(needed, 2 * partial.length)));
+      partial.copy(grown, 0, 0, this.partialFilled);
+      partial = this.partial = grown;
+    }
+    chunk.copy(partial, this.partialFilled, 0, used);
+    this.partialFilled = needed;
+    if (needed === length) {
+      this.partial = null;
+      this.deliver(partial);
+    }
+    return used;
+  }
+
+  private deliver(payload: Buffer): void {
     const header = this.header!;
-    const length = header.payloadLength;
-    if (this.buffered < length) return false;
-    const payload = this.take(length);
     if (header.masked) xorMaskInPlace(payload, this.maskKey);
     this.header = null;
     this.sink.frame(header, payload);
-    return true;
   }
 
   private lengthError(message: string): WsProtocolError {
@@ -116,21 +168,25 @@ export class FrameParser {
   private skip(count: number): void {
     this.buffered -= count;
     while (count > 0) {
-      const remaining = this.chunks[0]!.length - this.headOffset;
+      const remaining = this.chunks[this.chunkIndex]!.length - this.headOffset;
       if (count < remaining) {
         this.headOffset += count;
         return;
       }
       count -= remaining;
-      this.chunks.shift();
+      this.chunkIndex++;
       this.headOffset = 0;
+    }
+    if (this.chunkIndex === this.chunks.length) {
+      this.chunks = [];
+      this.chunkIndex = 0;
     }
   }
 
   /** Removes `count` bytes from the front: a view into a chunk when they lie in one, else a copy. */
   private take(count: number): Buffer {
     if (count === 0) return EMPTY;
-    const first = this.chunks[0]!;
+    const first = this.chunks[this.chunkIndex]!;
     const start = this.headOffset;
     if (first.length - start >= count) {
       this.skip(count);
@@ -139,9 +195,8 @@ export class FrameParser {
     const out = Buffer.allocUnsafe(count);
     let written = 0;
     while (written < count) {
-      const chunk = this.chunks[0]!;
-      const available = chunk.length - this.headOffset;
-      const n = Math.min(available, count - written);
+      const chunk = this.chunks[this.chunkIndex]!;
+      const n = Math.min(chunk.length - this.headOffset, count - written);
       chunk.copy(out, written, this.headOffset, this.headOffset + n);
       written += n;
       this.skip(n);

@@ -13,6 +13,7 @@ import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import { type FrameHeader, FrameParser } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
+import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator } from './utf8.ts';
 
 export type Role = 'client' | 'server';
@@ -61,8 +62,7 @@ export class Protocol {
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
-  private messageFragments: Buffer[] = [];
-  private messageLength = 0;
+  private readonly message = new MessageAssembler();
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
     this.role = options.role;
@@ -95,7 +95,7 @@ export class Protocol {
       this.parser.push(chunk);
     } catch (error) {
       if (!(error instanceof WsProtocolError)) throw error;
-      this.failWith(error);
+      this.failConnection(error.code, '', error);
     }
   }
 
@@ -133,20 +133,22 @@ export class Protocol {
     this.writeClose(payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
   }
 
-  /** Fails the connection (RFC 6455 section 7.1.7): sends a close frame with `code` unless one was sent. */
+  /**
+   * Fails the connection (RFC 6455 section 7.1.7): sends a close frame with `code` and `reason` unless one
+   * was sent. Failures detected here send the code alone; the reason goes to the local error event.
+   */
   fail(code: number, reason: string): void {
-    this.failWith(new WsProtocolError(code, reason), false);
+    this.failConnection(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
   }
 
-  private failWith(error: WsProtocolError, notify = true): void {
+  private failConnection(code: number, reason: string, error?: WsProtocolError): void {
     if (this.failed) return;
-    const reason = truncateUtf8(error.message, MAX_CLOSE_REASON_BYTES);
-    const payload = encodeClosePayload(error.code, reason);
+    const payload = encodeClosePayload(code, reason);
     this.failed = true;
     this.parser.stop();
-    this.messageFragments = [];
-    if (!this.sent) this.writeClose(payload, { code: error.code, reason });
-    if (notify) this.handler.protocolError(error);
+    this.message.reset();
+    if (!this.sent) this.writeClose(payload, { code, reason });
+    if (error) this.handler.protocolError(error);
   }
 
   private writeClose(payload: Buffer, info: CloseInfo): void {
@@ -203,7 +205,7 @@ export class Protocol {
     } else if (this.messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
-    const total = this.messageLength + payloadLength;
+    const total = this.message.byteLength + payloadLength;
     if (total > this.maxPayload) {
       throw new WsProtocolError(
         CloseCode.MessageTooBig,
@@ -233,15 +235,11 @@ export class Protocol {
     if (this.messageOpcode === Opcode.Text && !this.utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
-    this.messageFragments.push(payload);
-    this.messageLength += payload.length;
+    this.message.append(payload);
     if (!header.fin) return;
     const opcode = this.messageOpcode;
-    const fragments = this.messageFragments;
-    const data = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.messageLength);
+    const data = this.message.take();
     this.messageOpcode = 0;
-    this.messageFragments = [];
-    this.messageLength = 0;
     if (opcode === Opcode.Text && !this.utf8.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
@@ -261,7 +259,7 @@ export class Protocol {
     const info = parseClosePayload(payload);
     this.received = info;
     this.parser.stop();
-    this.messageFragments = [];
+    this.message.reset();
     if (!this.sent) {
       const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
       this.writeClose(encodeClosePayload(echo), { code: info.code, reason: '' });

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../protocol/constants.ts';
-import { WsProtocolError, WsStateError } from '../protocol/errors.ts';
+import { WsLimitError, WsProtocolError, WsStateError } from '../protocol/errors.ts';
 import { type BinaryData, Protocol, type Role } from '../protocol/protocol.ts';
 import { isUtf8 } from 'node:buffer';
 
@@ -22,6 +22,8 @@ export interface WebSocketOptions {
   closeTimeout?: number;
   /** `send()` returns false once this many bytes wait to be written. Default 1 MiB. */
   highWaterMark?: number;
+  /** Hard limit of bytes waiting to be written; above it the peer is deemed not to read: close 1008. Default 64 MiB. */
+  maxBufferedAmount?: number;
   url?: string;
   /** For tests: the source of client mask keys. */
   generateMask?: () => Uint8Array;
@@ -41,6 +43,7 @@ export type ReadyState = 0 | 1 | 2 | 3;
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const DEFAULT_CLOSE_TIMEOUT = 5000;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
 
 /**
  * One WebSocket connection in either role over an established stream (after the opening handshake).
@@ -59,8 +62,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private readonly codec: Protocol;
   private readonly closeTimeout: number;
   private readonly highWaterMark: number;
+  private readonly maxBufferedAmount: number;
+  private readonly autoPong: boolean;
+  /** Payload of the latest ping whose pong waits for the send buffer to drain (RFC 6455 section 5.5.3). */
+  private pendingPong: Buffer | null = null;
   private closeTimer: NodeJS.Timeout | undefined;
-  private failure: WsProtocolError | null = null;
+  private failure: WsProtocolError | WsLimitError | null = null;
   private needDrain = false;
 
   constructor(
@@ -73,18 +80,20 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.url = options.url ?? '';
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.autoPong = options.autoPong ?? true;
     this.codec = new Protocol(
       {
         role: options.role,
         maxPayload: options.maxPayload,
-        autoPong: options.autoPong,
+        autoPong: false,
         fragmentSize: options.fragmentSize,
         generateMask: options.generateMask,
       },
       {
         write: (chunk) => void socket.write(chunk),
         message: (data, isBinary) => this.emit('message', data, isBinary),
-        ping: (payload) => this.emit('ping', payload),
+        ping: (payload) => this.onPing(payload),
         pong: (payload) => this.emit('pong', payload),
         closeFrame: () => this.onCloseFrame(),
         protocolError: (error) => this.onProtocolError(error),
@@ -94,12 +103,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     socket.on('error', (error) => this.emitError(error));
     socket.on('end', () => socket.end());
     socket.on('drain', () => this.onSocketDrain());
+    // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
+    // run, so listeners attached right after creation see every message, those in `head` included.
+    socket.pause();
     const head = options.head;
-    process.nextTick(() => {
+    setImmediate(() => {
       if (this.state === WebSocket.CLOSED) return;
       this.emit('open');
       if (head && head.length > 0) this.codec.receive(head);
       socket.on('data', (chunk: Buffer) => this.codec.receive(chunk));
+      socket.resume();
     });
   }
 
@@ -137,7 +150,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       if (!isUtf8(bytes)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
       this.codec.sendText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     }
-    return this.belowHighWaterMark();
+    return this.afterSend();
   }
 
   ping(payload?: string | Uint8Array): void {
@@ -179,16 +192,48 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
   }
 
-  private belowHighWaterMark(): boolean {
-    const limit = Math.max(this.highWaterMark, this.socket.writableHighWaterMark);
-    if (this.socket.writableLength < limit) return true;
+  /** Whether the send buffer is below the high-water mark; past the hard limit the connection is closed. */
+  private afterSend(): boolean {
+    const buffered = this.socket.writableLength;
+    if (buffered > this.maxBufferedAmount) {
+      this.failWithLimit(
+        `${buffered} bytes wait to be sent, over maxBufferedAmount of ${this.maxBufferedAmount}: the peer is not reading`,
+      );
+      return false;
+    }
+    if (buffered < Math.max(this.highWaterMark, this.socket.writableHighWaterMark)) return true;
     this.needDrain = true;
     return false;
+  }
+
+  private failWithLimit(message: string): void {
+    const error = new WsLimitError(CloseCode.PolicyViolation, message);
+    this.failure = error;
+    this.emitError(error);
+    if (!this.codec.closeSent) this.codec.sendClose(CloseCode.PolicyViolation, 'send buffer limit exceeded');
+    this.state = WebSocket.CLOSING;
+    this.afterCloseFrame();
+  }
+
+  /** A ping flood from a peer that does not read our pongs must not grow the send buffer without bound. */
+  private onPing(payload: Buffer): void {
+    if (this.autoPong && !this.codec.closeSent) {
+      if (this.socket.writableLength < Math.max(this.highWaterMark, this.socket.writableHighWaterMark)) {
+        this.codec.sendPong(payload);
+      } else {
+        this.pendingPong = Buffer.from(payload);
+        this.needDrain = true;
+      }
+    }
+    this.emit('ping', payload);
   }
 
   private onSocketDrain(): void {
     if (!this.needDrain) return;
     this.needDrain = false;
+    const pong = this.pendingPong;
+    this.pendingPong = null;
+    if (pong && !this.codec.closeSent) this.codec.sendPong(pong);
     if (this.state === WebSocket.OPEN) this.emit('drain');
   }
 
