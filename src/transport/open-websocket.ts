@@ -1,0 +1,34 @@
+import type { Duplex } from 'node:stream';
+import { WebSocket, type WebSocketOptions } from './websocket.ts';
+
+/** The per-connection settings that server and connect() options pass through to each WebSocket. */
+export interface ConnectionSettings
+  extends Pick<
+    WebSocketOptions,
+    'maxPayload' | 'autoPong' | 'fragmentSize' | 'closeTimeout' | 'highWaterMark' | 'maxBufferedAmount' | 'generateMask'
+  > {
+  /** setNoDelay on the socket (no Nagle delay for small frames). Default true. */
+  noDelay?: boolean;
+}
+
+/** Hands a stream whose opening handshake just completed, and the bytes that followed it, to a new WebSocket. */
+export function openWebSocket(
+  socket: Duplex,
+  head: Buffer,
+  identity: Pick<WebSocketOptions, 'role' | 'protocol' | 'url'>,
+  settings: ConnectionSettings,
+): WebSocket {
+  const ws = new WebSocket(socket, {
+    ...identity,
+    head,
+    maxPayload: settings.maxPayload,
+    autoPong: settings.autoPong,
+    fragmentSize: settings.fragmentSize,
+    closeTimeout: settings.closeTimeout,
+    highWaterMark: settings.highWaterMark,
+    maxBufferedAmount: settings.maxBufferedAmount,
+    generateMask: settings.generateMask,
+  });
+  if (settings.noDelay ?? true) ws.setNoDelay(true);
+  return ws;
+}

@@ -1,0 +1,250 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_MAX_HEAD_SIZE, HttpRequestParser } from '../handshake/http-head-parser.ts';
+import {
+  answerHandshake,
+  preferProtocols,
+  rejection,
+  requestFromIncomingMessage,
+  targetPath,
+  type HandshakeRequest,
+  type ServerHandshakeOutcome,
+} from '../handshake/server-handshake.ts';
+import { CloseCode } from '../protocol/constants.ts';
+import { WsHandshakeError } from '../protocol/errors.ts';
+import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
+import type { WebSocket } from './websocket.ts';
+
+/** Also the per-connection settings (maxPayload, autoPong, fragmentSize, closeTimeout, highWaterMark, noDelay). */
+export interface WebSocketServerOptions extends Omit<ConnectionSettings, 'generateMask'> {
+  /** Standalone mode: port for `listen()`. Default 0 (the OS picks one; see `address()`). */
+  port?: number;
+  /** Standalone mode: address to listen on. Default: all interfaces (Node's default). */
+  host?: string;
+  /** Attached mode: serve WebSocket upgrades of this HTTP(S) server; its other requests stay its own. */
+  server?: HttpServer | HttpsServer;
+  /** Manual mode: no listener at all; pass upgrades in with `handleUpgrade()`. */
+  noServer?: boolean;
+  /** Only upgrade requests for this path (query ignored). Default: any path. */
+  path?: string;
+  /** Subprotocols the server speaks, in its order of preference. Default: none. */
+  protocols?: readonly string[];
+  /** Custom subprotocol choice (overrides `protocols`); return undefined for none. */
+  handleProtocols?: (offered: readonly string[], request: HandshakeRequest) => string | undefined;
+  /** Return false to refuse with 403. `origin` is undefined for clients that send none. Default: allow all. */
+  verifyOrigin?: (origin: string | undefined, request: HandshakeRequest) => boolean;
+  /** Largest HTTP request head in bytes, standalone mode. Default 16 KiB; larger: 431. */
+  maxHeaderSize?: number;
+  /** Standalone mode: ms a client has to send its complete request. Default 10000; then 408. */
+  handshakeTimeout?: number;
+  /** `close()` waits this long (ms) for connections to finish their closing handshake. Default 10000. */
+  shutdownTimeout?: number;
+}
+
+/** The handshake request of an accepted or refused connection. */
+export interface UpgradeRequest extends HandshakeRequest {
+  /** Path of the request target, without the query. */
+  path: string;
+  /** Subprotocols the client offered, in its order. */
+  offeredProtocols: string[];
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface WebSocketServerEvents {
+  connection: [ws: WebSocket, request: UpgradeRequest];
+  /** A handshake was refused; the client got `error.status` and a closed connection. For logging. */
+  rejected: [error: WsHandshakeError, remoteAddress: string | undefined];
+  error: [error: Error];
+  listening: [];
+  close: [];
+}
+
+type OpenCallback = (ws: WebSocket, request: UpgradeRequest) => void;
+
+/** A refused client keeps its socket this long (ms) to read our answer before it is destroyed. */
+const LINGER_AFTER_REFUSAL = 2000;
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+
+/**
+ * Accepts WebSocket connections (server role): standalone on its own `net.Server`, attached to an
+ * `http.Server`'s 'upgrade' event (one port for pages and WebSockets), or fed by `handleUpgrade()`.
+ */
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+  /** Open connections; each is removed when it closes. */
+  readonly clients = new Set<WebSocket>();
+  readonly #options: WebSocketServerOptions;
+  readonly #netServer: NetServer | undefined;
+  readonly #httpServer: HttpServer | HttpsServer | undefined;
+  readonly #handshaking = new Set<Duplex>();
+  #closing: Promise<void> | undefined;
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgradeFromHttp(request, socket, head);
+  readonly #onHttpListening = () => this.emit('listening');
+
+  constructor(options: WebSocketServerOptions = {}) {
+    super();
+    if (options.server && options.noServer) throw new TypeError('options server and noServer exclude each other');
+    if ((options.server || options.noServer) && (options.port !== undefined || options.host !== undefined)) {
+      throw new TypeError('options port and host are for standalone mode, not with server or noServer');
+    }
+    this.#options = options;
+    if (options.server) {
+      this.#httpServer = options.server;
+      this.#httpServer.on('upgrade', this.#onUpgrade);
+      this.#httpServer.on('listening', this.#onHttpListening);
+    } else if (!options.noServer) {
+      this.#netServer = createServer((socket) => this.#acceptRawSocket(socket));
+      // Failures to listen reject listen(); only errors of a listening server are emitted.
+      this.#netServer.on('error', (error) => {
+        if (this.#netServer?.listening) this.emit('error', error);
+      });
+    }
+  }
+
+  /** Standalone mode: starts listening; resolves with the bound address (rejects on e.g. EADDRINUSE). */
+  listen(port = this.#options.port ?? 0, host = this.#options.host): Promise<AddressInfo> {
+    const server = this.#netServer;
+    if (!server) return Promise.reject(new Error('listen() is only for standalone mode (no server/noServer option)'));
+    if (this.#closing) return Promise.reject(new Error('the server is closed'));
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        this.emit('listening');
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The listening address: own server in standalone mode, the HTTP server's when attached. */
+  address(): AddressInfo | null {
+    const address = (this.#netServer ?? this.#httpServer)?.address();
+    return address && typeof address === 'object' ? address : null;
+  }
+
+  /**
+   * Completes (or refuses) the handshake of an `http.Server` 'upgrade' event: writes the answer, then
+   * calls `callback` with the open WebSocket, or emits 'connection' when there is no callback.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback?: OpenCallback): void {
+    socket.on('error', destroyOnError);
+    const remote = { remoteAddress: request.socket.remoteAddress, remotePort: request.socket.remotePort };
+    this.#answer(requestFromIncomingMessage(request), socket, head, remote, callback);
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, drops unfinished handshakes, closes open connections with 1001
+   * and waits for them (at most `shutdownTimeout`, then they are terminated). Attached mode leaves
+   * the HTTP server running. Emits 'close' once done; later calls return the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#httpServer?.off('upgrade', this.#onUpgrade);
+    this.#httpServer?.off('listening', this.#onHttpListening);
+    const stopped = this.#netServer?.listening
+      ? new Promise<void>((resolve) => this.#netServer!.close(() => resolve()))
+      : Promise.resolve();
+    for (const socket of this.#handshaking) socket.destroy();
+    const clients = [...this.clients];
+    const closed = clients.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    for (const ws of clients) ws.close(CloseCode.GoingAway, 'server shutting down');
+    const deadline = setTimeout(() => {
+      for (const ws of clients) ws.terminate();
+    }, this.#options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT);
+    await Promise.all([...closed, stopped]);
+    clearTimeout(deadline);
+    this.emit('close');
+  }
+
+  #upgradeFromHttp(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = targetPath(request.url ?? '');
+    const othersMayHandle = (this.#httpServer?.listenerCount('upgrade') ?? 0) > 1;
+    if (this.#options.path !== undefined && path !== this.#options.path && othersMayHandle) return;
+    this.handleUpgrade(request, socket, head);
+  }
+
+  /** Standalone mode: reads the request with our own parser, within the handshake timeout. */
+  #acceptRawSocket(socket: Socket): void {
+    socket.on('error', destroyOnError);
+    if (this.#closing) return this.#refuse(socket, rejection(503, 'server is shutting down'), socket.remoteAddress);
+    const parser = new HttpRequestParser(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEAD_SIZE);
+    const timeout = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const finish = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', finish);
+      this.#handshaking.delete(socket);
+    };
+    const timer = setTimeout(() => {
+      finish();
+      this.#refuse(socket, rejection(408, `request not complete within ${timeout} ms`), socket.remoteAddress);
+    }, timeout);
+    const onData = (chunk: Buffer) => {
+      let parsed;
+      try {
+        parsed = parser.push(chunk);
+      } catch (error) {
+        if (!(error instanceof WsHandshakeError)) throw error;
+        finish();
+        return this.#refuse(socket, rejection(error.status ?? 400, error.message), socket.remoteAddress);
+      }
+      if (!parsed) return;
+      finish();
+      const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+      this.#answer(parsed.head, socket, parsed.rest, remote);
+    };
+    this.#handshaking.add(socket);
+    socket.on('data', onData);
+    socket.on('close', finish);
+  }
+
+  /** Validates a complete request and either opens the WebSocket or refuses with an HTTP error. */
+  #answer(
+    request: HandshakeRequest,
+    socket: Duplex,
+    head: Buffer,
+    remote: { remoteAddress?: string; remotePort?: number },
+    callback: OpenCallback = (ws, upgrade) => this.emit('connection', ws, upgrade),
+  ): void {
+    if (this.#closing) return this.#refuse(socket, rejection(503, 'server is shutting down'), remote.remoteAddress);
+    const path = targetPath(request.target);
+    if (path !== null && this.#options.path !== undefined && path !== this.#options.path) {
+      return this.#refuse(socket, rejection(404, `no WebSocket endpoint at ${JSON.stringify(path)}`), remote.remoteAddress);
+    }
+    const outcome = answerHandshake(request, {
+      selectProtocol: this.#options.handleProtocols ?? preferProtocols(this.#options.protocols ?? []),
+      verifyOrigin: this.#options.verifyOrigin,
+    });
+    if (!outcome.accepted) return this.#refuse(socket, outcome, remote.remoteAddress);
+    socket.off('error', destroyOnError);
+    socket.write(outcome.response);
+    const ws = openWebSocket(socket, head, { role: 'server', protocol: outcome.protocol }, this.#options);
+    this.clients.add(ws);
+    ws.once('close', () => this.clients.delete(ws));
+    callback(ws, { ...request, path: path ?? '', offeredProtocols: outcome.offeredProtocols, ...remote });
+  }
+
+  /** Sends the error response, reads and discards what the client still sends, closes after a while. */
+  #refuse(socket: Duplex, outcome: ServerHandshakeOutcome & { accepted: false }, remoteAddress: string | undefined): void {
+    socket.end(outcome.response);
+    socket.resume();
+    const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_REFUSAL);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+    this.emit('rejected', outcome.error, remoteAddress);
+  }
+}
+
+/** Socket errors (resets, ...) during the handshake end that socket only; they never reach the process. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
