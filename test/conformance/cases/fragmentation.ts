@@ -1,0 +1,150 @@
+// Group 5: fragmented messages and control frames between fragments (RFC 6455 sections 5.4 and 5.5).
+import { ev, failsWith, out, peer, repeatBytes } from '../support/cases.ts';
+import type { CaseGroup } from '../support/cases.ts';
+
+const notFin = { fin: false };
+
+export const fragmentation: CaseGroup = {
+  id: '5',
+  title: 'fragmentation',
+  cases: [
+    { id: '5.1', title: 'fragmented ping (FIN clear) fails with 1002', steps: [peer.ping('Hello', notFin)], ...failsWith(1002) },
+    {
+      id: '5.2',
+      title: 'fragmented ping continued by a continuation frame',
+      steps: [peer.ping('Hel', notFin), peer.continuation('lo')],
+      ...failsWith(1002),
+    },
+    { id: '5.3', title: 'fragmented pong fails with 1002', steps: [peer.pong('Hello', notFin)], ...failsWith(1002) },
+    { id: '5.4', title: 'fragmented close fails with 1002', steps: [peer.close(1000, 'bye', notFin)], ...failsWith(1002) },
+    {
+      id: '5.5',
+      title: 'text in two fragments',
+      steps: [peer.text('fragment1', notFin), peer.continuation('fragment2')],
+      events: [ev.text('fragment1fragment2')],
+      written: [],
+    },
+    {
+      id: '5.6',
+      title: 'binary in three fragments',
+      steps: [peer.binary(repeatBytes(3, 1), notFin), peer.continuation(repeatBytes(4, 2), notFin), peer.continuation(repeatBytes(5, 3))],
+      events: [ev.binary(Buffer.concat([repeatBytes(3, 1), repeatBytes(4, 2), repeatBytes(5, 3)]))],
+      written: [],
+    },
+    {
+      id: '5.7',
+      title: 'text in one-byte fragments',
+      steps: [peer.text('H', notFin), ...[...'ell'].map((c) => peer.continuation(c, notFin)), peer.continuation('o')],
+      events: [ev.text('Hello')],
+      written: [],
+    },
+    {
+      id: '5.8',
+      title: 'text whose fragments are all empty',
+      steps: [peer.text('', notFin), peer.continuation('', notFin), peer.continuation('')],
+      events: [ev.text('')],
+      written: [],
+    },
+    {
+      id: '5.9',
+      title: 'empty first and last fragments around data',
+      steps: [peer.binary('', notFin), peer.continuation('middle', notFin), peer.continuation('')],
+      events: [ev.binary('middle')],
+      written: [],
+    },
+    {
+      id: '5.10',
+      title: 'ping between fragments is answered at once',
+      steps: [peer.text('fragment1', notFin), peer.ping('ping'), peer.continuation('fragment2')],
+      events: [ev.ping('ping'), ev.text('fragment1fragment2')],
+      written: [out.pong('ping')],
+    },
+    {
+      id: '5.11',
+      title: 'pong between fragments is reported at once',
+      steps: [peer.text('fragment1', notFin), peer.pong('pong'), peer.continuation('fragment2')],
+      events: [ev.pong('pong'), ev.text('fragment1fragment2')],
+      written: [],
+    },
+    {
+      id: '5.12',
+      title: 'several control frames between several fragments',
+      steps: [
+        peer.binary('a', notFin),
+        peer.ping('1'),
+        peer.pong('2'),
+        peer.continuation('b', notFin),
+        peer.ping('3'),
+        peer.continuation('c'),
+      ],
+      events: [ev.ping('1'), ev.pong('2'), ev.ping('3'), ev.binary('abc')],
+      written: [out.pong('1'), out.pong('3')],
+    },
+    {
+      id: '5.13',
+      title: 'two fragmented messages in a row',
+      steps: [peer.text('a', notFin), peer.continuation('b'), peer.binary('c', notFin), peer.continuation('d')],
+      events: [ev.text('ab'), ev.binary('cd')],
+      written: [],
+    },
+    { id: '5.14', title: 'continuation (FIN set) without a message started', steps: [peer.continuation('orphan')], ...failsWith(1002) },
+    {
+      id: '5.15',
+      title: 'continuation (FIN clear) without a message started',
+      steps: [peer.continuation('orphan', notFin), peer.continuation('more')],
+      ...failsWith(1002),
+    },
+    {
+      id: '5.16',
+      title: 'continuation after a completed message',
+      steps: [peer.text('a', notFin), peer.continuation('b'), peer.continuation('c')],
+      events: [ev.text('ab'), ev.error(1002)],
+      written: [out.close(1002)],
+    },
+    {
+      id: '5.17',
+      title: 'new text frame inside a fragmented text message',
+      steps: [peer.text('a', notFin), peer.text('b')],
+      ...failsWith(1002),
+    },
+    {
+      id: '5.18',
+      title: 'new binary frame (FIN clear) inside a fragmented text message',
+      steps: [peer.text('a', notFin), peer.binary('b', notFin), peer.continuation('c')],
+      ...failsWith(1002),
+    },
+    {
+      id: '5.19',
+      title: 'new text frame after a continuation of a fragmented binary message',
+      steps: [peer.binary('a', notFin), peer.continuation('b', notFin), peer.text('c')],
+      ...failsWith(1002),
+    },
+    {
+      id: '5.20',
+      title: 'close frame with 126 bytes payload fails with 1002',
+      steps: [peer.closeRaw(repeatBytes(126))],
+      ...failsWith(1002),
+    },
+    {
+      id: '5.21',
+      title: 'close frame between fragments: the unfinished message is not delivered',
+      steps: [peer.text('fragment1', notFin), peer.close(1000), peer.continuation('fragment2')],
+      events: [ev.close(1000)],
+      written: [out.close(1000)],
+    },
+    {
+      id: '5.22',
+      title: 'ping after the first fragment is answered before the message ends (no final fragment sent)',
+      steps: [peer.text('fragment1', notFin), peer.ping('now')],
+      events: [ev.ping('now')],
+      written: [out.pong('now')],
+    },
+    {
+      id: '5.23',
+      title: 'pong after the first fragment is reported before the message ends (no final fragment sent)',
+      steps: [peer.binary('fragment1', notFin), peer.pong('now')],
+      events: [ev.pong('now')],
+      written: [],
+    },
+  ],
+};
