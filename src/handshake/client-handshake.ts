@@ -2,6 +2,8 @@ import { WsHandshakeError } from '../protocol/errors.ts';
 import { computeAcceptKey, generateKey } from './accept-key.ts';
 import { isToken } from './header-fields.ts';
 import { quote, type HttpResponseHead } from './http-head-parser.ts';
+import { parseExtensions } from './extension-header.ts';
+import { CLIENT_DEFLATE_OFFER, type DeflateAgreement, acceptDeflateAnswer } from '../protocol/permessage-deflate.ts';
 
 /** A parsed `ws:` / `wss:` URL, ready for dialing and for the request. */
 export interface WsUrl {
@@ -27,12 +29,15 @@ export interface ClientRequestOptions {
   headers?: Readonly<Record<string, string>>;
   /** The Sec-WebSocket-Key; default a fresh random one (tests may fix it). */
   key?: string;
+  /** Offer permessage-deflate (without context takeover). Default false. */
+  perMessageDeflate?: boolean;
 }
 
 export interface ClientRequest {
   bytes: Buffer;
   key: string;
   protocols: readonly string[];
+  deflateOffered?: boolean;
 }
 
 /** Headers that carry the handshake itself; `headers` may not set them. */
@@ -117,10 +122,25 @@ export function buildClientRequest(url: WsUrl, options: ClientRequestOptions = {
     `Sec-WebSocket-Key: ${key}`,
     'Sec-WebSocket-Version: 13',
     ...(protocols.length > 0 ? [`Sec-WebSocket-Protocol: ${protocols.join(', ')}`] : []),
+    ...(options.perMessageDeflate ? [`Sec-WebSocket-Extensions: ${CLIENT_DEFLATE_OFFER}`] : []),
     ...fieldLines(kept.filter(([name]) => name !== 'Host')),
     ...fieldLines(extra),
   ];
-  return { bytes: Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), key, protocols };
+  const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  return { bytes, key, protocols, deflateOffered: options.perMessageDeflate === true };
+}
+
+/**
+ * The permessage-deflate agreement in a server's answer to CLIENT_DEFLATE_OFFER: null when declined,
+ * a string saying what is wrong when the answer is unacceptable.
+ */
+export function agreedDeflate(head: HttpResponseHead): DeflateAgreement | null | string {
+  const values = head.headers.list('sec-websocket-extensions');
+  if (values.length === 0) return null;
+  const answers = parseExtensions(values);
+  if (answers === null) return `malformed Sec-WebSocket-Extensions ${quote(values.join(', '))}`;
+  if (answers.length !== 1) return `server accepted ${answers.length} extensions; one was offered`;
+  return acceptDeflateAnswer(answers[0]!, values.join(', '));
 }
 
 /** The error message for a response other than 101, quoting its status line. */
@@ -132,7 +152,10 @@ export function refusalMessage(statusLine: string): string {
  * Checks the server's answer (RFC 6455 section 4.1, the client's last steps) and returns the agreed
  * subprotocol ('' for none). Throws WsHandshakeError quoting the status line, with the status.
  */
-export function verifyServerResponse(head: HttpResponseHead, request: Pick<ClientRequest, 'key' | 'protocols'>): string {
+export function verifyServerResponse(
+  head: HttpResponseHead,
+  request: Pick<ClientRequest, 'key' | 'protocols' | 'deflateOffered'>,
+): string {
   const fail = (problem: string) => new WsHandshakeError(`${problem} (server answered ${quote(head.statusLine)})`, head.status);
   if (head.status !== 101) throw new WsHandshakeError(refusalMessage(head.statusLine), head.status);
   const { headers } = head;
@@ -149,7 +172,11 @@ export function verifyServerResponse(head: HttpResponseHead, request: Pick<Clien
     throw fail(`wrong Sec-WebSocket-Accept ${quote(accept ?? '(none)')}, expected ${computeAcceptKey(request.key)}`);
   }
   const extensions = headers.list('sec-websocket-extensions');
-  if (extensions.length > 0) throw fail(`server accepted extension ${quote(extensions.join(', '))} that was not offered`);
+  if (extensions.length > 0 && !request.deflateOffered) {
+    throw fail(`server accepted extension ${quote(extensions.join(', '))} that was not offered`);
+  }
+  const deflate = agreedDeflate(head);
+  if (typeof deflate === 'string') throw fail(deflate);
   const returned = headers.list('sec-websocket-protocol');
   if (returned.length === 0) return '';
   if (returned.length > 1) throw fail(`server answered more than one subprotocol: ${quote(returned.join(', '))}`);

@@ -3,6 +3,8 @@ import { WsHandshakeError } from '../protocol/errors.ts';
 import { computeAcceptKey, isValidKey } from './accept-key.ts';
 import { HeaderFields, isToken } from './header-fields.ts';
 import { quote, type HttpRequestHead } from './http-head-parser.ts';
+import { parseExtensions } from './extension-header.ts';
+import { type DeflateAgreement, acceptDeflateOffer } from '../protocol/permessage-deflate.ts';
 
 /** What the server needs of an HTTP request: from our own parser or from Node's IncomingMessage. */
 export type HandshakeRequest = HttpRequestHead;
@@ -15,10 +17,12 @@ export interface ServerHandshakeOptions {
   selectProtocol?: (offered: readonly string[], request: HandshakeRequest) => string | undefined;
   /** Return false to refuse the handshake with 403. `origin` is undefined when the client sent none. */
   verifyOrigin?: (origin: string | undefined, request: HandshakeRequest) => boolean;
+  /** Accept a permessage-deflate offer (answered without context takeover). Default false: decline. */
+  perMessageDeflate?: boolean;
 }
 
 export type ServerHandshakeOutcome =
-  | { accepted: true; response: Buffer; protocol: string; offeredProtocols: string[] }
+  | { accepted: true; response: Buffer; protocol: string; offeredProtocols: string[]; deflate: DeflateAgreement | null }
   | { accepted: false; response: Buffer; error: WsHandshakeError };
 
 const SUPPORTED_VERSION = '13';
@@ -68,7 +72,7 @@ export function rejection(status: number, message: string): ServerHandshakeOutco
 }
 
 /** The `101 Switching Protocols` response for a validated key. */
-export function switchingProtocolsResponse(key: string, protocol: string): Buffer {
+export function switchingProtocolsResponse(key: string, protocol: string, extensions = ''): Buffer {
   const lines = [
     'HTTP/1.1 101 Switching Protocols',
     'Upgrade: websocket',
@@ -76,6 +80,7 @@ export function switchingProtocolsResponse(key: string, protocol: string): Buffe
     `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`,
   ];
   if (protocol !== '') lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
+  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
@@ -151,7 +156,7 @@ function runHook<T>(name: string, hook: () => T): { value: T } | { failure: Serv
 /**
  * Validates an opening handshake request (RFC 6455 section 4.2.1) and produces the exact response
  * bytes: `101 Switching Protocols`, or an error response that ends the connection. Extensions are
- * always declined (no `Sec-WebSocket-Extensions` in the answer). When the client offered subprotocols
+ * declined, except permessage-deflate when `perMessageDeflate` is set. When the client offered subprotocols
  * and none is acceptable, the answer has no `Sec-WebSocket-Protocol` (the client may then give up).
  */
 export function answerHandshake(request: HandshakeRequest, options: ServerHandshakeOptions = {}): ServerHandshakeOutcome {
@@ -175,7 +180,10 @@ export function answerHandshake(request: HandshakeRequest, options: ServerHandsh
     }
   }
   const key = headers.get('sec-websocket-key')!;
-  return { accepted: true, response: switchingProtocolsResponse(key, protocol), protocol, offeredProtocols };
+  const offers = options.perMessageDeflate ? parseExtensions(headers.list('sec-websocket-extensions')) : null;
+  const deflate = offers ? acceptDeflateOffer(offers) : null;
+  const response = switchingProtocolsResponse(key, protocol, deflate?.header);
+  return { accepted: true, response, protocol, offeredProtocols, deflate };
 }
 
 /** A selectProtocol that takes the first of `preference` (server's order) that the client offered. */

@@ -15,6 +15,7 @@ import { type FrameHeader, FrameParser } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator } from './utf8.ts';
+import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
 export type ProtocolState = 'open' | 'closing' | 'closed';
@@ -30,6 +31,8 @@ export interface ProtocolOptions {
   fragmentSize?: number;
   /** Source of client mask keys; default: crypto-random keys. For tests. */
   generateMask?: () => Uint8Array;
+  /** permessage-deflate as agreed in the handshake; absent: no extension, RSV bits are errors. */
+  deflate?: { agreement: DeflateAgreement; options?: DeflateOptions };
 }
 
 export interface ProtocolHandler {
@@ -53,6 +56,7 @@ export class Protocol {
   private readonly autoPong: boolean;
   private readonly fragmentSize: number;
   private readonly masks: MaskKeySource | null;
+  private readonly deflater: MessageDeflater | null;
   private readonly parser: FrameParser;
   private readonly utf8 = new Utf8StreamValidator();
 
@@ -62,6 +66,7 @@ export class Protocol {
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
+  private messageCompressed = false;
   private readonly message = new MessageAssembler();
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
@@ -70,6 +75,9 @@ export class Protocol {
     this.autoPong = options.autoPong ?? true;
     this.fragmentSize = options.fragmentSize ?? 0;
     this.masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
+    this.deflater = options.deflate
+      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.maxPayload)
+      : null;
     this.parser = new FrameParser({
       frameHeader: (header) => this.checkHeader(header),
       frame: (header, payload) => this.handleFrame(header, payload),
@@ -106,16 +114,15 @@ export class Protocol {
 
   sendText(text: string): void {
     this.assertCanSend('a message');
-    if (this.fragmentSize > 0 && text.length * 3 > this.fragmentSize) {
-      this.sendFragmented(Opcode.Text, Buffer.from(text, 'utf8'));
-    } else {
-      this.handler.write(encodeTextFrame(text, this.masks));
-    }
+    const mayNeedFrames = this.fragmentSize > 0 && text.length * 3 > this.fragmentSize;
+    const mayCompress = this.deflater !== null && text.length * 3 >= this.deflater.threshold;
+    if (mayNeedFrames || mayCompress) this.sendMessage(Opcode.Text, Buffer.from(text, 'utf8'));
+    else this.handler.write(encodeTextFrame(text, this.masks));
   }
 
   sendBinary(data: BinaryData): void {
     this.assertCanSend('a message');
-    this.sendFragmented(Opcode.Binary, toBuffer(data));
+    this.sendMessage(Opcode.Binary, toBuffer(data));
   }
 
   sendPing(payload: string | Uint8Array = ''): void {
@@ -165,18 +172,20 @@ export class Protocol {
     for (const chunk of encodeFrame(opcode, bytes, true, this.masks)) this.handler.write(chunk);
   }
 
-  private sendFragmented(opcode: number, data: Buffer): void {
+  /** Compresses (when agreed and large enough) and splits into frames (when fragmentSize asks for it). */
+  private sendMessage(opcode: number, data: Buffer): void {
+    const compressed = this.deflater !== null && data.length >= this.deflater.threshold;
+    if (compressed) data = this.deflater!.compress(data);
     const size = this.fragmentSize;
     if (size <= 0 || data.length <= size) {
-      for (const chunk of encodeFrame(opcode, data, true, this.masks)) this.handler.write(chunk);
+      for (const chunk of encodeFrame(opcode, data, true, this.masks, compressed)) this.handler.write(chunk);
       return;
     }
     for (let offset = 0; offset < data.length; offset += size) {
       const end = Math.min(offset + size, data.length);
-      const frameOpcode = offset === 0 ? opcode : Opcode.Continuation;
-      for (const chunk of encodeFrame(frameOpcode, data.subarray(offset, end), end === data.length, this.masks)) {
-        this.handler.write(chunk);
-      }
+      const first = offset === 0;
+      const frame = encodeFrame(first ? opcode : Opcode.Continuation, data.subarray(offset, end), end === data.length, this.masks, first && compressed);
+      for (const chunk of frame) this.handler.write(chunk);
     }
   }
 
@@ -187,9 +196,7 @@ export class Protocol {
 
   private checkHeader(header: FrameHeader): void {
     const { opcode, payloadLength } = header;
-    if (header.rsv !== 0) {
-      throw protocolError(`RSV bits 0b${header.rsv.toString(2).padStart(3, '0')} set without a negotiated extension`);
-    }
+    if (header.rsv !== 0) this.checkReservedBits(header);
     if (!isKnownOpcode(opcode)) throw protocolError(`reserved opcode 0x${opcode.toString(16)}`);
     if (this.role === 'server' && !header.masked) throw protocolError('a client frame must be masked');
     if (this.role === 'client' && header.masked) throw protocolError('a server frame must not be masked');
@@ -214,6 +221,15 @@ export class Protocol {
     }
   }
 
+  /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */
+  private checkReservedBits(header: FrameHeader): void {
+    const firstOfMessage = header.opcode === Opcode.Text || header.opcode === Opcode.Binary;
+    if (header.rsv === 0b100 && this.deflater !== null && firstOfMessage) return;
+    const bits = `RSV bits 0b${header.rsv.toString(2).padStart(3, '0')}`;
+    if (this.deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
+    throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
+  }
+
   private handleFrame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:
@@ -227,12 +243,17 @@ export class Protocol {
         this.handleClose(payload);
         return;
     }
+    const compressed = header.rsv !== 0;
     if (header.fin && this.messageOpcode === 0) {
-      this.deliver(header.opcode, payload);
+      this.deliver(header.opcode, compressed ? this.deflater!.decompress(payload) : payload);
       return;
     }
-    if (this.messageOpcode === 0) this.messageOpcode = header.opcode;
-    if (this.messageOpcode === Opcode.Text && !this.utf8.push(payload)) {
+    if (this.messageOpcode === 0) {
+      this.messageOpcode = header.opcode;
+      this.messageCompressed = compressed;
+    }
+    // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
+    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !this.utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
     this.message.append(payload);
@@ -240,6 +261,10 @@ export class Protocol {
     const opcode = this.messageOpcode;
     const data = this.message.take();
     this.messageOpcode = 0;
+    if (this.messageCompressed) {
+      this.deliver(opcode, this.deflater!.decompress(data));
+      return;
+    }
     if (opcode === Opcode.Text && !this.utf8.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }

@@ -5,6 +5,7 @@ import {
   parseWsUrl,
   refusalMessage,
   verifyServerResponse,
+  agreedDeflate,
   type ClientRequest,
   type WsUrl,
 } from '../handshake/client-handshake.ts';
@@ -12,6 +13,7 @@ import { DEFAULT_MAX_HEAD_SIZE, HttpResponseParser, type HttpResponseHead } from
 import { WsHandshakeError } from '../protocol/errors.ts';
 import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
 import type { WebSocket } from './websocket.ts';
+import type { DeflateAgreement } from '../protocol/permessage-deflate.ts';
 
 export interface ConnectOptions extends ConnectionSettings {
   /** Subprotocols to offer, most preferred first. Default: none. */
@@ -79,7 +81,7 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
     let request: ClientRequest;
     try {
       target = parseWsUrl(url);
-      request = buildClientRequest(target, options);
+      request = buildClientRequest(target, { ...options, perMessageDeflate: Boolean(options.perMessageDeflate) });
     } catch (error) {
       return reject(error);
     }
@@ -146,7 +148,8 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
         return fail(error as Error);
       }
       cleanup();
-      const ws = openWebSocket(socket, rest, { role: 'client', protocol, url: target.href }, options);
+      const deflate = agreedDeflate(head) as DeflateAgreement | null;
+      const ws = openWebSocket(socket, rest, { role: 'client', protocol, url: target.href, deflate }, options);
       resolve(ws);
     };
 

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { DeflateAgreement, DeflateOptions } from '../protocol/permessage-deflate.ts';
 import { WebSocket, type WebSocketOptions } from './websocket.ts';
 
 /** The per-connection settings that server and connect() options pass through to each WebSocket. */
@@ -9,18 +10,23 @@ export interface ConnectionSettings
   > {
   /** setNoDelay on the socket (no Nagle delay for small frames). Default true. */
   noDelay?: boolean;
+  /** Offer (client) or accept (server) permessage-deflate; `true` or options. Default false. */
+  perMessageDeflate?: boolean | DeflateOptions;
 }
 
 /** Hands a stream whose opening handshake just completed, and the bytes that followed it, to a new WebSocket. */
 export function openWebSocket(
   socket: Duplex,
   head: Buffer,
-  identity: Pick<WebSocketOptions, 'role' | 'protocol' | 'url'>,
+  identity: Pick<WebSocketOptions, 'role' | 'protocol' | 'url'> & { deflate?: DeflateAgreement | null },
   settings: ConnectionSettings,
 ): WebSocket {
+  const { deflate: agreement, ...names } = identity;
+  const deflateOptions = typeof settings.perMessageDeflate === 'object' ? settings.perMessageDeflate : {};
   const ws = new WebSocket(socket, {
-    ...identity,
+    ...names,
     head,
+    deflate: agreement ? { agreement, options: deflateOptions } : undefined,
     maxPayload: settings.maxPayload,
     autoPong: settings.autoPong,
     fragmentSize: settings.fragmentSize,

@@ -223,11 +223,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const outcome = answerHandshake(request, {
       selectProtocol: this.#options.handleProtocols ?? preferProtocols(this.#options.protocols ?? []),
       verifyOrigin: this.#options.verifyOrigin,
+      perMessageDeflate: Boolean(this.#options.perMessageDeflate),
     });
     if (!outcome.accepted) return this.#refuse(socket, outcome, remote.remoteAddress);
     socket.off('error', destroyOnError);
     socket.write(outcome.response);
-    const ws = openWebSocket(socket, head, { role: 'server', protocol: outcome.protocol }, this.#options);
+    const identity = { role: 'server', protocol: outcome.protocol, deflate: outcome.deflate } as const;
+    const ws = openWebSocket(socket, head, identity, this.#options);
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));
     callback(ws, { ...request, path: path ?? '', offeredProtocols: outcome.offeredProtocols, ...remote });

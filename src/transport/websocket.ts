@@ -5,6 +5,7 @@ import { CloseCode } from '../protocol/constants.ts';
 import { WsLimitError, WsProtocolError, WsStateError } from '../protocol/errors.ts';
 import { type BinaryData, Protocol, type Role } from '../protocol/protocol.ts';
 import { isUtf8 } from 'node:buffer';
+import type { DeflateAgreement, DeflateOptions } from '../protocol/permessage-deflate.ts';
 
 export interface WebSocketOptions {
   role: Role;
@@ -27,6 +28,8 @@ export interface WebSocketOptions {
   url?: string;
   /** For tests: the source of client mask keys. */
   generateMask?: () => Uint8Array;
+  /** permessage-deflate as agreed in the handshake. */
+  deflate?: { agreement: DeflateAgreement; options?: DeflateOptions };
 }
 
 export interface WebSocketEvents {
@@ -56,6 +59,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   static readonly CLOSED = 3;
 
   readonly protocol: string;
+  /** The agreed extensions as the server answered them (`Sec-WebSocket-Extensions`), '' for none. */
+  readonly extensions: string;
   readonly url: string;
   readonly role: Role;
   private state: ReadyState = WebSocket.OPEN;
@@ -77,6 +82,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     super();
     this.role = options.role;
     this.protocol = options.protocol ?? '';
+    this.extensions = options.deflate?.agreement.header ?? '';
     this.url = options.url ?? '';
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
@@ -89,6 +95,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         autoPong: false,
         fragmentSize: options.fragmentSize,
         generateMask: options.generateMask,
+        deflate: options.deflate,
       },
       {
         write: (chunk) => void socket.write(chunk),

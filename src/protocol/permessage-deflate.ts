@@ -1,0 +1,122 @@
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { ExtensionOffer } from '../handshake/extension-header.ts';
+import { CloseCode } from './constants.ts';
+import { WsProtocolError } from './errors.ts';
+import type { Role } from './protocol.ts';
+
+/**
+ * permessage-deflate (RFC 7692) without context takeover in either direction: every message is
+ * compressed on its own, so compression and decompression are synchronous, need no per-connection
+ * zlib state, and never use Node's thread pool (concurrency is bounded by the event loop itself).
+ */
+export const PERMESSAGE_DEFLATE = 'permessage-deflate';
+
+export interface DeflateOptions {
+  /** Messages smaller than this many bytes are sent uncompressed. Default 1024. */
+  threshold?: number;
+  /** zlib compression level, 0-9. Default 1 (fast; LAN links are cheap, CPU is not). */
+  level?: number;
+}
+
+/** What both sides agreed; visible on a connection as `ws.extensions`. */
+export interface DeflateAgreement {
+  /** The `Sec-WebSocket-Extensions` value of the server's answer. */
+  header: string;
+  /** Window bits the server compresses with (the client's compressor uses 15 unless told otherwise). */
+  serverMaxWindowBits: number;
+  clientMaxWindowBits: number;
+}
+
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const WINDOW_BITS = /^(?:9|1[0-5])$/; // zlib cannot honour 8 for raw deflate (it silently uses 9)
+
+/** The offer a client sends: no context takeover either way, so the server must agree to it. */
+export const CLIENT_DEFLATE_OFFER = `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover`;
+
+/** Server side: accepts the first permessage-deflate offer whose parameters are valid and can be honoured. */
+export function acceptDeflateOffer(offers: readonly ExtensionOffer[]): DeflateAgreement | null {
+  for (const offer of offers) {
+    if (offer.name !== PERMESSAGE_DEFLATE) continue;
+    const seen = new Set<string>();
+    let serverBits: number | null = null;
+    let valid = true;
+    for (const [name, value] of offer.params) {
+      if (seen.has(name)) valid = false;
+      seen.add(name);
+      if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') valid &&= value === true;
+      else if (name === 'server_max_window_bits') {
+        if (value === true || !WINDOW_BITS.test(value)) valid = false;
+        else serverBits = Number(value);
+      } else if (name === 'client_max_window_bits') valid &&= value === true || /^(?:[89]|1[0-5])$/.test(value);
+      else valid = false;
+    }
+    if (!valid) continue;
+    const header =
+      `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover` +
+      (serverBits === null ? '' : `; server_max_window_bits=${serverBits}`);
+    return { header, serverMaxWindowBits: serverBits ?? 15, clientMaxWindowBits: 15 };
+  }
+  return null;
+}
+
+/** Client side: checks the server's answer to CLIENT_DEFLATE_OFFER; returns why it is unacceptable, or the agreement. */
+export function acceptDeflateAnswer(answer: ExtensionOffer, header: string): DeflateAgreement | string {
+  if (answer.name !== PERMESSAGE_DEFLATE) return `server accepted extension "${answer.name}", which was not offered`;
+  const seen = new Set<string>();
+  let serverBits = 15;
+  for (const [name, value] of answer.params) {
+    if (seen.has(name)) return `parameter ${name} repeated`;
+    seen.add(name);
+    if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') {
+      if (value !== true) return `parameter ${name} must not have a value`;
+    } else if (name === 'server_max_window_bits') {
+      if (value === true || !/^(?:[89]|1[0-5])$/.test(value)) return `invalid server_max_window_bits ${String(value)}`;
+      serverBits = Number(value);
+    } else {
+      return `parameter ${name} was not offered`;
+    }
+  }
+  if (!seen.has('server_no_context_takeover')) return 'server_no_context_takeover was offered but not agreed';
+  return { header, serverMaxWindowBits: serverBits, clientMaxWindowBits: 15 };
+}
+
+/** Compression of whole messages for one connection, by its role and agreement. */
+export class MessageDeflater {
+  readonly threshold: number;
+  private readonly level: number;
+  private readonly windowBits: number;
+
+  constructor(role: Role, agreement: DeflateAgreement, options: DeflateOptions = {}, private readonly maxPayload: number) {
+    this.threshold = options.threshold ?? 1024;
+    this.level = options.level ?? 1;
+    this.windowBits = role === 'server' ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
+  }
+
+  compress(data: Uint8Array): Buffer {
+    const output = deflateRawSync(data, {
+      level: this.level,
+      windowBits: this.windowBits,
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+    return output.subarray(0, output.length - TAIL.length);
+  }
+
+  /** Inflates one message; output is capped at maxPayload while inflating, so a zip bomb stops early. */
+  decompress(data: Buffer): Buffer {
+    try {
+      return inflateRawSync(Buffer.concat([data, TAIL]), {
+        windowBits: 15,
+        maxOutputLength: this.maxPayload,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new WsProtocolError(
+          CloseCode.MessageTooBig,
+          `compressed message inflates beyond maxPayload of ${this.maxPayload} bytes`,
+        );
+      }
+      throw new WsProtocolError(CloseCode.InvalidPayload, `cannot inflate message: ${(error as Error).message}`);
+    }
+  }
+}
