@@ -1,0 +1,28 @@
+/**
+ * Three wsmesh nodes in one process: they form a mesh over 127.0.0.1, chat, and leave.
+ * Run: npx tsx demo/chat.ts
+ */
+import { createNode } from '../src/mesh/node.ts';
+
+async function join(name: string, peers: string[]) {
+  const node = createNode({ name, peers, host: '127.0.0.1', mdns: false });
+  node.on('peer:connected', (peer) => console.log(`${name}: connected to ${peer.name}`));
+  node.on('message', (data, { from, to, hops }) => {
+    const sender = node.peers().find((peer) => peer.id === from)?.name ?? from;
+    console.log(`${name}: <${sender}>${to === null ? '' : ' (direct)'} ${data} [${hops} hop${hops === 1 ? '' : 's'}]`);
+  });
+  await node.start();
+  return node;
+}
+
+const alice = await join('alice', []);
+const bob = await join('bob', alice.urls);
+const carol = await join('carol', bob.urls); // carol reaches alice only through bob
+
+while (!alice.peers().some((peer) => peer.name === 'carol' && peer.reachable)) await new Promise((r) => setTimeout(r, 20));
+
+alice.broadcast('hello everyone');
+await carol.send(alice.id, 'hi alice, carol here'); // resolves once alice acknowledged it
+console.log('carol: alice acknowledged');
+
+await Promise.all([alice.stop(), bob.stop(), carol.stop()]);

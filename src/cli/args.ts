@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { normalizePeerUrl } from '../mesh/options.ts';
+import type { MeshNodeOptions } from '../mesh/options.ts';
+import { parseAllowedOrigin } from '../web/origin-policy.ts';
+
+/** The port the CLI listens on unless told otherwise (the API's default is 0, any free port). */
+export const DEFAULT_CLI_PORT = 7447;
+
+export const USAGE = `usage: wsmesh [options]
+
+Starts a wsmesh node: listens, dials its peers, and chats over the mesh.
+
+options:
+  --name N            name shown to peers (default: the host name)
+  --port P            port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
+  --host H            address to listen on (default 0.0.0.0)
+  --mesh M            mesh name; nodes of other meshes are refused (default wsmesh)
+  --secret-file F     file holding the shared mesh secret (challenge-response auth)
+  --peer URL          ws://host:port/ of a peer to dial; repeat for more
+  --no-mdns           do not discover peers with mDNS
+  --interface NAME    network interface for mDNS (default: every non-internal IPv4 one)
+  --json              print every event as one JSON object per line
+  --id ID             peer id (default: random)
+  --ping-interval MS  ms between pings (default 5000)
+  --ping-timeout MS   ms to wait for a pong (default 5000)
+  --allow-origin O    let web pages from origin O (http://host:port, null or *) join; repeat for more
+                      (default: only pages this node served itself)
+  --help              show this help
+
+standard input:
+  <text>              broadcast <text> to the whole mesh
+  /msg <peer> <text>  send <text> to one peer (name, id or id prefix)
+  /peers              show the peer table
+  /quit               leave (closes every connection with 1001)
+`;
+
+/** A problem with the command line: the CLI prints it with the usage hint and exits with status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type CliCommand = { help: true } | { help: false; json: boolean; node: MeshNodeOptions };
+
+function integer(option: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(`--${option} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function readSecret(path: string): string {
+  let secret: string;
+  try {
+    secret = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new UsageError(`cannot read --secret-file ${path}: ${(error as Error).message}`);
+  }
+  if (secret.length === 0) throw new UsageError(`--secret-file ${path} is empty`);
+  return secret;
+}
+
+export function parseCliArgs(argv: string[]): CliCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        name: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        mesh: { type: 'string' },
+        'secret-file': { type: 'string' },
+        peer: { type: 'string', multiple: true },
+        'no-mdns': { type: 'boolean' },
+        interface: { type: 'string' },
+        json: { type: 'boolean' },
+        id: { type: 'string' },
+        'ping-interval': { type: 'string' },
+        'ping-timeout': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  for (const option of ['name', 'mesh', 'id', 'host', 'interface'] as const) {
+    const value = values[option];
+    if (value !== undefined && (value.length === 0 || value.length > 128)) throw new UsageError(`--${option} must be 1 to 128 characters`);
+  }
+  const peers = (values.peer ?? []).map((url) => {
+    try {
+      return normalizePeerUrl(url);
+    } catch (error) {
+      throw new UsageError(`--peer: ${(error as Error).message}`);
+    }
+  });
+  const allowOrigins = (values['allow-origin'] ?? []).map((origin) => {
+    try {
+      return parseAllowedOrigin(origin);
+    } catch (error) {
+      throw new UsageError(`--allow-origin ${(error as Error).message}`);
+    }
+  });
+  return {
+    help: false,
+    json: values.json ?? false,
+    node: {
+      id: values.id,
+      name: values.name,
+      mesh: values.mesh,
+      host: values.host ?? '0.0.0.0',
+      port: integer('port', values.port, 0, 65535) ?? DEFAULT_CLI_PORT,
+      secret: values['secret-file'] === undefined ? undefined : readSecret(values['secret-file']),
+      peers,
+      mdns: !values['no-mdns'],
+      interface: values.interface,
+      pingInterval: integer('ping-interval', values['ping-interval'], 1, 3_600_000),
+      pingTimeout: integer('ping-timeout', values['ping-timeout'], 1, 3_600_000),
+      allowOrigins,
+    },
+  };
+}

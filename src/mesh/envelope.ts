@@ -1,0 +1,242 @@
+import { MeshCloseCode, MeshProtocolError } from './close-codes.ts';
+
+/** The WebSocket subprotocol both sides must agree on. */
+export const MESH_SUBPROTOCOL = 'wsmesh.v1';
+/** Version carried in hello; peers with another version are refused with 4003. */
+export const MESH_PROTOCOL_VERSION = 1;
+
+export type PeerKind = 'node' | 'browser';
+
+export interface HelloMessage {
+  t: 'hello';
+  v: number;
+  id: string;
+  name: string;
+  mesh: string;
+  kind: PeerKind;
+  /** ws:// URLs the sender accepts connections on (empty for browsers). */
+  listen: string[];
+  /** Fresh random hex for the challenge-response. */
+  nonce: string;
+  /** Whether the sender has a secret and requires the peer to prove it. */
+  auth: boolean;
+  /** Random per process start: tells a restarted peer from a duplicate connection. */
+  boot: string;
+}
+export interface AuthMessage {
+  t: 'auth';
+  proof: string;
+}
+export interface WelcomeMessage {
+  t: 'welcome';
+}
+export interface LinkEntry {
+  id: string;
+  name: string;
+  kind: PeerKind;
+}
+/** A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). */
+export interface LinksMessage {
+  t: 'links';
+  origin: string;
+  seq: number;
+  name: string;
+  kind: PeerKind;
+  links: LinkEntry[];
+}
+/** Application message; `to: null` is a broadcast. Binary data travels in a binary frame, text in `data`. */
+export interface AppMessage {
+  t: 'msg';
+  id: string;
+  from: string;
+  to: string | null;
+  ttl: number;
+  hops: number;
+  data?: string;
+}
+/** Acknowledges a direct message to its sender. */
+export interface AckMessage {
+  t: 'ack';
+  id: string;
+  from: string;
+  to: string;
+  ttl: number;
+}
+/** Node to browser peer: the node's peer table (browsers do not follow `links`); nodes ignore it. */
+export interface PeersMessage {
+  t: 'peers';
+  peers: Array<{
+    id: string;
+    name: string;
+    kind: PeerKind;
+    state: string;
+    direction: 'inbound' | 'outbound' | null;
+    reachable: boolean;
+    via: string | null;
+    hops: number | null;
+    /** Smoothed RTT from the node, ms. */
+    rtt: number | null;
+  }>;
+}
+export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | AckMessage;
+export type MeshMessage = ControlMessage | AppMessage;
+
+export interface DecodedFrame {
+  message: MeshMessage;
+  /** The payload of a binary application message. */
+  payload?: Buffer;
+}
+
+const MAX_ID_LENGTH = 128;
+const MAX_NAME_LENGTH = 256;
+const MAX_LISTEN_URLS = 32;
+
+function bad(message: string): never {
+  throw new MeshProtocolError(MeshCloseCode.BadMessage, message);
+}
+
+type Fields = Record<string, unknown>;
+
+function text(fields: Fields, key: string, maxLength: number): string {
+  const value = fields[key];
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    bad(`field "${key}" must be a string of 1..${maxLength} characters`);
+  }
+  return value;
+}
+
+function count(fields: Fields, key: string): number {
+  const value = fields[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    bad(`field "${key}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+function kind(fields: Fields): PeerKind {
+  const value = fields.kind;
+  if (value !== 'node' && value !== 'browser') bad('field "kind" must be "node" or "browser"');
+  return value;
+}
+
+function linkEntry(value: unknown): LinkEntry {
+  if (typeof value !== 'object' || value === null) bad('"links" entries must be objects');
+  const fields = value as Fields;
+  return { id: text(fields, 'id', MAX_ID_LENGTH), name: text(fields, 'name', MAX_NAME_LENGTH), kind: kind(fields) };
+}
+
+function list<T>(fields: Fields, key: string, maxLength: number, item: (value: unknown) => T): T[] {
+  const value = fields[key];
+  if (!Array.isArray(value) || value.length > maxLength) bad(`field "${key}" must be an array of at most ${maxLength}`);
+  return value.map(item);
+}
+
+function listenUrl(value: unknown): string {
+  if (typeof value !== 'string' || !/^wss?:\/\//.test(value) || value.length > 512) bad('"listen" entries must be ws:// URLs');
+  return value;
+}
+
+/** Validates a parsed JSON object as a mesh message; returns null for an unknown `t` (ignored, for forward compatibility). */
+export function parseMessage(value: unknown): MeshMessage | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('a mesh message must be a JSON object');
+  const fields = value as Fields;
+  switch (fields.t) {
+    case 'hello':
+      return {
+        t: 'hello',
+        v: count(fields, 'v'),
+        id: text(fields, 'id', MAX_ID_LENGTH),
+        name: text(fields, 'name', MAX_NAME_LENGTH),
+        mesh: text(fields, 'mesh', MAX_NAME_LENGTH),
+        kind: kind(fields),
+        listen: list(fields, 'listen', MAX_LISTEN_URLS, listenUrl),
+        nonce: text(fields, 'nonce', MAX_ID_LENGTH),
+        auth: fields.auth === true,
+        boot: text(fields, 'boot', MAX_ID_LENGTH),
+      };
+    case 'auth':
+      return { t: 'auth', proof: text(fields, 'proof', MAX_ID_LENGTH) };
+    case 'welcome':
+      return { t: 'welcome' };
+    case 'links':
+      return {
+        t: 'links',
+        origin: text(fields, 'origin', MAX_ID_LENGTH),
+        seq: count(fields, 'seq'),
+        name: text(fields, 'name', MAX_NAME_LENGTH),
+        kind: kind(fields),
+        links: list(fields, 'links', 4096, linkEntry),
+      };
+    case 'msg': {
+      const to = fields.to === null || fields.to === undefined ? null : text(fields, 'to', MAX_ID_LENGTH);
+      const message: AppMessage = {
+        t: 'msg',
+        id: text(fields, 'id', MAX_ID_LENGTH),
+        from: text(fields, 'from', MAX_ID_LENGTH),
+        to,
+        ttl: count(fields, 'ttl'),
+        hops: count(fields, 'hops'),
+      };
+      if (fields.data !== undefined) {
+        if (typeof fields.data !== 'string') bad('field "data" must be a string');
+        message.data = fields.data;
+      }
+      return message;
+    }
+    case 'ack':
+      return {
+        t: 'ack',
+        id: text(fields, 'id', MAX_ID_LENGTH),
+        from: text(fields, 'from', MAX_ID_LENGTH),
+        to: text(fields, 'to', MAX_ID_LENGTH),
+        ttl: count(fields, 'ttl'),
+      };
+    default:
+      if (typeof fields.t !== 'string') bad('field "t" must be a string');
+      return null;
+  }
+}
+
+function parseJson(source: string): unknown {
+  try {
+    return JSON.parse(source);
+  } catch {
+    return bad('not valid JSON');
+  }
+}
+
+/**
+ * Decodes one WebSocket message. Text: one JSON object. Binary: a 4-byte big-endian header length,
+ * that many bytes of JSON header (an application message without `data`), then the payload.
+ * Returns null for messages of an unknown type.
+ */
+export function decodeFrame(data: string | Buffer, isBinary: boolean): DecodedFrame | null {
+  if (!isBinary) {
+    const message = parseMessage(parseJson(typeof data === 'string' ? data : data.toString('utf8')));
+    if (message?.t === 'msg' && message.data === undefined) bad('a text application message needs "data"');
+    return message && { message };
+  }
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (bytes.length < 4) bad('binary frame shorter than its header length');
+  const headerLength = bytes.readUInt32BE(0);
+  if (headerLength > bytes.length - 4) bad(`binary header length ${headerLength} exceeds the frame`);
+  const message = parseMessage(parseJson(bytes.toString('utf8', 4, 4 + headerLength)));
+  if (message === null) return null;
+  if (message.t !== 'msg' || message.data !== undefined) bad('a binary frame must carry an application message without "data"');
+  return { message, payload: bytes.subarray(4 + headerLength) };
+}
+
+/** Encodes an application message: text data inline as JSON, binary data behind a JSON header. */
+export function encodeApp(message: Omit<AppMessage, 'data'>, data: string | Uint8Array): string | Buffer {
+  if (typeof data === 'string') return JSON.stringify({ ...message, data });
+  const header = Buffer.from(JSON.stringify(message));
+  const frame = Buffer.allocUnsafe(4 + header.length + data.byteLength);
+  frame.writeUInt32BE(header.length, 0);
+  header.copy(frame, 4);
+  frame.set(data, 4 + header.length);
+  return frame;
+}
+
+export function encodeControl(message: ControlMessage): string {
+  return JSON.stringify(message);
+}

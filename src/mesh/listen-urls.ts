@@ -1,0 +1,26 @@
+import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
+
+/** `ws://host:port/path`, with IPv6 hosts in brackets. */
+export function wsUrl(host: string, port: number, path = '/'): string {
+  const bareHost = host.startsWith('::ffff:') && host.includes('.') ? host.slice(7) : host;
+  const hostPart = isIPv6(bareHost) ? `[${bareHost}]` : bareHost;
+  return `ws://${hostPart}:${port}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+/**
+ * The URLs a node listening on `host:port` can be reached at: the host itself, or, for a wildcard
+ * address, every address of this machine's interfaces of the matching family.
+ */
+export function listenUrls(host: string, port: number): string[] {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  if (!wildcard) return [wsUrl(host, port)];
+  const urls: string[] = [];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv6' && (host !== '::' || address.scopeid)) continue;
+      urls.push(wsUrl(address.address, port));
+    }
+  }
+  return urls.sort((a, b) => Number(a.includes('127.0.0.1') || a.includes('[::1]')) - Number(b.includes('127.0.0.1') || b.includes('[::1]')));
+}

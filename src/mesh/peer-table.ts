@@ -1,0 +1,304 @@
+import { backoffDelay } from './backoff.ts';
+import type { ReconnectOptions } from './backoff.ts';
+import type { PeerKind } from './envelope.ts';
+import type { Route } from './topology.ts';
+
+export type PeerState = 'known' | 'connecting' | 'connected' | 'backoff' | 'lost';
+export type AddressSource = 'static' | 'discovery' | 'inbound';
+export type Direction = 'inbound' | 'outbound';
+
+export interface PeerAddress {
+  url: string;
+  source: AddressSource;
+}
+
+/** A snapshot of one peer table entry (times are epoch ms). */
+export interface PeerInfo {
+  id: string;
+  name: string;
+  kind: PeerKind;
+  addresses: PeerAddress[];
+  /** The state of the direct connection to this peer. */
+  state: PeerState;
+  direction: Direction | null;
+  /** Whether messages can reach the peer, directly or through other nodes. */
+  reachable: boolean;
+  /** The neighbour that relays to this peer when it is not connected directly. */
+  via: string | null;
+  hops: number | null;
+  rtt: { last: number | null; smoothed: number | null };
+  lastSeen: number | null;
+  connectedSince: number | null;
+  failures: number;
+  nextRetry: number | null;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** A static address whose peer id is not known yet (it is learnt from the hello when dialled). */
+export interface PendingAddress {
+  url: string;
+  source: AddressSource;
+  state: 'known' | 'connecting' | 'backoff';
+  failures: number;
+  nextRetry: number | null;
+}
+
+export interface DialTarget {
+  url: string;
+  source: AddressSource;
+  /** Null while the address is not yet tied to a peer id. */
+  peerId: string | null;
+}
+
+export interface RouteChanges {
+  discovered: PeerInfo[];
+  lost: PeerInfo[];
+}
+
+const SOURCE_RANK: Record<AddressSource, number> = { static: 3, discovery: 2, inbound: 1 };
+
+/**
+ * The peer table and the dialer's schedule, sans I/O: the node reports what happened (dial started,
+ * failed, connected, ...) with the current time, and asks which addresses are due for a dial.
+ */
+export class PeerTable {
+  readonly #peers = new Map<string, PeerInfo>();
+  readonly #pending = new Map<string, PendingAddress>();
+  readonly #selfUrls = new Set<string>();
+  readonly #dialing = new Set<string>();
+
+  constructor(
+    readonly reconnect: ReconnectOptions,
+    readonly random: () => number = Math.random,
+  ) {}
+
+  get(id: string): PeerInfo | undefined {
+    return this.#peers.get(id);
+  }
+
+  snapshot(): PeerInfo[] {
+    return [...this.#peers.values()].map((peer) => structuredClone(peer));
+  }
+
+  pendingAddresses(): PendingAddress[] {
+    return [...this.#pending.values()].map((pending) => ({ ...pending }));
+  }
+
+  isSelfUrl(url: string): boolean {
+    return this.#selfUrls.has(url);
+  }
+
+  /** Adds a peer, or refreshes its name and kind; `isNew` tells whether `peer:discovered` is due. */
+  learn(id: string, name: string, kind: PeerKind, now: number): { peer: PeerInfo; isNew: boolean } {
+    const known = this.#peers.get(id);
+    if (known !== undefined) {
+      known.name = name;
+      known.kind = kind;
+      return { peer: known, isNew: false };
+    }
+    const peer: PeerInfo = {
+      id, name, kind, addresses: [], state: 'known', direction: null, reachable: false, via: null, hops: null,
+      rtt: { last: null, smoothed: null }, lastSeen: null, connectedSince: null, failures: 0, nextRetry: now,
+      messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
+    };
+    this.#peers.set(id, peer);
+    return { peer, isNew: true };
+  }
+
+  /** A static address with no known id yet; ignored when it is known already or proved to be this node. */
+  addPendingAddress(url: string, source: AddressSource, now: number): void {
+    if (this.#selfUrls.has(url) || this.#pending.has(url) || this.#ownerOf(url) !== undefined) return;
+    this.#pending.set(url, { url, source, state: 'known', failures: 0, nextRetry: now });
+  }
+
+  /** Ties an address to a peer (moving it from a pending entry or another peer); the strongest source wins. */
+  attachAddress(id: string, url: string, source: AddressSource, now: number): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined || this.#selfUrls.has(url)) return;
+    let best = source;
+    const pending = this.#pending.get(url);
+    if (pending !== undefined) {
+      best = strongest(best, pending.source);
+      this.#pending.delete(url);
+    }
+    for (const other of this.#peers.values()) {
+      const index = other.addresses.findIndex((address) => address.url === url);
+      if (index === -1) continue;
+      best = strongest(best, other.addresses[index].source);
+      other.addresses.splice(index, 1);
+      if (other !== peer) this.#settleWithoutDial(other);
+    }
+    peer.addresses.push({ url, source: best });
+    peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source]);
+    if (peer.state === 'lost') Object.assign(peer, { state: 'known', nextRetry: now, failures: 0 });
+  }
+
+  /** Discovery says the peer is gone: keep only its static addresses; without any, stop dialling it. */
+  forgetDiscovered(id: string): PeerInfo | undefined {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return undefined;
+    peer.addresses = peer.addresses.filter((address) => address.source === 'static');
+    if (peer.state !== 'connected' && peer.addresses.length === 0) Object.assign(peer, { state: 'lost', nextRetry: null });
+    return peer;
+  }
+
+  /** The address led back to this node: never dial it again. */
+  markSelf(url: string): void {
+    this.#selfUrls.add(url);
+    this.#pending.delete(url);
+    for (const peer of this.#peers.values()) {
+      const before = peer.addresses.length;
+      peer.addresses = peer.addresses.filter((address) => address.url !== url);
+      if (peer.addresses.length !== before) this.#settleWithoutDial(peer);
+    }
+  }
+
+  /** Addresses due for a dial now, one per peer (rotating through its addresses on failures). */
+  dueDials(now: number): DialTarget[] {
+    const due: DialTarget[] = [];
+    for (const peer of this.#peers.values()) {
+      if (peer.state === 'connected' || peer.state === 'lost' || this.#dialing.has(peer.id)) continue;
+      if (peer.addresses.length === 0 || peer.nextRetry === null || peer.nextRetry > now) continue;
+      const address = peer.addresses[peer.failures % peer.addresses.length];
+      due.push({ url: address.url, source: address.source, peerId: peer.id });
+    }
+    for (const pending of this.#pending.values()) {
+      if (pending.state === 'connecting' || pending.nextRetry === null || pending.nextRetry > now) continue;
+      due.push({ url: pending.url, source: pending.source, peerId: null });
+    }
+    return due;
+  }
+
+  /** The earliest time a dial will be due, or null when none is scheduled. */
+  nextDialAt(): number | null {
+    let earliest: number | null = null;
+    const consider = (time: number | null, eligible: boolean) => {
+      if (eligible && time !== null && (earliest === null || time < earliest)) earliest = time;
+    };
+    for (const peer of this.#peers.values()) {
+      consider(peer.nextRetry, peer.state !== 'connected' && peer.state !== 'lost' && peer.addresses.length > 0 && !this.#dialing.has(peer.id));
+    }
+    for (const pending of this.#pending.values()) consider(pending.nextRetry, pending.state !== 'connecting');
+    return earliest;
+  }
+
+  dialStarted(target: DialTarget): void {
+    const entry = this.#dialEntry(target);
+    if (entry === undefined) return;
+    if (target.peerId !== null) this.#dialing.add(target.peerId);
+    entry.state = 'connecting';
+    entry.nextRetry = null;
+  }
+
+  /** The dial ended without a live connection. `refused`: the peer rejected us (wait the longest backoff). */
+  dialFailed(target: DialTarget, now: number, refused = false): void {
+    if (target.peerId !== null) this.#dialing.delete(target.peerId);
+    const entry = this.#dialEntry(target);
+    if (entry === undefined || entry.state === 'connected' || entry.state === 'lost') return;
+    entry.failures += 1;
+    entry.state = 'backoff';
+    entry.nextRetry = now + (refused ? this.reconnect.max : backoffDelay(entry.failures, this.reconnect, this.random));
+  }
+
+  /** The dial reached a peer that was already connected by another connection. */
+  dialSuperseded(target: DialTarget): void {
+    if (target.peerId !== null) this.#dialing.delete(target.peerId);
+    if (target.peerId === null) this.#pending.delete(target.url);
+  }
+
+  connected(id: string, direction: Direction, now: number): PeerInfo {
+    this.#dialing.delete(id);
+    const peer = this.#peers.get(id)!;
+    Object.assign(peer, { state: 'connected', direction, connectedSince: now, lastSeen: now, failures: 0, nextRetry: null });
+    Object.assign(peer, { reachable: true, via: null, hops: 1 });
+    return peer;
+  }
+
+  /** The live connection ended: redial after the first backoff step when the peer has addresses. */
+  disconnected(id: string, now: number): PeerInfo | undefined {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return undefined;
+    Object.assign(peer, { direction: null, connectedSince: null, failures: 0, reachable: false, hops: null });
+    if (peer.addresses.length === 0) Object.assign(peer, { state: 'lost', nextRetry: null });
+    else Object.assign(peer, { state: 'backoff', nextRetry: now + backoffDelay(1, this.reconnect, this.random) });
+    return peer;
+  }
+
+  recordIn(id: string, bytes: number, now: number): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return;
+    peer.messagesIn += 1;
+    peer.bytesIn += bytes;
+    peer.lastSeen = now;
+  }
+
+  recordOut(id: string, bytes: number): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return;
+    peer.messagesOut += 1;
+    peer.bytesOut += bytes;
+  }
+
+  seen(id: string, now: number): void {
+    const peer = this.#peers.get(id);
+    if (peer !== undefined) peer.lastSeen = now;
+  }
+
+  /** Records a round trip; the smoothed value follows RFC 6298 (7/8 old + 1/8 new). */
+  recordRtt(id: string, rtt: number, now: number): PeerInfo | undefined {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return undefined;
+    const smoothed = peer.rtt.smoothed === null ? rtt : peer.rtt.smoothed + (rtt - peer.rtt.smoothed) / 8;
+    peer.rtt = { last: rtt, smoothed };
+    peer.lastSeen = now;
+    return peer;
+  }
+
+  /** Applies the routes through the mesh: peers reachable only through others, and peers no longer reachable. */
+  applyRoutes(routes: Map<string, Route>, now: number): RouteChanges {
+    const changes: RouteChanges = { discovered: [], lost: [] };
+    for (const [id, route] of routes) {
+      const { peer, isNew } = this.#peers.has(id) ? { peer: this.#peers.get(id)!, isNew: false } : this.learn(id, route.name, route.kind, now);
+      if (isNew) {
+        peer.nextRetry = null;
+        changes.discovered.push(peer);
+      }
+      if (peer.state === 'connected') continue;
+      if (peer.state === 'lost' && peer.addresses.length === 0) peer.state = 'known';
+      Object.assign(peer, { reachable: true, via: route.via, hops: route.hops });
+    }
+    for (const peer of this.#peers.values()) {
+      if (routes.has(peer.id) || peer.state === 'connected' || !peer.reachable) continue;
+      Object.assign(peer, { reachable: false, via: null, hops: null });
+      if (peer.addresses.length === 0) {
+        Object.assign(peer, { state: 'lost', nextRetry: null });
+        changes.lost.push(peer);
+      }
+    }
+    return changes;
+  }
+
+  #ownerOf(url: string): PeerInfo | undefined {
+    for (const peer of this.#peers.values()) {
+      if (peer.addresses.some((address) => address.url === url)) return peer;
+    }
+    return undefined;
+  }
+
+  #dialEntry(target: DialTarget): PeerInfo | PendingAddress | undefined {
+    return target.peerId === null ? this.#pending.get(target.url) : this.#peers.get(target.peerId);
+  }
+
+  #settleWithoutDial(peer: PeerInfo): void {
+    if (peer.addresses.length === 0 && peer.state !== 'connected' && !peer.reachable) {
+      Object.assign(peer, { state: 'lost', nextRetry: null });
+    }
+  }
+}
+
+function strongest(a: AddressSource, b: AddressSource): AddressSource {
+  return SOURCE_RANK[a] >= SOURCE_RANK[b] ? a : b;
+}

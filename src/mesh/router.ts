@@ -1,0 +1,233 @@
+import { MeshCloseCode } from './close-codes.ts';
+import type { DecodedFrame, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
+import type { DisconnectReason, PeerLink } from './link.ts';
+import { wsUrl } from './listen-urls.ts';
+import { Messenger } from './messenger.ts';
+import type { MessageInfo, MessengerHost } from './messenger.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { PeerInfo, PeerTable } from './peer-table.ts';
+import { Topology } from './topology.ts';
+import type { Route } from './topology.ts';
+
+/** Changes within this many ms reach browser peers in one `peers` message. */
+const PEERS_PUSH_DELAY_MS = 100;
+
+export interface RouterEvents {
+  discovered(peer: PeerInfo, source: string): void;
+  lost(peer: PeerInfo): void;
+  connected(peer: PeerInfo): void;
+  disconnected(peer: PeerInfo, reason: DisconnectReason): void;
+  deliver(data: string | Buffer, info: MessageInfo): void;
+}
+
+/**
+ * The node's live links and everything that travels over them once established: admission and
+ * dedup, the flooded `links` records, routes, and the messenger's traffic.
+ */
+export class MeshRouter implements MessengerHost {
+  /** One established link per neighbour id. */
+  readonly live = new Map<string, PeerLink>();
+  readonly topology: Topology;
+  readonly messenger: Messenger;
+  #routes = new Map<string, Route>();
+  /** Sequence of this node's own links record; starts at the clock so a restarted node's records are newer. */
+  #seq = Date.now();
+  readonly #flushTimer: NodeJS.Timeout;
+  #peersPush: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly self: { id: string; name: string; table: PeerTable },
+    readonly options: ResolvedOptions,
+    readonly events: RouterEvents,
+  ) {
+    this.topology = new Topology(self.id);
+    this.messenger = new Messenger(this, {
+      ttl: options.ttl,
+      sendTimeout: options.sendTimeout,
+      outboxLimit: options.outboxLimit,
+      retransmitAfter: options.pingInterval + options.pingTimeout,
+      maxPayload: options.maxPayload,
+    });
+    this.#flushTimer = setInterval(() => {
+      this.messenger.flush(Date.now());
+      this.#schedulePeersPush();
+    }, options.pingInterval);
+  }
+
+  get selfId(): string {
+    return this.self.id;
+  }
+
+  stop(): void {
+    clearInterval(this.#flushTimer);
+    clearTimeout(this.#peersPush);
+    this.messenger.stop();
+  }
+
+  /** Whether to admit a verified connection (null: yes). Only the arbiter settles duplicates. */
+  admit(link: PeerLink, arbiter: boolean): { code: number; reason: string } | null {
+    const remote = link.remote!;
+    const existing = this.live.get(remote.id);
+    if (arbiter && existing !== undefined && existing.remote!.boot === remote.boot) {
+      return { code: MeshCloseCode.Duplicate, reason: 'this pair already has a connection' };
+    }
+    if (existing === undefined && this.live.size >= this.options.maxPeers) {
+      return { code: MeshCloseCode.TooManyPeers, reason: `node has its maximum of ${this.options.maxPeers} peers` };
+    }
+    return null;
+  }
+
+  established(link: PeerLink): void {
+    const remote = link.remote!;
+    const now = Date.now();
+    const { table } = this.self;
+    const existing = this.live.get(remote.id);
+    if (existing !== undefined && existing !== link) {
+      this.live.delete(remote.id);
+      existing.close(MeshCloseCode.Duplicate, 'replaced by a newer connection');
+      this.#linkDown(remote.id, { type: 'close', code: MeshCloseCode.Duplicate, reason: 'replaced by a newer connection', by: 'local' });
+    }
+    const { peer, isNew } = table.learn(remote.id, remote.name, remote.kind, now);
+    const target = link.target;
+    if (target !== null) {
+      if (target.peerId !== null && target.peerId !== remote.id) table.dialFailed(target, now);
+      table.attachAddress(remote.id, target.url, target.source, now);
+    } else if (remote.listen.length > 0 && link.remoteAddress !== undefined) {
+      const port = new URL(remote.listen[0]).port;
+      table.attachAddress(remote.id, wsUrl(link.remoteAddress, Number(port)), 'inbound', now);
+    }
+    if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
+    this.live.set(remote.id, link);
+    this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
+    this.#publishLinks();
+    for (const record of this.topology.records()) this.#sendOn(link, JSON.stringify(record));
+    this.#updateRoutes();
+  }
+
+  /** A link closed; true when it was the live link of its peer (then `disconnected` was emitted). */
+  closed(link: PeerLink, reason: DisconnectReason): boolean {
+    const id = link.remote?.id;
+    if (id === undefined || this.live.get(id) !== link) return false;
+    this.live.delete(id);
+    this.#linkDown(id, reason);
+    return true;
+  }
+
+  frame(link: PeerLink, frame: DecodedFrame, bytes: number): void {
+    const from = link.remote!.id;
+    const { message } = frame;
+    this.self.table.recordIn(from, bytes, Date.now());
+    if (link.remote!.kind === 'browser' && !speaksForItself(from, message)) {
+      return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
+    }
+    switch (message.t) {
+      case 'msg':
+        return this.messenger.receiveApp(from, message, frame.payload);
+      case 'ack':
+        return this.messenger.receiveAck(from, message);
+      case 'links':
+        return this.#onLinks(link, message);
+      default:
+        return link.close(MeshCloseCode.BadMessage, `unexpected ${message.t} after the handshake`);
+    }
+  }
+
+  nextHop(to: string): string | null {
+    if (this.live.has(to)) return to;
+    const via = this.#routes.get(to)?.via;
+    return via !== undefined && this.live.has(via) ? via : null;
+  }
+
+  transmit(neighbourId: string, frame: string | Buffer): boolean {
+    const link = this.live.get(neighbourId);
+    return link !== undefined && this.#sendOn(link, frame);
+  }
+
+  neighbourIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  isKnownPeer(id: string): boolean {
+    return this.self.table.get(id) !== undefined;
+  }
+
+  deliver(data: string | Buffer, info: MessageInfo): void {
+    this.events.deliver(data, info);
+  }
+
+  #sendOn(link: PeerLink, frame: string | Buffer): boolean {
+    const bytes = link.send(frame);
+    if (bytes < 0) return false;
+    this.self.table.recordOut(link.remote!.id, bytes);
+    return true;
+  }
+
+  #linkDown(id: string, reason: DisconnectReason): void {
+    const peer = this.self.table.disconnected(id, Date.now());
+    this.messenger.linkLost(id);
+    if (peer !== undefined) this.events.disconnected(structuredClone(peer), reason);
+    this.#publishLinks();
+    this.#updateRoutes();
+  }
+
+  #onLinks(from: PeerLink, record: LinksMessage): void {
+    if (record.origin === this.self.id) {
+      // A record of ours from before a restart: make ours newer and flood it again.
+      if (record.seq >= this.#seq) {
+        this.#seq = record.seq;
+        this.#publishLinks();
+      }
+      return;
+    }
+    if (!this.topology.accept(record)) return;
+    const frame = JSON.stringify(record);
+    for (const link of this.live.values()) if (link !== from) this.#sendOn(link, frame);
+    this.#updateRoutes();
+  }
+
+  #neighbourEntries(): LinkEntry[] {
+    return [...this.live.values()].map((link) => ({ id: link.remote!.id, name: link.remote!.name, kind: link.remote!.kind }));
+  }
+
+  #publishLinks(): void {
+    this.#seq = Math.max(this.#seq + 1, Date.now());
+    const record: LinksMessage = { t: 'links', origin: this.self.id, seq: this.#seq, name: this.self.name, kind: 'node', links: this.#neighbourEntries() };
+    const frame = JSON.stringify(record);
+    for (const link of this.live.values()) this.#sendOn(link, frame);
+  }
+
+  #updateRoutes(): void {
+    this.#routes = this.topology.routes(this.#neighbourEntries());
+    const changes = this.self.table.applyRoutes(this.#routes, Date.now());
+    for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
+    for (const peer of changes.lost) this.events.lost(structuredClone(peer));
+    this.messenger.flush(Date.now());
+    this.#schedulePeersPush();
+  }
+
+  /**
+   * Browser peers cannot follow `links` records, so the node tells them its peer table in a `peers`
+   * message: soon after any change (coalesced) and every `pingInterval` for fresh RTTs.
+   */
+  #schedulePeersPush(): void {
+    if (this.#peersPush !== undefined || this.#browserLinks().length === 0) return;
+    this.#peersPush = setTimeout(() => {
+      this.#peersPush = undefined;
+      const peers = this.self.table.snapshot().map(({ id, name, kind, state, direction, reachable, via, hops, rtt }) => ({
+        id, name, kind, state, direction, reachable, via, hops, rtt: rtt.smoothed,
+      }));
+      const message: PeersMessage = { t: 'peers', peers };
+      const frame = JSON.stringify(message);
+      for (const link of this.#browserLinks()) this.#sendOn(link, frame);
+    }, PEERS_PUSH_DELAY_MS);
+  }
+
+  #browserLinks(): PeerLink[] {
+    return [...this.live.values()].filter((link) => link.remote!.kind === 'browser');
+  }
+}
+
+/** Browser peers are leaves: they relay nothing, so whatever they send must come from themselves. */
+function speaksForItself(id: string, message: MeshMessage): boolean {
+  return (message.t === 'msg' || message.t === 'ack') && message.from === id;
+}

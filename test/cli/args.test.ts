@@ -1,0 +1,48 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CLI_PORT, UsageError, parseCliArgs } from '../../src/cli/args.ts';
+import { formatPeerTable, printable } from '../../src/cli/format.ts';
+import { parseInputLine } from '../../src/cli/input.ts';
+
+test('defaults: fixed port, all interfaces, mDNS on', () => {
+  const command = parseCliArgs([]);
+  assert.equal(command, {
+    help: false,
+    json: false,
+    node: {
+      id: undefined, name: undefined, mesh: undefined, host: '0.0.0.0', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
+      pingInterval: undefined, pingTimeout: undefined, allowOrigins: [],
+    },
+  });
+});
+
+test('options map onto node options; --peer repeats and is normalised', () => {
+  const command = parseCliArgs(['--name', 'n', '--port', '0', '--mesh', 'm', '--peer', 'ws://127.0.0.1:9', '--peer', 'ws://[::1]:8/x', '--no-mdns', '--json']);
+  assert.ok(!command.help && command.json);
+  if (command.help) return;
+  assert.equal(command.node.peers, ['ws://127.0.0.1:9/', 'ws://[::1]:8/x']);
+  assert.equal([command.node.name, command.node.port, command.node.mesh, command.node.mdns], ['n', 0, 'm', false]);
+});
+
+test('bad options throw UsageError', () => {
+  for (const args of [['--port', '1.5'], ['--port'], ['extra'], ['--name', ''], ['--peer', 'nonsense']]) {
+    assert.throws(() => parseCliArgs(args), (error: Error) => error instanceof UsageError, args.join(' '));
+  }
+});
+
+test('input lines: chat, commands, mistakes', () => {
+  assert.equal(parseInputLine('  hello there '), { type: 'broadcast', text: 'hello there' });
+  assert.equal(parseInputLine(''), { type: 'empty' });
+  assert.equal(parseInputLine('/peers'), { type: 'peers' });
+  assert.equal(parseInputLine('/quit'), { type: 'quit' });
+  assert.equal(parseInputLine('/msg bob  hi  there'), { type: 'msg', target: 'bob', text: 'hi  there' });
+  assert.equal(parseInputLine('/msg bob'), { type: 'invalid', message: 'usage: /msg <name-or-id> <text>' });
+  assert.equal(parseInputLine('/nope'), { type: 'invalid', message: 'unknown command /nope (try /help)' });
+});
+
+test('peer names cannot inject terminal control sequences; empty table says so', () => {
+  assert.is(printable('evil\u001b[2Jname\n'), 'evil?[2Jname?');
+  assert.is(formatPeerTable([], []), 'no peers yet');
+});
+
+test.run();

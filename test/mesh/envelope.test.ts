@@ -1,0 +1,59 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MeshProtocolError } from '../../src/mesh/close-codes.ts';
+import { decodeFrame, encodeApp, encodeControl, parseMessage } from '../../src/mesh/envelope.ts';
+import type { HelloMessage } from '../../src/mesh/envelope.ts';
+
+const hello: HelloMessage = {
+  t: 'hello', v: 1, id: 'a1', name: 'alice', mesh: 'm', kind: 'node', listen: ['ws://127.0.0.1:1/'], nonce: 'n1', auth: false, boot: 'b1',
+};
+
+function codeOf(run: () => unknown): number {
+  try {
+    run();
+  } catch (error) {
+    assert.instance(error, MeshProtocolError);
+    return (error as MeshProtocolError).code;
+  }
+  throw new Error('expected a MeshProtocolError');
+}
+
+test('hello round-trips through text JSON', () => {
+  assert.equal(decodeFrame(encodeControl(hello), false), { message: hello });
+});
+
+test('text application message carries data inline', () => {
+  const frame = encodeApp({ t: 'msg', id: 'm1', from: 'a', to: 'b', ttl: 16, hops: 0 }, 'hi');
+  assert.is(frame, '{"t":"msg","id":"m1","from":"a","to":"b","ttl":16,"hops":0,"data":"hi"}');
+  assert.equal(decodeFrame(frame, false), { message: { t: 'msg', id: 'm1', from: 'a', to: 'b', ttl: 16, hops: 0, data: 'hi' } });
+});
+
+test('binary application message: u32 header length, JSON header, payload bytes', () => {
+  const frame = encodeApp({ t: 'msg', id: 'm2', from: 'a', to: null, ttl: 3, hops: 1 }, new Uint8Array([0, 1, 255]));
+  assert.instance(frame, Buffer);
+  const header = '{"t":"msg","id":"m2","from":"a","to":null,"ttl":3,"hops":1}';
+  const expected = Buffer.concat([Buffer.from([0, 0, 0, header.length]), Buffer.from(header), Buffer.from([0, 1, 255])]);
+  assert.equal([...(frame as Buffer)], [...expected]);
+  const decoded = decodeFrame(frame as Buffer, true)!;
+  assert.equal(decoded.message, { t: 'msg', id: 'm2', from: 'a', to: null, ttl: 3, hops: 1 });
+  assert.equal([...decoded.payload!], [0, 1, 255]);
+});
+
+test('unknown message types are ignored (forward compatible)', () => {
+  assert.is(decodeFrame('{"t":"future","x":1}', false), null);
+});
+
+test('malformed frames are 4000 errors naming the problem', () => {
+  assert.is(codeOf(() => decodeFrame('not json', false)), 4000);
+  assert.is(codeOf(() => decodeFrame('[1]', false)), 4000);
+  assert.is(codeOf(() => decodeFrame('{"t":"msg","id":"x","from":"a","to":null,"ttl":1,"hops":0}', false)), 4000);
+  assert.is(codeOf(() => decodeFrame(Buffer.from([0, 0, 0, 9, 1]), true)), 4000);
+  assert.is(codeOf(() => decodeFrame(Buffer.from([0, 0]), true)), 4000);
+  assert.is(codeOf(() => decodeFrame(encodeControl(hello), true)), 4000);
+  assert.is(codeOf(() => parseMessage({ ...hello, kind: 'robot' })), 4000);
+  assert.is(codeOf(() => parseMessage({ ...hello, listen: ['http://x/'] })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'ack', id: 'x', from: 'a', to: 'b', ttl: -1 })), 4000);
+  assert.throws(() => decodeFrame('{"t":"auth"}', false), /field "proof"/);
+});
+
+test.run();
