@@ -1,0 +1,71 @@
+// @ts-check
+// The chat log. Everything received is set as text (textContent), never parsed as HTML.
+
+const MAX_SHOWN_TEXT = 2000;
+const MAX_ENTRIES = 500;
+
+/**
+ * @typedef {{ at: number, sender: string, text: string, mine: boolean, directTo: string | null }} ChatEntry
+ */
+
+/** @param {number} at */
+function formatTime(at) {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** @param {string} text */
+function shownText(text) {
+  if (text.length <= MAX_SHOWN_TEXT) return text;
+  return `${text.slice(0, MAX_SHOWN_TEXT)}… (${text.length - MAX_SHOWN_TEXT} more characters)`;
+}
+
+export class ChatView {
+  /** @param {HTMLOListElement} list */
+  constructor(list) {
+    this.list = list;
+  }
+
+  /**
+   * @param {ChatEntry} entry
+   * @returns {(text: string, failed?: boolean) => void} sets the delivery note of the entry
+   */
+  addMessage(entry) {
+    const item = document.createElement('li');
+    item.classList.toggle('mine', entry.mine);
+    item.classList.toggle('direct', entry.directTo !== null);
+    const time = document.createElement('time');
+    time.className = 'time';
+    time.dateTime = new Date(entry.at).toISOString();
+    time.textContent = formatTime(entry.at);
+    const sender = document.createElement('span');
+    sender.className = 'sender';
+    sender.textContent = entry.directTo === null ? entry.sender : `${entry.sender} → ${entry.directTo}`;
+    const text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = shownText(entry.text);
+    const delivery = document.createElement('span');
+    delivery.className = 'delivery';
+    item.append(time, sender, text, delivery);
+    this.#append(item);
+    return (note, failed = false) => {
+      delivery.textContent = note;
+      delivery.classList.toggle('failed', failed);
+    };
+  }
+
+  /** @param {string} text @param {number} at */
+  addNotice(text, at) {
+    const item = document.createElement('li');
+    item.className = 'notice';
+    item.textContent = `${formatTime(at)} ${text}`;
+    this.#append(item);
+  }
+
+  /** @param {HTMLLIElement} item */
+  #append(item) {
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    this.list.append(item);
+    while (this.list.childElementCount > MAX_ENTRIES) this.list.firstElementChild?.remove();
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+}
