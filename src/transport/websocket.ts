@@ -3,22 +3,15 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../protocol/constants.ts';
 import { WsLimitError, WsProtocolError, WsStateError } from '../protocol/errors.ts';
-import { type BinaryData, Protocol, type Role } from '../protocol/protocol.ts';
+import { type BinaryData, Protocol, type ProtocolOptions, type Role } from '../protocol/protocol.ts';
 import { isUtf8 } from 'node:buffer';
-import type { DeflateAgreement, DeflateOptions } from '../protocol/permessage-deflate.ts';
 
-export interface WebSocketOptions {
-  role: Role;
+/** The codec's options (role, maxPayload, autoPong, fragmentSize, generateMask, deflate) and the transport's. */
+export interface WebSocketOptions extends ProtocolOptions {
   /** The subprotocol agreed in the handshake ('' for none). */
   protocol?: string;
   /** Bytes that arrived right after the handshake; they belong to the first frames. */
   head?: Buffer;
-  /** Largest message accepted, in bytes. Default 16 MiB; larger messages fail the connection with 1009. */
-  maxPayload?: number;
-  /** Answer pings automatically. Default true. */
-  autoPong?: boolean;
-  /** Split outgoing messages into frames of at most this many bytes. Default 0: never. */
-  fragmentSize?: number;
   /** How long to wait for the peer's part of the closing handshake, in ms. Default 5000. */
   closeTimeout?: number;
   /** `send()` returns false once this many bytes wait to be written. Default 1 MiB. */
@@ -26,10 +19,6 @@ export interface WebSocketOptions {
   /** Hard limit of bytes waiting to be written; above it the peer is deemed not to read: close 1008. Default 64 MiB. */
   maxBufferedAmount?: number;
   url?: string;
-  /** For tests: the source of client mask keys. */
-  generateMask?: () => Uint8Array;
-  /** permessage-deflate as agreed in the handshake. */
-  deflate?: { agreement: DeflateAgreement; options?: DeflateOptions };
 }
 
 export interface WebSocketEvents {
