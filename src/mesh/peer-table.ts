@@ -133,7 +133,9 @@ export class PeerTable {
     }
     peer.addresses.push({ url, source: best });
     peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source]);
-    if (peer.state === 'lost') Object.assign(peer, { state: 'known', nextRetry: now, failures: 0 });
+    // A peer known only through a relay has no dial scheduled; its first address schedules one.
+    const undialled = peer.state !== 'connected' && peer.nextRetry === null && !this.#dialing.has(peer.id);
+    if (peer.state === 'lost' || undialled) Object.assign(peer, { state: 'known', nextRetry: now, failures: 0 });
   }
 
   /** Discovery says the peer is gone: keep only its static addresses; without any, stop dialling it. */

@@ -113,4 +113,13 @@ test('routes: peers reachable through others appear with via, and are lost when 
   assert.equal(removed.lost.map((peer) => [peer.id, peer.state, peer.reachable]), [['c', 'lost', false]]);
 });
 
+test('a peer first heard of through a relay is dialled directly once discovery gives its address', () => {
+  const table = new PeerTable(reconnect);
+  table.applyRoutes(new Map([['c', { via: 'b', hops: 2, name: 'carol', kind: 'node' as const }]]), 0);
+  assert.equal(table.dueDials(0), []);
+  table.attachAddress('c', A, 'discovery', 50);
+  assert.equal(table.dueDials(50), [{ url: A, source: 'discovery', peerId: 'c' }]);
+  assert.is(table.nextDialAt(), 50);
+});
+
 test.run();
