@@ -116,7 +116,9 @@ export class FrameParser {
   private readPayload(): boolean {
     const length = this.header!.payloadLength;
     if (this.buffered >= length) {
-      this.deliver(this.take(length));
+      const payload = this.take(length);
+      if (this.header!.masked) xorMaskInPlace(payload, this.maskKey);
+      this.deliver(payload);
       return true;
     }
     this.partial = Buffer.allocUnsafe(Math.min(length, Math.max(2 * this.buffered, INITIAL_COLLECT_SIZE)));
@@ -126,6 +128,7 @@ export class FrameParser {
       const from = c === this.chunkIndex ? this.headOffset : 0;
       this.partialFilled += chunk.copy(this.partial, this.partialFilled, from);
     }
+    this.unmaskCollected(0, this.partialFilled);
     this.chunks = [];
     this.chunkIndex = 0;
     this.headOffset = 0;
@@ -145,6 +148,7 @@ export class FrameParser {
       partial = this.partial = grown;
     }
     chunk.copy(partial, this.partialFilled, 0, used);
+    this.unmaskCollected(this.partialFilled, needed);
     this.partialFilled = needed;
     if (needed === length) {
       this.partial = null;
@@ -153,9 +157,16 @@ export class FrameParser {
     return used;
   }
 
+  /** Unmasks bytes [from, to) of the payload being collected while they are still in cache. */
+  private unmaskCollected(from: number, to: number): void {
+    if (!this.header!.masked || from === to) return;
+    const key = this.maskKey;
+    const rotated = from % 4 === 0 ? key : Uint8Array.from({ length: 4 }, (_, i) => key[(from + i) & 3]!);
+    xorMaskInPlace(this.partial!, rotated, from, to);
+  }
+
   private deliver(payload: Buffer): void {
     const header = this.header!;
-    if (header.masked) xorMaskInPlace(payload, this.maskKey);
     this.header = null;
     this.sink.frame(header, payload);
   }

@@ -125,6 +125,12 @@ export class Protocol {
     this.sendMessage(Opcode.Binary, toBuffer(data));
   }
 
+  /** Sends bytes the caller knows to be UTF-8 as a text message, without decoding them. */
+  sendTextBytes(data: BinaryData): void {
+    this.assertCanSend('a message');
+    this.sendMessage(Opcode.Text, toBuffer(data));
+  }
+
   sendPing(payload: string | Uint8Array = ''): void {
     this.sendControl(Opcode.Ping, payload, 'a ping');
   }

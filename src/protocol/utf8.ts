@@ -33,8 +33,13 @@ function isValidIncompleteSequence(bytes: Uint8Array, length: number): boolean {
  * invalid sequence becomes certain. A character may be split across pieces.
  */
 export class Utf8StreamValidator {
-  private readonly pending = new Uint8Array(4);
+  /** A character cut off by the end of the last piece; allocated on first use (most connections never need it). */
+  private pendingBytes: Uint8Array | null = null;
   private pendingLength = 0;
+
+  private get pending(): Uint8Array {
+    return (this.pendingBytes ??= new Uint8Array(4));
+  }
 
   /** Returns false as soon as the bytes seen so far cannot be valid UTF-8. */
   push(chunk: Uint8Array): boolean {

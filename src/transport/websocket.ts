@@ -102,14 +102,25 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
     // run, so listeners attached right after creation see every message, those in `head` included.
     socket.pause();
-    const head = options.head;
-    setImmediate(() => {
-      if (this.state === WebSocket.CLOSED) return;
-      this.emit('open');
-      if (head && head.length > 0) this.codec.receive(head);
-      socket.on('data', (chunk: Buffer) => this.codec.receive(chunk));
-      socket.resume();
-    });
+    setImmediate((head: Buffer | undefined) => this.startReading(head), options.head);
+  }
+
+  private startReading(head: Buffer | undefined): void {
+    if (this.state === WebSocket.CLOSED) return;
+    this.emit('open');
+    if (head && head.length > 0) this.receive(head);
+    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.resume();
+  }
+
+  /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
+  private receive(chunk: Buffer): void {
+    this.socket.cork();
+    try {
+      this.codec.receive(chunk);
+    } finally {
+      this.socket.uncork();
+    }
   }
 
   get readyState(): ReadyState {
@@ -139,12 +150,17 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (typeof data === 'string') {
       if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
       else this.codec.sendText(data);
-    } else if (binary) {
-      this.codec.sendBinary(data);
-    } else {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-      if (!isUtf8(bytes)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
-      this.codec.sendText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      return this.afterSend();
+    }
+    if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
+    // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
+    const corked = data.byteLength > 16 * 1024;
+    if (corked) this.socket.cork();
+    try {
+      if (binary) this.codec.sendBinary(data);
+      else this.codec.sendTextBytes(data);
+    } finally {
+      if (corked) this.socket.uncork();
     }
     return this.afterSend();
   }
