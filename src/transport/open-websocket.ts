@@ -6,7 +6,7 @@ import { WebSocket, type WebSocketOptions } from './websocket.ts';
 export interface ConnectionSettings
   extends Pick<
     WebSocketOptions,
-    'maxPayload' | 'autoPong' | 'fragmentSize' | 'closeTimeout' | 'highWaterMark' | 'maxBufferedAmount' | 'generateMask'
+    'maxPayload' | 'autoPong' | 'fragmentSize' | 'textAsBuffer' | 'closeTimeout' | 'highWaterMark' | 'maxBufferedAmount' | 'generateMask'
   > {
   /** setNoDelay on the socket (no Nagle delay for small frames). Default true. */
   noDelay?: boolean;
@@ -30,6 +30,7 @@ export function openWebSocket(
     maxPayload: settings.maxPayload,
     autoPong: settings.autoPong,
     fragmentSize: settings.fragmentSize,
+    textAsBuffer: settings.textAsBuffer,
     closeTimeout: settings.closeTimeout,
     highWaterMark: settings.highWaterMark,
     maxBufferedAmount: settings.maxBufferedAmount,

@@ -83,6 +83,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         maxPayload: options.maxPayload,
         autoPong: false,
         fragmentSize: options.fragmentSize,
+        textAsBuffer: options.textAsBuffer,
         generateMask: options.generateMask,
         deflate: options.deflate,
       },
