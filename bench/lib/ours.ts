@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * Our library as users run it: compiled by `tsc -p tsconfig.build.json` into a temporary directory.
+ * Running src/ through tsx would measure tsx instead: its esbuild transform keeps function names by
+ * wrapping every closure in `__name()`, which costs a property store per closure created (and about
+ * 256 bytes of heap per closure that lives on, e.g. per connection). tsx transforms every .js file
+ * outside node_modules too, so the build goes under node_modules/.cache (where bare imports such as
+ * mdns-js still resolve), with a package.json that marks it as ES modules.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BUILD_ENV = 'WSMESH_BENCH_BUILD';
+
+/**
+ * Builds once per bench run; children find the build through the environment. Returns a problem or null.
+ * A build directory given in WSMESH_BENCH_BUILD is used as it is (A/B runs of a patched build; keep it
+ * under a node_modules directory so that tsx leaves it alone).
+ */
+export function buildOurs(): string | null {
+  if (process.env[BUILD_ENV]) return `using the prebuilt ${process.env[BUILD_ENV]} (WSMESH_BENCH_BUILD)`;
+  const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'wsmesh-bench');
+  removeStaleBuilds(cacheDir);
+  const outDir = path.join(cacheDir, `build-${process.pid}`);
+  mkdirSync(outDir, { recursive: true });
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (!existsSync(path.join(outDir, 'transport', 'server.js'))) {
+    return `tsc -p tsconfig.build.json produced no build: ${(result.stdout + result.stderr).trim().slice(0, 500)}`;
+  }
+  process.env[BUILD_ENV] = outDir;
+  return result.status === 0 ? null : `tsc reported errors (the build was emitted anyway and is used): ${result.stdout.split('\n')[0]}`;
+}
+
+/** Builds left behind by bench runs that were killed (their process is gone). */
+function removeStaleBuilds(cacheDir: string): void {
+  if (!existsSync(cacheDir)) return;
+  for (const entry of readdirSync(cacheDir)) {
+    const pid = /^build-(\d+)$/.exec(entry)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) rmSync(path.join(cacheDir, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Imports one of our modules, e.g. `importOurs('transport/server')`: from the build, else from src/ via tsx. */
+export async function importOurs(modulePath: string): Promise<unknown> {
+  const buildDir = process.env[BUILD_ENV];
+  const file = buildDir ? path.join(buildDir, `${modulePath}.js`) : path.join(ROOT, 'src', `${modulePath}.ts`);
+  return import(pathToFileURL(file).href);
+}
+
+export function oursOrigin(): string {
+  return process.env[BUILD_ENV] ? 'compiled by tsc' : 'src/ through tsx';
+}

@@ -1,0 +1,110 @@
+import { startChild, type BenchChild } from '../lib/children.ts';
+import { profileFlags, type BenchConfig } from '../lib/config.ts';
+import { OURS, startEchoServer, WS, type RunningServer } from '../lib/echo-servers.ts';
+import { formatCount, formatNumber, formatRatio } from '../lib/format.ts';
+import { interleave, sleep } from '../lib/rounds.ts';
+import { median, ratioSpread } from '../lib/stats.ts';
+import type { Table } from '../lib/table.ts';
+import { loadGeneratorScript } from './echo.ts';
+
+/**
+ * Idle connections: N WebSocket connections opened by several load generator processes against one
+ * server; handshakes per second while opening, then server RSS per connection once they sit idle.
+ * Every round starts a fresh server so the memory baseline is clean.
+ */
+
+interface ConnectionSample {
+  handshakesPerSec: number;
+  rssPerConnKiB: number;
+  heapPerConnKiB: number;
+}
+
+type Memory = { rss: number; heapUsed: number };
+
+async function waitForConnections(server: RunningServer, expected: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const open = await server.child.request<number>('connections');
+    if (open === expected) return;
+    if (performance.now() > deadline) throw new Error(`${server.contender.label}: ${open} connections open, expected ${expected}`);
+    await sleep(20);
+  }
+}
+
+async function measureOnce(contender: typeof WS, clients: BenchChild[], config: BenchConfig): Promise<ConnectionSample> {
+  const server = await startEchoServer(contender, config.serverCpu, { raiseFdLimit: true, exposeGc: true, nodeFlags: profileFlags(config, `${contender.id}-server-connections`) });
+  if (!('port' in server)) throw new Error(`${contender.label} did not start: ${server.unavailable}`);
+  try {
+    const { connections: total, concurrencyPerClient: concurrency } = config.idle;
+    const open = (count: number) => Promise.all(clients.map((client) => client.request('open-idle', { port: server.port, count, concurrency })));
+    const closeAll = () => Promise.all(clients.map((client) => client.request('close-idle')));
+    await open(Math.min(50, Math.ceil(total / clients.length / 10)));
+    await closeAll();
+    await waitForConnections(server, 0, 5000);
+    const before = await server.child.request<Memory>('memory');
+    const started = performance.now();
+    await open(total / clients.length);
+    const elapsedMs = performance.now() - started;
+    await waitForConnections(server, total, 10_000);
+    await sleep(100);
+    const after = await server.child.request<Memory>('memory');
+    await closeAll();
+    return {
+      handshakesPerSec: total / (elapsedMs / 1000),
+      rssPerConnKiB: (after.rss - before.rss) / total / 1024,
+      heapPerConnKiB: (after.heapUsed - before.heapUsed) / total / 1024,
+    };
+  } finally {
+    await server.child.stop();
+  }
+}
+
+export async function runConnectionsSection(config: BenchConfig): Promise<Table[]> {
+  const { connections: total, clients: clientCount } = config.idle;
+  if (total % clientCount !== 0) throw new Error('idle connections must divide evenly among the client processes');
+  const clients = await Promise.all(
+    Array.from({ length: clientCount }, () => startChild({ script: loadGeneratorScript, cpu: config.clientCpu, raiseFdLimit: true }).then(({ child }) => child)),
+  );
+  const unavailable: string[] = [];
+  const contenders = [WS, OURS];
+  try {
+    const available: typeof contenders = [];
+    for (const contender of contenders) {
+      const probe = await startEchoServer(contender, config.serverCpu);
+      if ('port' in probe) {
+        available.push(contender);
+        await probe.child.stop();
+      } else unavailable.push(`${contender.label} (${probe.unavailable})`);
+    }
+    const byId = new Map(available.map((contender) => [contender.id, contender]));
+    const results = await interleave([...byId.keys()], config.rounds, (id) => measureOnce(byId.get(id)!, clients, config));
+    const ws = results.get(WS.id);
+    const rows = available.map((contender) => {
+      const samples = results.get(contender.id)!;
+      const rate = samples.map((sample) => sample.handshakesPerSec);
+      const rss = samples.map((sample) => sample.rssPerConnKiB);
+      return [
+        contender.label,
+        formatCount(median(rate)),
+        formatNumber(median(rss), 2),
+        formatNumber(median(samples.map((sample) => sample.heapPerConnKiB)), 2),
+        ws ? formatRatio(ratioSpread(rate, ws.map((sample) => sample.handshakesPerSec))) : '-',
+        ws ? formatRatio(ratioSpread(rss, ws.map((sample) => sample.rssPerConnKiB))) : '-',
+      ];
+    });
+    return [
+      {
+        title: `${total} idle WebSocket connections on one server`,
+        headers: ['server', 'handshakes/s', 'RSS KiB/conn', 'heap KiB/conn', 'handshakes/s vs ws', 'RSS/conn vs ws'],
+        rows,
+        notes: [
+          ...unavailable.map((text) => `Not measured: ${text}.`),
+          `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
+            `RSS and heap after gc(), relative to the same server after a warm-up. Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}.`,
+        ],
+      },
+    ];
+  } finally {
+    await Promise.all(clients.map((client) => client.stop()));
+  }
+}
