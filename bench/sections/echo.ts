@@ -63,7 +63,7 @@ export async function runEchoSection(config: BenchConfig): Promise<Table[]> {
     `Servers: ${servers.map((server) => `${server.contender.label} = ${server.description}`).join('; ')}.`,
     ...unavailable.map((server) => `Not measured: ${server.contender.label} (${'unavailable' in server ? server.unavailable : ''}).`),
     `Load generator: raw net client, pre-built masked frames, messages in flight per connection at 1 / 64 conns: 256 / 16 (<= 1 KiB), 16 / 2 (64 KiB), 4 / 1 (1 MiB). ${config.pinning}.`,
-    `Median of ${config.rounds} interleaved rounds of ${config.echo.measureMs} ms (after ${config.echo.warmupMs} ms warm-up); ratios are medians of per-round ratios (min-max). MB/s = 10^6 payload bytes echoed per second; CPU = server user+system time per message. Text payloads are valid UTF-8 with a non-ASCII character every few bytes ("grüße, señor —"); both echo servers hand text to the application as validated bytes (ours with `textAsBuffer: true`; by default ours hands out strings, which costs a UTF-8 decode and re-encode per echo, see the parse figures below).`,
+    `Median of ${config.rounds} interleaved rounds of ${config.echo.measureMs} ms (after ${config.echo.warmupMs} ms warm-up); ratios are medians of per-round ratios (min-max). MB/s = 10^6 payload bytes echoed per second; CPU = server user+system time per message. Text payloads are valid UTF-8 with a non-ASCII character every few bytes ("grüße, señor —"); both echo servers hand text to the application as validated bytes (ours with textAsBuffer: true; by default ours hands out strings, which costs a UTF-8 decode and re-encode per echo, see the parse figures below).`,
   ];
   return [detailTable(results, servers, notes), summaryTable(results, servers)];
 }
