@@ -28,12 +28,13 @@ export interface ParsedHead<Head> {
   rest: Buffer;
 }
 
+const INITIAL_HEAD_BUFFER = 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const REQUEST_LINE = new RegExp(`^(${TOKEN}) ([\\x21-\\x7e]+) HTTP/(\\d)\\.(\\d)$`);
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
-const FIELD_LINE = new RegExp(`^(${TOKEN}):[ \\t]*(.*?)[ \\t]*$`);
+const FIELD_NAME = new RegExp(`^${TOKEN}$`);
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function badHead(message: string): WsHandshakeError {
@@ -46,7 +47,8 @@ function badHead(message: string): WsHandshakeError {
  * empty lines before the start line are skipped (RFC 9112 section 2.2) but count towards the limit.
  */
 class HeadCollector {
-  readonly #buffer: Buffer;
+  /** Grows (doubling, up to the limit) as the head arrives: a slow client costs what it sent, not the limit. */
+  #buffer = Buffer.allocUnsafe(INITIAL_HEAD_BUFFER);
   readonly #maxSize: number;
   #filled = 0;
   #consumed = 0;
@@ -59,7 +61,6 @@ class HeadCollector {
   constructor(maxSize: number) {
     if (!Number.isInteger(maxSize) || maxSize < 16) throw new RangeError(`maxHeadSize must be an integer >= 16, got ${maxSize}`);
     this.#maxSize = maxSize;
-    this.#buffer = Buffer.allocUnsafe(maxSize);
   }
 
   /** The head's text without the final CRLF CRLF, and the bytes after it; null while incomplete. */
@@ -73,6 +74,7 @@ class HeadCollector {
       const byte = chunk[index];
       if (!this.#started && this.#skipLeadingEmptyLine(byte)) continue;
       this.#started = true;
+      if (this.#filled === this.#buffer.length) this.#grow();
       this.#buffer[this.#filled++] = byte;
       if (this.#advanceTerminator(byte)) {
         this.#done = true;
@@ -82,6 +84,12 @@ class HeadCollector {
       }
     }
     return null;
+  }
+
+  #grow(): void {
+    const grown = Buffer.allocUnsafe(Math.min(2 * this.#buffer.length, this.#maxSize));
+    this.#buffer.copy(grown, 0, 0, this.#filled);
+    this.#buffer = grown;
   }
 
   #skipLeadingEmptyLine(byte: number): boolean {
@@ -115,18 +123,29 @@ function parseFieldLines(lines: string[]): HeaderFields {
   const headers = new HeaderFields();
   for (const line of lines) {
     if (line.startsWith(' ') || line.startsWith('\t')) throw badHead('obsolete line folding in HTTP header fields');
-    const match = FIELD_LINE.exec(line);
-    if (!match) {
-      const colon = line.indexOf(':');
-      if (colon === -1) throw badHead(`header line without a colon: ${quote(line)}`);
-      if (/[ \t]$/.test(line.slice(0, colon))) throw badHead(`whitespace before the colon in header line: ${quote(line)}`);
+    const colon = line.indexOf(':');
+    if (colon === -1) throw badHead(`header line without a colon: ${quote(line)}`);
+    const name = line.slice(0, colon);
+    if (!FIELD_NAME.test(name)) {
+      if (/[ \t]$/.test(name)) throw badHead(`whitespace before the colon in header line: ${quote(line)}`);
       throw badHead(`invalid header name in line: ${quote(line)}`);
     }
-    const [, name, value] = match;
+    const value = trimWhitespace(line, colon + 1);
     if (!FIELD_VALUE.test(value)) throw badHead(`control character in the value of header ${name}`);
     headers.append(name, value);
   }
   return headers;
+}
+
+/**
+ * `line` from `start` without leading and trailing spaces and tabs (RFC 9110 OWS). A loop, not a regular
+ * expression: patterns like /[ \t]*$/ backtrack quadratically over a long run of inner whitespace.
+ */
+function trimWhitespace(line: string, start: number): string {
+  let end = line.length;
+  while (start < end && (line[start] === ' ' || line[start] === '\t')) start++;
+  while (end > start && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return line.slice(start, end);
 }
 
 /** A line for an error message: at most 100 characters, control characters escaped. */

@@ -33,6 +33,14 @@ export function isRefusal(code: number): boolean {
   );
 }
 
+/** Close reasons carry at most 123 bytes of UTF-8 (RFC 6455 section 5.5); longer texts are cut at a character boundary. */
+export function closeReason(text: string): string {
+  const MAX_BYTES = 123;
+  if (Buffer.byteLength(text) <= MAX_BYTES) return text;
+  const cut = Buffer.from(text).subarray(0, MAX_BYTES).toString();
+  return cut.endsWith('\ufffd') ? cut.slice(0, -1) : cut;
+}
+
 /** A violation of the mesh protocol by the peer; the connection is closed with `code`. */
 export class MeshProtocolError extends Error {
   override readonly name = 'MeshProtocolError';

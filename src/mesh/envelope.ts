@@ -87,9 +87,12 @@ export interface DecodedFrame {
   payload?: Buffer;
 }
 
-const MAX_ID_LENGTH = 128;
-const MAX_NAME_LENGTH = 256;
-const MAX_LISTEN_URLS = 32;
+/** Limits of the fields of mesh messages, in characters (ids, nonces, proofs; names, meshes) or entries. */
+export const MAX_ID_LENGTH = 128;
+export const MAX_NAME_LENGTH = 256;
+export const MAX_LISTEN_URLS = 32;
+export const MAX_URL_LENGTH = 512;
+export const MAX_LINK_ENTRIES = 4096;
 
 function bad(message: string): never {
   throw new MeshProtocolError(MeshCloseCode.BadMessage, message);
@@ -113,6 +116,12 @@ function count(fields: Fields, key: string): number {
   return value;
 }
 
+function flag(fields: Fields, key: string): boolean {
+  const value = fields[key];
+  if (typeof value !== 'boolean') bad(`field "${key}" must be true or false`);
+  return value;
+}
+
 function kind(fields: Fields): PeerKind {
   const value = fields.kind;
   if (value !== 'node' && value !== 'browser') bad('field "kind" must be "node" or "browser"');
@@ -131,8 +140,12 @@ function list<T>(fields: Fields, key: string, maxLength: number, item: (value: u
   return value.map(item);
 }
 
+/** A ws:// or wss:// URL with a host, as the node will later parse it to dial back. */
 function listenUrl(value: unknown): string {
-  if (typeof value !== 'string' || !/^wss?:\/\//.test(value) || value.length > 512) bad('"listen" entries must be ws:// URLs');
+  if (typeof value !== 'string' || value.length > MAX_URL_LENGTH || !/^wss?:\/\//.test(value) || !URL.canParse(value)) {
+    bad(`"listen" entries must be ws:// URLs of at most ${MAX_URL_LENGTH} characters`);
+  }
+  if (new URL(value).hostname === '') bad('"listen" entries must name a host');
   return value;
 }
 
@@ -151,7 +164,7 @@ export function parseMessage(value: unknown): MeshMessage | null {
         kind: kind(fields),
         listen: list(fields, 'listen', MAX_LISTEN_URLS, listenUrl),
         nonce: text(fields, 'nonce', MAX_ID_LENGTH),
-        auth: fields.auth === true,
+        auth: flag(fields, 'auth'),
         boot: text(fields, 'boot', MAX_ID_LENGTH),
       };
     case 'auth':
@@ -165,7 +178,7 @@ export function parseMessage(value: unknown): MeshMessage | null {
         seq: count(fields, 'seq'),
         name: text(fields, 'name', MAX_NAME_LENGTH),
         kind: kind(fields),
-        links: list(fields, 'links', 4096, linkEntry),
+        links: list(fields, 'links', MAX_LINK_ENTRIES, linkEntry),
       };
     case 'msg': {
       const to = fields.to === null || fields.to === undefined ? null : text(fields, 'to', MAX_ID_LENGTH);

@@ -1,12 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from '../transport/websocket.ts';
-import { MeshCloseCode, MeshProtocolError } from './close-codes.ts';
+import { MeshCloseCode, MeshProtocolError, closeReason } from './close-codes.ts';
+import { CloseCode } from '../protocol/constants.ts';
+import { WsLimitError, WsProtocolError } from '../protocol/errors.ts';
 import { decodeFrame, encodeControl } from './envelope.ts';
 import type { ControlMessage, DecodedFrame, HelloMessage } from './envelope.ts';
 import { LinkHandshake } from './handshake.ts';
 import type { HandshakeStep, LocalIdentity } from './handshake.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
 import { PingTracker } from './ping-tracker.ts';
+
+/** Largest message accepted before the handshake is done (a hello at every field limit, fully escaped, fits). */
+export const MAX_HANDSHAKE_MESSAGE_BYTES = 256 * 1024;
 
 /** Why a connection ended. `by` tells which side sent the close frame (`remote` also for a dropped TCP connection). */
 export type DisconnectReason =
@@ -27,6 +32,8 @@ export interface LinkHandler {
   frame(link: PeerLink, frame: DecodedFrame, bytes: number): void;
   rtt(link: PeerLink, rtt: number): void;
   closed(link: PeerLink, reason: DisconnectReason): void;
+  /** Handling a message of this link threw (a bug): the link was closed with 1011; the node must go on. */
+  internalError(link: PeerLink, error: Error): void;
 }
 
 /** One WebSocket to a peer: runs the wsmesh handshake, then pings and hands decoded frames to the node. */
@@ -92,7 +99,7 @@ export class PeerLink {
     this.#localClose = { code, reason };
     this.#stopTimers();
     try {
-      this.socket.close(code, reason.slice(0, 100));
+      this.socket.close(code, closeReason(reason));
     } catch {
       this.socket.terminate();
     }
@@ -108,19 +115,42 @@ export class PeerLink {
 
   #onMessage(data: string | Buffer, isBinary: boolean): void {
     if (this.#closed || this.#localClose !== null) return;
+    try {
+      this.#handle(data, isBinary);
+    } catch (error) {
+      this.close(CloseCode.InternalError, 'internal error');
+      this.handler.internalError(this, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #handle(data: string | Buffer, isBinary: boolean): void {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (this.#handshake.state !== 'established' && size > MAX_HANDSHAKE_MESSAGE_BYTES) {
+      // Parsing a large JSON message costs many times its size: not for a peer that has not said who it is.
+      return this.close(CloseCode.MessageTooBig, `a message of ${size} bytes before the handshake finished (limit ${MAX_HANDSHAKE_MESSAGE_BYTES})`);
+    }
     let frame: DecodedFrame | null;
     try {
       frame = decodeFrame(data, isBinary);
     } catch (error) {
-      const code = error instanceof MeshProtocolError ? error.code : MeshCloseCode.BadMessage;
-      return this.close(code, (error as Error).message);
+      if (!(error instanceof MeshProtocolError)) throw error;
+      return this.close(error.code, error.message);
+    }
+    // Unknown message types are ignored for forward compatibility, but only once the link is up.
+    if (frame === null && this.#handshake.state !== 'established') {
+      return this.close(MeshCloseCode.BadMessage, `a message of unknown type before the handshake finished (expected ${this.#expected()})`);
     }
     if (frame === null) return;
     if (this.#handshake.state === 'established') {
-      this.handler.frame(this, frame, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+      this.handler.frame(this, frame, size);
       return;
     }
     this.#apply(this.#handshake.receive(frame.message));
+  }
+
+  #expected(): string {
+    const state = this.#handshake.state;
+    return state === 'await-hello' ? 'hello' : state === 'await-auth' ? 'auth' : 'welcome';
   }
 
   #apply(steps: HandshakeStep[]): void {
@@ -166,8 +196,13 @@ export class PeerLink {
     if (this.#ending !== null) ending = this.#ending;
     else if (local !== null) ending = { type: 'close', code: local.code, reason: local.reason, by: 'local' };
     else if (this.#error !== null && code === 1006) ending = { type: 'error', message: this.#error.message };
-    else ending = { type: 'close', code, reason, by: 'remote' };
+    else ending = { type: 'close', code, reason, by: this.#failedByUs() ? 'local' : 'remote' };
     this.handler.closed(this, ending);
+  }
+
+  /** Whether our codec failed the connection (the peer broke RFC 6455, or did not read): then the close is ours. */
+  #failedByUs(): boolean {
+    return this.#error instanceof WsProtocolError || this.#error instanceof WsLimitError;
   }
 
   #after(ms: number, run: () => void): void {

@@ -114,8 +114,9 @@ export class Messenger {
     if (to === null) {
       if (!this.#seenBroadcasts.add(id, now)) return;
       this.host.deliver(data, { from, to, id, hops: hops + 1 });
-      if (message.ttl <= 1) return;
-      const frame = encodeApp({ ...header(message), ttl: message.ttl - 1, hops: hops + 1 }, data);
+      const ttl = this.#nextTtl(message.ttl);
+      if (ttl < 1) return;
+      const frame = encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
       for (const neighbour of this.host.neighbourIds()) {
         if (neighbour !== fromNeighbour) this.host.transmit(neighbour, frame);
       }
@@ -196,10 +197,16 @@ export class Messenger {
 
   /** Passes a message for another peer one hop on; dropped when out of TTL or route (the sender resends). */
   #relay(fromNeighbour: string, to: string, ttl: number, encode: (ttl: number) => string | Buffer): void {
-    if (ttl <= 1) return;
+    const next = this.#nextTtl(ttl);
+    if (next < 1) return;
     const via = this.host.nextHop(to);
     if (via === null || via === fromNeighbour) return;
-    this.host.transmit(via, encode(ttl - 1));
+    this.host.transmit(via, encode(next));
+  }
+
+  /** The TTL a relayed message goes on with: one less, and never more than this node's own `ttl`. */
+  #nextTtl(ttl: number): number {
+    return Math.min(ttl, this.options.ttl) - 1;
   }
 }
 

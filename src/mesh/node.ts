@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { isSameMesh } from '../discovery/discovery.ts';
 import type { DiscoveredPeer, Discovery } from '../discovery/discovery.ts';
 import { CloseCode } from '../protocol/constants.ts';
@@ -11,6 +12,9 @@ import { WebSocketServer } from '../transport/server.ts';
 import type { UpgradeRequest } from '../transport/server.ts';
 import type { WebSocket } from '../transport/websocket.ts';
 import { MeshCloseCode, isRefusal } from './close-codes.ts';
+import { compressionFor } from './compression.ts';
+import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
+import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
 import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
@@ -26,7 +30,10 @@ import { PeerTable } from './peer-table.ts';
 import { WebUi } from '../web/web-ui.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
-/** A connection refused during the handshake (by either side), with its 4xxx close code. */
+/**
+ * A connection refused during the handshake (by either side): `code` is the 4xxx close code, or for an inbound
+ * connection refused before it became a WebSocket, the HTTP status (400, 403, 404, 408, 426, 431, 503).
+ */
 export interface RejectionInfo {
   url: string | null;
   direction: 'inbound' | 'outbound';
@@ -34,6 +41,8 @@ export interface RejectionInfo {
   code: number;
   reason: string;
   by: 'local' | 'remote';
+  /** The peer's IP, for inbound connections. */
+  remoteAddress?: string;
 }
 
 export interface MeshNodeEvents {
@@ -72,6 +81,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** Inbound connections from web pages (their upgrade carried Origin): they must join as browsers. */
   readonly #pageLinks = new WeakSet<PeerLink>();
   readonly #webUi: WebUi;
+  readonly #guard: InboundGuard;
+  /** The TCP socket under each inbound WebSocket, counted by the guard until the link is established. */
+  readonly #inboundSockets = new WeakMap<WebSocket, Duplex>();
   #dialTimer: NodeJS.Timeout | undefined;
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
@@ -85,6 +97,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.table = new PeerTable(this.options.reconnect);
     const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
     this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
+    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node listens on (after `start()`). */
@@ -115,16 +128,22 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
-    const http = createServer((request, response) => this.#serveHttp(request, response));
+    const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
-    this.#wss = new WebSocketServer({
-      server: http,
+    this.#guard.watch(http);
+    const wss = new WebSocketServer({
+      noServer: true,
       protocols: [MESH_SUBPROTOCOL],
       maxPayload: this.options.maxPayload,
       verifyOrigin: this.#webUi.verifyOrigin,
+      perMessageDeflate: (request) => compressionFor(this.options.compression, request.headers.has('origin')),
     });
-    this.#wss.on('connection', (ws, request) => this.#accept(ws, request));
-    this.#wss.on('error', (error) => this.emit('warning', `WebSocket server: ${error.message}`));
+    this.#wss = wss;
+    http.on('upgrade', (request, socket, head) => {
+      if (this.#guard.isRefused(socket)) return;
+      wss.handleUpgrade(request, socket, head, (ws, upgrade) => this.#accept(ws, upgrade, socket));
+    });
+    wss.on('rejected', (error, remoteAddress) => this.#refusedHttp({ status: error.status ?? 400, reason: error.message, remoteAddress }));
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -214,6 +233,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   #serveHttp(request: IncomingMessage, response: ServerResponse): void {
+    if (this.#guard.isRefused(request.socket)) return;
     if (this.options.httpHandler?.(request, response)) return;
     if (this.#webUi.serve(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
@@ -225,7 +245,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     response.writeHead(404, { 'content-type': 'text/plain' }).end(`no page at ${path}; WebSocket peers connect to / with subprotocol ${MESH_SUBPROTOCOL}\n`);
   }
 
-  #accept(ws: WebSocket, request: UpgradeRequest): void {
+  #accept(ws: WebSocket, request: UpgradeRequest, socket: Duplex): void {
+    this.#inboundSockets.set(ws, socket);
     if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
     if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.BadMessage, `subprotocol ${MESH_SUBPROTOCOL} required`);
     const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.options, this.#linkHandler);
@@ -235,7 +256,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   #dial(target: DialTarget): void {
     this.table.dialStarted(target);
-    connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload: this.options.maxPayload, handshakeTimeout: this.options.handshakeTimeout }).then(
+    const { maxPayload, handshakeTimeout, compression } = this.options;
+    connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
       (ws) => {
         if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
         this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.options, this.#linkHandler));
@@ -264,6 +286,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       if (this.#pageLinks.has(link) && link.remote!.kind !== 'browser') {
         return link.close(MeshCloseCode.BadMessage, 'a web page (a request with Origin) must join as kind "browser"');
       }
+      const socket = this.#inboundSockets.get(link.socket);
+      if (socket !== undefined) this.#guard.release(socket);
       this.#router!.established(link);
       this.#scheduleDials();
     },
@@ -272,6 +296,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       const peer = this.table.recordRtt(link.remote!.id, rtt, Date.now());
       if (peer !== undefined) this.emit('peer:rtt', structuredClone(peer), rtt);
     },
+    internalError: (link, error) => {
+      this.emit('warning', `internal error while handling a message from ${link.remote?.id ?? link.remoteAddress ?? 'a peer'} (closed with 1011): ${error.stack ?? error.message}`);
+    },
     closed: (link, reason) => {
       this.#links.delete(link);
       if (!this.#router!.closed(link, reason) && !link.wasEstablished) this.#handshakeEnded(link, reason);
@@ -279,12 +306,18 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     },
   };
 
+  /** An inbound connection refused at the HTTP level (before it became a WebSocket). */
+  #refusedHttp({ status, reason, remoteAddress }: InboundRefusal): void {
+    this.emit('peer:rejected', { url: null, direction: 'inbound', peerId: null, code: status, reason, by: 'local', remoteAddress });
+  }
+
   /** A connection that closed before it was established: settle the dial and report refusals. */
   #handshakeEnded(link: PeerLink, reason: DisconnectReason): void {
     const code = reason.type === 'close' ? reason.code : null;
     const remoteId = link.remote?.id ?? null;
-    if (code !== null && code >= 4000 && code <= 4999 && code !== MeshCloseCode.Duplicate && reason.type === 'close') {
-      this.emit('peer:rejected', { url: link.target?.url ?? null, direction: link.direction, peerId: remoteId, code, reason: reason.reason, by: reason.by });
+    if (reason.type === 'close' && isRejection(reason.code, reason.by)) {
+      const remoteAddress = link.direction === 'inbound' ? { remoteAddress: link.remoteAddress } : {};
+      this.emit('peer:rejected', { url: link.target?.url ?? null, direction: link.direction, peerId: remoteId, code: reason.code, reason: reason.reason, by: reason.by, ...remoteAddress });
     }
     const target = link.target;
     if (target === null || this.#state !== 'running') return;
@@ -321,6 +354,17 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (isNew) this.emit('peer:discovered', structuredClone(peer), found.source);
     this.#scheduleDials();
   }
+}
+
+/** Codes we fail a connection with when the peer breaks RFC 6455, sends too much, does not read, or trips a bug. */
+const VIOLATIONS = new Set<number>([
+  CloseCode.ProtocolError, CloseCode.UnsupportedData, CloseCode.InvalidPayload, CloseCode.PolicyViolation, CloseCode.MessageTooBig, CloseCode.InternalError,
+]);
+
+/** Whether a connection that closed before it was established was refused (4xxx, or a violation we failed it for). */
+function isRejection(code: number, by: 'local' | 'remote'): boolean {
+  if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
+  return by === 'local' && VIOLATIONS.has(code);
 }
 
 export function createNode(options: MeshNodeOptions = {}): MeshNode {

@@ -7,6 +7,9 @@ import type { WebSocketServerOptions } from '../transport/server.ts';
 import { DEFAULT_RECONNECT } from './backoff.ts';
 import type { ReconnectOptions } from './backoff.ts';
 import { parseAllowedOrigin } from '../web/origin-policy.ts';
+import { COMPRESSION_MODES } from './compression.ts';
+import type { Compression } from './compression.ts';
+import { DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
 
 export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 
@@ -36,6 +39,13 @@ export interface MeshNodeOptions {
   handshakeTimeout?: number;
   /** Most direct connections (nodes and browsers). Default 64. */
   maxPeers?: number;
+  /**
+   * Most connections from one IP address that are not established peers (HTTP requests, and WebSockets whose
+   * hello/auth has not completed); more are answered 503 and closed. Default 8.
+   */
+  maxPendingPerAddress?: number;
+  /** permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'browsers'. */
+  compression?: Compression;
   /** Largest WebSocket message, bytes (an application message plus its envelope). Default 16 MiB. */
   maxPayload?: number;
   /** Redial backoff: ms `min` doubling up to `max`, with `jitter` as a fraction. Default {250, 30000, 0.2}. */
@@ -77,6 +87,8 @@ export interface ResolvedOptions {
   pingTimeout: number;
   handshakeTimeout: number;
   maxPeers: number;
+  maxPendingPerAddress: number;
+  compression: Compression;
   maxPayload: number;
   reconnect: ReconnectOptions;
   ttl: number;
@@ -102,6 +114,12 @@ function label(name: string, value: string | undefined, fallback: string): strin
   if (typeof value !== 'string' || value.length === 0 || value.length > 128) {
     throw new TypeError(`option ${name} must be a non-empty string of at most 128 characters`);
   }
+  return value;
+}
+
+function compression(value: Compression | undefined): Compression {
+  if (value === undefined) return 'browsers';
+  if (!COMPRESSION_MODES.includes(value)) throw new TypeError(`option compression must be one of ${COMPRESSION_MODES.join(', ')}, got ${String(value)}`);
   return value;
 }
 
@@ -147,6 +165,8 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     pingTimeout: positive('pingTimeout', options.pingTimeout, 5000),
     handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, 10_000),
     maxPeers: positive('maxPeers', options.maxPeers, 64),
+    maxPendingPerAddress: positive('maxPendingPerAddress', options.maxPendingPerAddress, DEFAULT_MAX_PENDING_PER_ADDRESS),
+    compression: compression(options.compression),
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 1024),
     reconnect,
     ttl: positive('ttl', options.ttl, 16),

@@ -40,7 +40,7 @@ export class MeshRouter implements MessengerHost {
     readonly options: ResolvedOptions,
     readonly events: RouterEvents,
   ) {
-    this.topology = new Topology(self.id);
+    this.topology = new Topology(self.id, (id) => this.#routes.has(id));
     this.messenger = new Messenger(this, {
       ttl: options.ttl,
       sendTimeout: options.sendTimeout,
@@ -93,8 +93,9 @@ export class MeshRouter implements MessengerHost {
       if (target.peerId !== null && target.peerId !== remote.id) table.dialFailed(target, now);
       table.attachAddress(remote.id, target.url, target.source, now);
     } else if (remote.listen.length > 0 && link.remoteAddress !== undefined) {
-      const port = new URL(remote.listen[0]).port;
-      table.attachAddress(remote.id, wsUrl(link.remoteAddress, Number(port)), 'inbound', now);
+      const listen = new URL(remote.listen[0]);
+      const port = Number(listen.port || (listen.protocol === 'wss:' ? 443 : 80));
+      table.attachAddress(remote.id, wsUrl(link.remoteAddress, port), 'inbound', now);
     }
     if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);

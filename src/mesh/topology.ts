@@ -9,22 +9,57 @@ export interface Route {
   kind: PeerKind;
 }
 
+/** Most nodes whose `links` record a node keeps (a mesh larger than this is not fully routed). */
+export const MAX_TOPOLOGY_RECORDS = 1024;
+/** Most link entries over all kept records (about 10 MB at the longest names). */
+export const MAX_TOPOLOGY_ENTRIES = 65_536;
+
 /**
  * What this node knows of the mesh beyond its neighbours: the newest `links` record of every other node
  * (link-state flooding: a record newer than the stored one is kept and passed on, an older one is dropped).
  */
 export class Topology {
   readonly #records = new Map<string, LinksMessage>();
+  /** Link entries over all records. */
+  #entries = 0;
 
-  constructor(readonly selfId: string) {}
+  /**
+   * `maxRecords` nodes and `maxEntries` links in all are remembered. When a new record does not fit, the
+   * records of nodes that `isReachable` denies are dropped first; if it still does not fit, it is refused.
+   */
+  constructor(
+    readonly selfId: string,
+    readonly isReachable: (id: string) => boolean = () => true,
+    readonly maxRecords = MAX_TOPOLOGY_RECORDS,
+    readonly maxEntries = MAX_TOPOLOGY_ENTRIES,
+  ) {}
 
   /** Stores a record about another node if it is newer than the one known; true when it should be flooded on. */
   accept(record: LinksMessage): boolean {
     if (record.origin === this.selfId) return false;
     const known = this.#records.get(record.origin);
     if (known !== undefined && known.seq >= record.seq) return false;
+    if (!this.#fits(record)) {
+      this.#dropUnreachable();
+      if (!this.#fits(record)) return false;
+    }
+    this.#entries += record.links.length - (this.#records.get(record.origin)?.links.length ?? 0);
     this.#records.set(record.origin, record);
     return true;
+  }
+
+  #fits(record: LinksMessage): boolean {
+    const known = this.#records.get(record.origin);
+    if (known === undefined && this.#records.size >= this.maxRecords) return false;
+    return this.#entries - (known?.links.length ?? 0) + record.links.length <= this.maxEntries;
+  }
+
+  #dropUnreachable(): void {
+    for (const [origin, record] of this.#records) {
+      if (this.isReachable(origin)) continue;
+      this.#records.delete(origin);
+      this.#entries -= record.links.length;
+    }
   }
 
   records(): LinksMessage[] {

@@ -15,11 +15,12 @@ import {
 } from '../handshake/server-handshake.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import { WsHandshakeError } from '../protocol/errors.ts';
+import type { DeflateOptions } from '../protocol/permessage-deflate.ts';
 import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
 import type { WebSocket } from './websocket.ts';
 
 /** Also the per-connection settings (maxPayload, autoPong, fragmentSize, closeTimeout, highWaterMark, noDelay). */
-export interface WebSocketServerOptions extends Omit<ConnectionSettings, 'generateMask'> {
+export interface WebSocketServerOptions extends Omit<ConnectionSettings, 'generateMask' | 'perMessageDeflate'> {
   /** Standalone mode: port for `listen()`. Default 0 (the OS picks one; see `address()`). */
   port?: number;
   /** Standalone mode: address to listen on. Default: all interfaces (Node's default). */
@@ -42,6 +43,11 @@ export interface WebSocketServerOptions extends Omit<ConnectionSettings, 'genera
   handshakeTimeout?: number;
   /** `close()` waits this long (ms) for connections to finish their closing handshake. Default 10000. */
   shutdownTimeout?: number;
+  /**
+   * Accept permessage-deflate offers: `true` or options for every client, or a function deciding per request
+   * (e.g. only for browsers). Default false: offers are declined.
+   */
+  perMessageDeflate?: boolean | DeflateOptions | ((request: UpgradeRequest) => boolean | DeflateOptions);
 }
 
 /** The handshake request of an accepted or refused connection. */
@@ -220,30 +226,53 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (path !== null && this.#options.path !== undefined && path !== this.#options.path) {
       return this.#refuse(socket, rejection(404, `no WebSocket endpoint at ${JSON.stringify(path)}`), remote.remoteAddress);
     }
+    const upgrade: UpgradeRequest = { ...request, path: path ?? '', offeredProtocols: request.headers.list('sec-websocket-protocol'), ...remote };
+    const deflate = this.#deflateFor(upgrade);
+    if (typeof deflate === 'object' && 'accepted' in deflate) return this.#refuse(socket, deflate, remote.remoteAddress);
     const outcome = answerHandshake(request, {
       selectProtocol: this.#options.handleProtocols ?? preferProtocols(this.#options.protocols ?? []),
       verifyOrigin: this.#options.verifyOrigin,
-      perMessageDeflate: Boolean(this.#options.perMessageDeflate),
+      perMessageDeflate: deflate !== false,
     });
     if (!outcome.accepted) return this.#refuse(socket, outcome, remote.remoteAddress);
     socket.off('error', destroyOnError);
     socket.write(outcome.response);
     const identity = { role: 'server', protocol: outcome.protocol, deflate: outcome.deflate } as const;
-    const ws = openWebSocket(socket, head, identity, this.#options);
+    const ws = openWebSocket(socket, head, identity, { ...this.#options, perMessageDeflate: deflate });
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));
-    callback(ws, { ...request, path: path ?? '', offeredProtocols: outcome.offeredProtocols, ...remote });
+    callback(ws, { ...upgrade, offeredProtocols: outcome.offeredProtocols });
+  }
+
+  /** Whether to accept a permessage-deflate offer from this client; a hook that throws refuses with 500. */
+  #deflateFor(request: UpgradeRequest): boolean | DeflateOptions | (ServerHandshakeOutcome & { accepted: false }) {
+    const { perMessageDeflate = false } = this.#options;
+    if (typeof perMessageDeflate !== 'function') return perMessageDeflate;
+    try {
+      return perMessageDeflate(request);
+    } catch (error) {
+      return rejection(500, `perMessageDeflate threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Sends the error response, reads and discards what the client still sends, closes after a while. */
   #refuse(socket: Duplex, outcome: ServerHandshakeOutcome & { accepted: false }, remoteAddress: string | undefined): void {
-    socket.end(outcome.response);
-    socket.resume();
-    const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_REFUSAL);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
+    endWithResponse(socket, outcome.response);
     this.emit('rejected', outcome.error, remoteAddress);
   }
+}
+
+/**
+ * Sends a final HTTP response and ends the connection. What the client still sends is read and discarded
+ * (closing with unread input would reset the connection, and the client might never see the response);
+ * after a short linger the socket is destroyed whatever the client does.
+ */
+export function endWithResponse(socket: Duplex, response: Buffer): void {
+  socket.end(response);
+  socket.resume();
+  const linger = setTimeout(() => socket.destroy(), LINGER_AFTER_REFUSAL);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }
 
 /** Socket errors (resets, ...) during the handshake end that socket only; they never reach the process. */
