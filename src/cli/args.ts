@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { normalizePeerUrl } from '../mesh/options.ts';
 import type { MeshNodeOptions } from '../mesh/options.ts';
 import { parseAllowedOrigin } from '../web/origin-policy.ts';
+import { COMPRESSION_MODES, type Compression } from '../mesh/compression.ts';
 
 /** The port the CLI listens on unless told otherwise (the API's default is 0, any free port). */
 export const DEFAULT_CLI_PORT = 7447;
@@ -26,6 +27,9 @@ options:
   --ping-timeout MS   ms to wait for a pong (default 5000)
   --allow-origin O    let web pages from origin O (http://host:port, null or *) join; repeat for more
                       (default: only pages this node served itself)
+  --compression C     permessage-deflate: off, browsers or all (default browsers)
+  --max-pending-per-address N
+                      connections one IP may hold before its peers finish hello (default 8)
   --help              show this help
 
 standard input:
@@ -83,6 +87,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
         'ping-interval': { type: 'string' },
         'ping-timeout': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        compression: { type: 'string' },
+        'max-pending-per-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -108,6 +114,10 @@ export function parseCliArgs(argv: string[]): CliCommand {
       throw new UsageError(`--allow-origin ${(error as Error).message}`);
     }
   });
+  const compression = values.compression;
+  if (compression !== undefined && !COMPRESSION_MODES.includes(compression as Compression)) {
+    throw new UsageError(`--compression must be off, browsers or all, got ${JSON.stringify(compression)}`);
+  }
   return {
     help: false,
     json: values.json ?? false,
@@ -124,6 +134,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
       pingInterval: integer('ping-interval', values['ping-interval'], 1, 3_600_000),
       pingTimeout: integer('ping-timeout', values['ping-timeout'], 1, 3_600_000),
       allowOrigins,
+      compression: compression as Compression | undefined,
+      maxPendingPerAddress: integer('max-pending-per-address', values['max-pending-per-address'], 1, 100_000),
     },
   };
 }

@@ -11,9 +11,19 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
     json: false,
     node: {
       id: undefined, name: undefined, mesh: undefined, host: '0.0.0.0', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
-      pingInterval: undefined, pingTimeout: undefined, allowOrigins: [],
+      pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], compression: undefined, maxPendingPerAddress: undefined,
     },
   });
+});
+
+test('--compression and --max-pending-per-address are checked and passed on', () => {
+  const command = parseCliArgs(['--compression', 'all', '--max-pending-per-address', '3']);
+  assert.ok(!command.help);
+  if (command.help) return;
+  assert.is(command.node.compression, 'all');
+  assert.is(command.node.maxPendingPerAddress, 3);
+  assert.throws(() => parseCliArgs(['--compression', 'gzip']), /--compression must be off, browsers or all, got "gzip"/);
+  assert.throws(() => parseCliArgs(['--max-pending-per-address', '0']), /--max-pending-per-address must be an integer from 1 to 100000/);
 });
 
 test('options map onto node options; --peer repeats and is normalised', () => {
