@@ -10,7 +10,10 @@ import type { HandshakeStep, LocalIdentity } from './handshake.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
 import { PingTracker } from './ping-tracker.ts';
 
-/** Largest message accepted before the handshake is done (a hello at every field limit, fully escaped, fits). */
+/**
+ * Largest message accepted before the handshake is done (a hello at every field limit, fully escaped, fits):
+ * parsing JSON costs many times its size, so a peer that has not said who it is gets no more.
+ */
 export const MAX_HANDSHAKE_MESSAGE_BYTES = 256 * 1024;
 
 /** Why a connection ended. `by` tells which side sent the close frame (`remote` also for a dropped TCP connection). */
@@ -46,6 +49,7 @@ export class PeerLink {
   #ending: DisconnectReason | null = null;
   #error: Error | null = null;
   #closed = false;
+  #maxPayload: number;
 
   constructor(
     readonly socket: WebSocket,
@@ -59,6 +63,9 @@ export class PeerLink {
     readonly handler: LinkHandler,
   ) {
     this.#handshake = new LinkHandshake(local);
+    // Until the peer has said who it is (and proved the secret), the codec refuses large messages from the header on.
+    this.#maxPayload = socket.maxPayload;
+    socket.maxPayload = Math.min(socket.maxPayload, MAX_HANDSHAKE_MESSAGE_BYTES);
     socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     socket.on('pong', (payload) => this.#onPong(payload));
     socket.on('error', (error) => (this.#error = error));
@@ -124,11 +131,6 @@ export class PeerLink {
   }
 
   #handle(data: string | Buffer, isBinary: boolean): void {
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (this.#handshake.state !== 'established' && size > MAX_HANDSHAKE_MESSAGE_BYTES) {
-      // Parsing a large JSON message costs many times its size: not for a peer that has not said who it is.
-      return this.close(CloseCode.MessageTooBig, `a message of ${size} bytes before the handshake finished (limit ${MAX_HANDSHAKE_MESSAGE_BYTES})`);
-    }
     let frame: DecodedFrame | null;
     try {
       frame = decodeFrame(data, isBinary);
@@ -142,7 +144,7 @@ export class PeerLink {
     }
     if (frame === null) return;
     if (this.#handshake.state === 'established') {
-      this.handler.frame(this, frame, size);
+      this.handler.frame(this, frame, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
       return;
     }
     this.#apply(this.#handshake.receive(frame.message));
@@ -168,6 +170,7 @@ export class PeerLink {
   }
 
   #becomeEstablished(): void {
+    this.socket.maxPayload = this.#maxPayload;
     this.#pingInterval = setInterval(() => this.#ping(), this.timings.pingInterval);
     this.handler.established(this);
   }

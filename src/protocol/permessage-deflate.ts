@@ -86,10 +86,14 @@ export class MessageDeflater {
   private readonly level: number;
   private readonly windowBits: number;
 
-  constructor(role: Role, agreement: DeflateAgreement, options: DeflateOptions = {}, private readonly maxPayload: number) {
+  constructor(role: Role, agreement: DeflateAgreement, options: DeflateOptions = {}, private maxPayload: number) {
     this.threshold = options.threshold ?? 1024;
     this.level = options.level ?? 1;
     this.windowBits = role === 'server' ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
+  }
+
+  setMaxPayload(bytes: number): void {
+    this.maxPayload = bytes;
   }
 
   compress(data: Uint8Array): Buffer {

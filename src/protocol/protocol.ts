@@ -57,7 +57,7 @@ export interface ProtocolHandler {
  */
 export class Protocol {
   readonly role: Role;
-  private readonly maxPayload: number;
+  private limit: number;
   private readonly autoPong: boolean;
   private readonly fragmentSize: number;
   private readonly textAsBuffer: boolean;
@@ -77,18 +77,29 @@ export class Protocol {
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
     this.role = options.role;
-    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.limit = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.autoPong = options.autoPong ?? true;
     this.fragmentSize = options.fragmentSize ?? 0;
     this.textAsBuffer = options.textAsBuffer ?? false;
     this.masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
     this.deflater = options.deflate
-      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.maxPayload)
+      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.limit)
       : null;
     this.parser = new FrameParser({
       frameHeader: (header) => this.checkHeader(header),
       frame: (header, payload) => this.handleFrame(header, payload),
     });
+  }
+
+  /** Largest message accepted from now on; may be changed at any time (e.g. raised once a peer is trusted). */
+  get maxPayload(): number {
+    return this.limit;
+  }
+
+  set maxPayload(bytes: number) {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`maxPayload must be a non-negative integer, got ${bytes}`);
+    this.limit = bytes;
+    this.deflater?.setMaxPayload(bytes);
   }
 
   get state(): ProtocolState {
@@ -226,10 +237,10 @@ export class Protocol {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
     const total = this.message.byteLength + payloadLength;
-    if (total > this.maxPayload) {
+    if (total > this.limit) {
       throw new WsProtocolError(
         CloseCode.MessageTooBig,
-        `message of ${total} bytes or more exceeds maxPayload of ${this.maxPayload} bytes`,
+        `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`,
       );
     }
   }

@@ -124,6 +124,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
   }
 
+  /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */
+  get maxPayload(): number {
+    return this.codec.maxPayload;
+  }
+
+  set maxPayload(bytes: number) {
+    this.codec.maxPayload = bytes;
+  }
+
   get readyState(): ReadyState {
     return this.state;
   }

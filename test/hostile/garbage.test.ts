@@ -26,10 +26,9 @@ function binaryFrame(header: string, payload: Buffer = Buffer.alloc(0)): Buffer 
   return Buffer.concat([length, json, payload]);
 }
 
-/** A first message over 256 KiB: refused with 1009 before it is parsed. */
+/** A first message over 256 KiB: the codec refuses it with 1009 from its frame header, before buffering it. */
 function tooBig(what: string, data: string | Buffer): [string, string | Buffer, number, string] {
-  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-  return [what, data, 1009, `a message of ${size} bytes before the handshake finished (limit 262144)`];
+  return [what, data, 1009, ''];
 }
 
 /** [what is sent as the first message, the close code and reason the node answers with]. */
