@@ -19,6 +19,14 @@ export interface FrameSink {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Scratch for the key bytes of one synchronous unmasking call. */
+const KEY_BYTES = new Uint8Array(4);
+
+/** The key bytes starting at key index `phase` (the key as it applies from a payload offset of that phase). */
+function keyBytes(word: number, phase: number): Uint8Array {
+  for (let i = 0; i < 4; i++) KEY_BYTES[i] = (word >>> (8 * (3 - ((phase + i) & 3)))) & 0xff;
+  return KEY_BYTES;
+}
 const TWO_POW_32 = 2 ** 32;
 /** A payload still in flight is collected into a buffer this large at first, growing as bytes arrive. */
 const INITIAL_COLLECT_SIZE = 1024 * 1024;
@@ -39,7 +47,8 @@ export class FrameParser {
   /** The payload being collected when it did not arrive whole, and how much of it is filled. */
   private partial: Buffer | null = null;
   private partialFilled = 0;
-  private readonly maskKey = new Uint8Array(4);
+  /** The frame's mask key, its 4 bytes packed big-endian (a number costs no object per connection). */
+  private maskWord = 0;
   private stopped = false;
 
   constructor(private readonly sink: FrameSink) {}
@@ -104,7 +113,8 @@ export class FrameParser {
     }
     if (masked) {
       const keyStart = 2 + lengthBytes;
-      for (let i = 0; i < 4; i++) this.maskKey[i] = this.byteAt(keyStart + i);
+      this.maskWord =
+        ((this.byteAt(keyStart) << 24) | (this.byteAt(keyStart + 1) << 16) | (this.byteAt(keyStart + 2) << 8) | this.byteAt(keyStart + 3)) >>> 0;
     }
     this.skip(headerLength);
     const header: FrameHeader = { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 0x7, opcode: b0 & 0x0f, masked, payloadLength };
@@ -117,7 +127,7 @@ export class FrameParser {
     const length = this.header!.payloadLength;
     if (this.buffered >= length) {
       const payload = this.take(length);
-      if (this.header!.masked) xorMaskInPlace(payload, this.maskKey);
+      if (this.header!.masked) xorMaskInPlace(payload, keyBytes(this.maskWord, 0));
       this.deliver(payload);
       return true;
     }
@@ -160,9 +170,7 @@ export class FrameParser {
   /** Unmasks bytes [from, to) of the payload being collected while they are still in cache. */
   private unmaskCollected(from: number, to: number): void {
     if (!this.header!.masked || from === to) return;
-    const key = this.maskKey;
-    const rotated = from % 4 === 0 ? key : Uint8Array.from({ length: 4 }, (_, i) => key[(from + i) & 3]!);
-    xorMaskInPlace(this.partial!, rotated, from, to);
+    xorMaskInPlace(this.partial!, keyBytes(this.maskWord, from & 3), from, to);
   }
 
   private deliver(payload: Buffer): void {

@@ -11,7 +11,7 @@ import {
 import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import { type FrameHeader, FrameParser } from './frame-parser.ts';
+import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator } from './utf8.ts';
@@ -55,7 +55,7 @@ export interface ProtocolHandler {
  * The WebSocket protocol of RFC 6455 for one connection, in either role, without any I/O: bytes go in
  * through `receive`, events and bytes to send come out through the handler.
  */
-export class Protocol {
+export class Protocol implements FrameSink {
   readonly role: Role;
   private limit: number;
   private readonly autoPong: boolean;
@@ -64,7 +64,9 @@ export class Protocol {
   private readonly masks: MaskKeySource | null;
   private readonly deflater: MessageDeflater | null;
   private readonly parser: FrameParser;
-  private readonly utf8 = new Utf8StreamValidator();
+  /** Created with the first fragmented message: most connections never need them. */
+  private utf8Stream: Utf8StreamValidator | null = null;
+  private assembler: MessageAssembler | null = null;
 
   private sent: CloseInfo | null = null;
   private received: CloseInfo | null = null;
@@ -73,7 +75,6 @@ export class Protocol {
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
   private messageCompressed = false;
-  private readonly message = new MessageAssembler();
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
     this.role = options.role;
@@ -85,10 +86,7 @@ export class Protocol {
     this.deflater = options.deflate
       ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.limit)
       : null;
-    this.parser = new FrameParser({
-      frameHeader: (header) => this.checkHeader(header),
-      frame: (header, payload) => this.handleFrame(header, payload),
-    });
+    this.parser = new FrameParser(this);
   }
 
   /** Largest message accepted from now on; may be changed at any time (e.g. raised once a peer is trusted). */
@@ -177,7 +175,7 @@ export class Protocol {
     const payload = encodeClosePayload(code, reason);
     this.failed = true;
     this.parser.stop();
-    this.message.reset();
+    this.assembler?.reset();
     if (!this.sent) this.writeClose(payload, { code, reason });
     if (error) this.handler.protocolError(error);
   }
@@ -218,7 +216,8 @@ export class Protocol {
     if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
   }
 
-  private checkHeader(header: FrameHeader): void {
+  /** FrameSink: the parser's call once a header is complete. Not for applications. */
+  frameHeader(header: FrameHeader): void {
     const { opcode, payloadLength } = header;
     if (header.rsv !== 0) this.checkReservedBits(header);
     if (!isKnownOpcode(opcode)) throw protocolError(`reserved opcode 0x${opcode.toString(16)}`);
@@ -236,7 +235,7 @@ export class Protocol {
     } else if (this.messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
-    const total = this.message.byteLength + payloadLength;
+    const total = (this.assembler?.byteLength ?? 0) + payloadLength;
     if (total > this.limit) {
       throw new WsProtocolError(
         CloseCode.MessageTooBig,
@@ -254,7 +253,8 @@ export class Protocol {
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
   }
 
-  private handleFrame(header: FrameHeader, payload: Buffer): void {
+  /** FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
+  frame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:
         if (this.autoPong && !this.sent) this.sendPong(payload);
@@ -277,19 +277,21 @@ export class Protocol {
       this.messageCompressed = compressed;
     }
     // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
-    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !this.utf8.push(payload)) {
+    const utf8 = (this.utf8Stream ??= new Utf8StreamValidator());
+    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
-    this.message.append(payload);
+    const assembler = (this.assembler ??= new MessageAssembler());
+    assembler.append(payload);
     if (!header.fin) return;
     const opcode = this.messageOpcode;
-    const data = this.message.take();
+    const data = assembler.take();
     this.messageOpcode = 0;
     if (this.messageCompressed) {
       this.deliver(opcode, this.deflater!.decompress(data));
       return;
     }
-    if (opcode === Opcode.Text && !this.utf8.end()) {
+    if (opcode === Opcode.Text && !utf8.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
     if (opcode === Opcode.Binary) this.handler.message(data, true);
@@ -309,7 +311,7 @@ export class Protocol {
     const info = parseClosePayload(payload);
     this.received = info;
     this.parser.stop();
-    this.message.reset();
+    this.assembler?.reset();
     if (!this.sent) {
       const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
       this.writeClose(encodeClosePayload(echo), { code: info.code, reason: '' });
