@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../protocol/constants.ts';
 import { WsLimitError, WsProtocolError, WsStateError } from '../protocol/errors.ts';
-import { type BinaryData, Protocol, type ProtocolOptions, type Role } from '../protocol/protocol.ts';
+import { type BinaryData, Protocol, type ProtocolHandler, type ProtocolOptions, type Role } from '../protocol/protocol.ts';
 import { isUtf8 } from 'node:buffer';
 
 /** The codec's options (role, maxPayload, autoPong, fragmentSize, generateMask, deflate) and the transport's. */
@@ -33,6 +33,11 @@ export interface WebSocketEvents {
 
 export type ReadyState = 0 | 1 | 2 | 3;
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
+const kOwner = Symbol('wsmesh.WebSocket');
+type OwnedSocket = Duplex & { [kOwner]: WebSocket };
+interface CodecEvents {
+  ws: WebSocket;
+}
 const DEFAULT_CLOSE_TIMEOUT = 5000;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
@@ -87,31 +92,66 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         generateMask: options.generateMask,
         deflate: options.deflate,
       },
-      {
-        write: (chunk) => void socket.write(chunk),
-        message: (data, isBinary) => this.emit('message', data, isBinary),
-        ping: (payload) => this.onPing(payload),
-        pong: (payload) => this.emit('pong', payload),
-        closeFrame: () => this.onCloseFrame(),
-        protocolError: (error) => this.onProtocolError(error),
-      },
+      Object.assign(Object.create(WebSocket.codecEvents) as ProtocolHandler, { ws: this }),
     );
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', (error) => this.emitError(error));
-    socket.on('end', () => socket.end());
-    socket.on('drain', () => this.onSocketDrain());
+    (socket as OwnedSocket)[kOwner] = this;
+    socket.on('close', WebSocket.socketEvents.close);
+    socket.on('error', WebSocket.socketEvents.error);
+    socket.on('end', WebSocket.socketEvents.end);
+    socket.on('drain', WebSocket.socketEvents.drain);
     // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
     // run, so listeners attached right after creation see every message, those in `head` included.
     socket.pause();
-    setImmediate((head: Buffer | undefined) => this.startReading(head), options.head);
+    setImmediate(WebSocket.startReading, this, options.head);
   }
 
-  private startReading(head: Buffer | undefined): void {
-    if (this.state === WebSocket.CLOSED) return;
-    this.emit('open');
-    if (head && head.length > 0) this.receive(head);
-    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    this.socket.resume();
+  // The codec's events and the socket's listeners are shared functions that find their connection through
+  // `this`, so a connection costs one small object instead of a dozen closures (10,000 idle connections).
+  private static readonly codecEvents = {
+    write(this: CodecEvents, chunk: Buffer) {
+      this.ws.socket.write(chunk);
+    },
+    message(this: CodecEvents, data: string | Buffer, isBinary: boolean) {
+      this.ws.emit('message', data, isBinary);
+    },
+    ping(this: CodecEvents, payload: Buffer) {
+      this.ws.onPing(payload);
+    },
+    pong(this: CodecEvents, payload: Buffer) {
+      this.ws.emit('pong', payload);
+    },
+    closeFrame(this: CodecEvents) {
+      this.ws.onCloseFrame();
+    },
+    protocolError(this: CodecEvents, error: WsProtocolError) {
+      this.ws.onProtocolError(error);
+    },
+  };
+
+  private static readonly socketEvents = {
+    close(this: OwnedSocket) {
+      this[kOwner].onSocketClose();
+    },
+    error(this: OwnedSocket, error: Error) {
+      this[kOwner].emitError(error);
+    },
+    end(this: OwnedSocket) {
+      this.end();
+    },
+    drain(this: OwnedSocket) {
+      this[kOwner].onSocketDrain();
+    },
+    data(this: OwnedSocket, chunk: Buffer) {
+      this[kOwner].receive(chunk);
+    },
+  };
+
+  private static startReading(ws: WebSocket, head: Buffer | undefined): void {
+    if (ws.state === WebSocket.CLOSED) return;
+    ws.emit('open');
+    if (head && head.length > 0) ws.receive(head);
+    ws.socket.on('data', WebSocket.socketEvents.data);
+    ws.socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
