@@ -4,10 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import type { MeshNode } from '../../src/mesh/node.ts';
-import { requirePeer } from '../helpers/require-peer.ts';
-import { CHROMIUM_INSTALL, launchChromium, loadPlaywright } from './support/chromium.ts';
 import type { ChromiumSession } from './support/chromium.ts';
-import { Inbox, eventually, pageUrl, startWebNode, stopWebNodes } from './support/nodes.ts';
+import { Inbox, eventually, pageUrl, startWebNode } from './support/nodes.ts';
+import { chromiumSuite } from './support/suite.ts';
 
 const AGREED = 'permessage-deflate; server_no_context_takeover; client_no_context_takeover';
 
@@ -62,33 +61,19 @@ function expectedText(size: number): string {
   return text.slice(0, size);
 }
 
-const playwright = await loadPlaywright();
-if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL })) {
-  let session: ChromiumSession;
+const suite = await chromiumSuite();
+if (suite) {
 
-  test.before(async () => {
-    session = await launchChromium(playwright!);
-  });
-
-  test.after(async () => {
-    await session?.close();
-    await stopWebNodes();
-  });
-
-  test.after.each(() => {
-    assert.equal(session.pageErrors, [], 'no uncaught errors in any page');
-  });
-
-  async function run(node: MeshNode, size: number): Promise<{ handshakes: Handshake[]; extensions: string; inbox: Inbox }> {
+  const run = async (node: MeshNode, size: number): Promise<{ handshakes: Handshake[]; extensions: string; inbox: Inbox }> => {
     const inbox = new Inbox(node);
-    const page = await session.newPage();
-    const seen = await watchHandshakes(session, page);
+    const page = await suite.session.newPage();
+    const seen = await watchHandshakes(suite.session, page);
     await page.goto(`${pageUrl(node)}status`);
     const extensions = await joinAndSend(page, `ws://127.0.0.1:${node.port}/`, size);
     await inbox.waitForText(expectedText(size));
     await page.close();
     return { handshakes: seen(), extensions, inbox };
-  }
+  };
 
   test("Chromium's offer is agreed by a node with the default compression; 2 MB of text arrive intact", async () => {
     const node = await startWebNode({ name: 'deflating' });

@@ -4,17 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import type { MeshNode } from '../../src/mesh/node.ts';
-import { requirePeer } from '../helpers/require-peer.ts';
-import { CHROMIUM_INSTALL, launchChromium, loadPlaywright, saveScreenshot } from './support/chromium.ts';
-import type { ChromiumSession } from './support/chromium.ts';
-import { Inbox, eventually, pageUrl, peerEntry, startWebNode, stopWebNodes } from './support/nodes.ts';
+import { saveScreenshot } from './support/chromium.ts';
+import { Inbox, eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
 import { joinMesh, pagePeerId, peerRow, sendChat, sendDirect, until, waitForChat, waitForState, WAIT_MS } from './support/page.ts';
+import { chromiumSuite } from './support/suite.ts';
 
 const BETA_NAME = 'beta <img src=x onerror="window.__xss=1">';
 
-const playwright = await loadPlaywright();
-if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL })) {
-  let session: ChromiumSession;
+const suite = await chromiumSuite();
+if (suite) {
   let alpha: MeshNode;
   let beta: MeshNode;
   let alphaInbox: Inbox;
@@ -27,7 +25,6 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
   let cydId = '';
 
   test.before(async () => {
-    session = await launchChromium(playwright!);
     alpha = await startWebNode({ name: 'alpha' });
     beta = await startWebNode({ name: BETA_NAME, peers: [`ws://127.0.0.1:${alpha.port}/`] });
     alphaInbox = new Inbox(alpha);
@@ -35,17 +32,8 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
     await eventually(() => peerEntry(alpha, beta.id)?.state === 'connected', 'alpha and beta are linked');
   });
 
-  test.after(async () => {
-    await session?.close();
-    await stopWebNodes();
-  });
-
-  test.after.each(() => {
-    assert.equal(session.pageErrors, [], 'no uncaught errors in any page');
-  });
-
   test('a page on node A lists node B; every node lists the page as a browser peer reached via A', async () => {
-    ada = await session.newPage();
+    ada = await suite.session.newPage();
     adaId = await joinMesh(ada, pageUrl(alpha), 'Ada');
     assert.match(adaId, /^[0-9a-f]{32}$/);
     const [name, id, kind, state, direction, via] = await peerRow(ada, beta.id);
@@ -85,7 +73,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
   });
 
   test('a second tab on the same node gets its own peer id', async () => {
-    bob = await session.newPage();
+    bob = await suite.session.newPage();
     bobId = await joinMesh(bob, pageUrl(alpha), 'Bob');
     assert.is.not(bobId, adaId);
     await peerRow(ada, bobId);
@@ -116,7 +104,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
   });
 
   test('two tabs on different nodes chat with each other through the mesh', async () => {
-    cyd = await session.newPage();
+    cyd = await suite.session.newPage();
     cydId = await joinMesh(cyd, pageUrl(beta), 'Cyd');
     const [adaName, , adaKind, adaState, , adaVia] = await peerRow(cyd, adaId);
     assert.equal([adaName, adaKind, adaState, adaVia], ['Ada', 'browser', 'relayed', 'alpha']);

@@ -7,20 +7,17 @@ import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import { serveWebUi } from '../../src/web/static-files.ts';
 import { closeServer, listenOnFreePort } from '../helpers/ports.ts';
-import { requirePeer } from '../helpers/require-peer.ts';
-import { CHROMIUM_INSTALL, launchChromium, loadPlaywright, saveScreenshot } from './support/chromium.ts';
-import type { ChromiumSession } from './support/chromium.ts';
-import { Inbox, eventually, pageUrl, peerEntry, startWebNode, stopWebNodes } from './support/nodes.ts';
+import { saveScreenshot } from './support/chromium.ts';
+import { Inbox, eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
 import { joinMesh, sendChat, statusText, waitForState, WAIT_MS } from './support/page.ts';
+import { chromiumSuite } from './support/suite.ts';
 
-const playwright = await loadPlaywright();
-if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL })) {
-  let session: ChromiumSession;
+const suite = await chromiumSuite();
+if (suite) {
   let foreign: Server;
   let foreignOrigin = '';
 
   test.before(async () => {
-    session = await launchChromium(playwright!);
     foreign = createServer((request, response) => {
       if (!serveWebUi(request, response)) response.writeHead(404).end();
     });
@@ -28,18 +25,12 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
   });
 
   test.after(async () => {
-    await session?.close();
-    await stopWebNodes();
     if (foreign !== undefined) await closeServer(foreign);
-  });
-
-  test.after.each(() => {
-    assert.equal(session.pageErrors, [], 'no uncaught errors in any page');
   });
 
   test('a page served from another origin is refused with 403, and the page says why', async () => {
     const alpha = await startWebNode({ name: 'alpha' });
-    const page = await session.newPage();
+    const page = await suite.session.newPage();
     const consoleLines: string[] = [];
     page.on('console', (message) => consoleLines.push(message.text()));
     await page.goto(`${foreignOrigin}/?node=ws://127.0.0.1:${alpha.port}/`);
@@ -62,7 +53,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
 
   test('--allow-origin lets a page from that origin join', async () => {
     const allowing = await startWebNode({ name: 'allowing', allowOrigins: [foreignOrigin] });
-    const page = await session.newPage();
+    const page = await suite.session.newPage();
     const id = await joinMesh(page, `${foreignOrigin}/?node=ws://127.0.0.1:${allowing.port}/`, 'Friend');
     assert.is(peerEntry(allowing, id)?.kind, 'browser');
     await page.close();
@@ -70,7 +61,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
 
   test('with a mesh secret: the page asks for it, says when it is wrong, joins with the right one', async () => {
     const gamma = await startWebNode({ name: 'gamma', secret: 's3cret' });
-    const page = await session.newPage();
+    const page = await suite.session.newPage();
     await page.goto(pageUrl(gamma));
     await page.fill('#join-name', 'Sam');
     await page.click('#join button[type=submit]');
@@ -94,7 +85,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
 
   test('without WebCrypto (a LAN page on plain http is no secure context) the secret works the same', async () => {
     const epsilon = await startWebNode({ name: 'epsilon', secret: 'pässwörd' });
-    const page = await session.newPage();
+    const page = await suite.session.newPage();
     await page.addInitScript('Object.defineProperty(crypto, "subtle", { value: undefined })');
     await page.goto(pageUrl(epsilon));
     assert.is(await page.evaluate('typeof crypto.subtle'), 'undefined');
@@ -111,7 +102,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
     const other = await startWebNode({ name: 'other' });
     let delta = await startWebNode({ name: 'delta', peers: [`ws://127.0.0.1:${other.port}/`] });
     const { id, port } = delta;
-    const page = await session.newPage();
+    const page = await suite.session.newPage();
     const pageId = await joinMesh(page, pageUrl(delta), 'Rita');
     await eventually(() => peerEntry(other, pageId)?.reachable, 'the page is known across the mesh');
     await page.click(`#peer-table tbody tr[data-peer-id="${other.id}"]`);

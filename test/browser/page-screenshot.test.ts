@@ -5,24 +5,13 @@ import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { requirePeer } from '../helpers/require-peer.ts';
-import { CHROMIUM_INSTALL, launchChromium, loadPlaywright, saveScreenshot } from './support/chromium.ts';
-import type { ChromiumSession } from './support/chromium.ts';
-import { eventually, pageUrl, peerEntry, startWebNode, stopWebNodes } from './support/nodes.ts';
+import { saveScreenshot } from './support/chromium.ts';
+import { eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
 import { joinMesh, peerRow, sendChat, sendDirect, until, waitForChat } from './support/page.ts';
+import { chromiumSuite } from './support/suite.ts';
 
-const playwright = await loadPlaywright();
-if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL })) {
-  let session: ChromiumSession;
-
-  test.before(async () => {
-    session = await launchChromium(playwright!);
-  });
-
-  test.after(async () => {
-    await session?.close();
-    await stopWebNodes();
-  });
+const suite = await chromiumSuite();
+if (suite) {
 
   test('pages at both ends of a line of nodes chat through the middle node', async () => {
     const alpha = await startWebNode({ name: 'alpha' });
@@ -30,9 +19,9 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
     const gamma = await startWebNode({ name: 'gamma', peers: [`ws://127.0.0.1:${beta.port}/`] });
     await eventually(() => peerEntry(alpha, gamma.id)?.reachable, 'alpha reaches gamma through beta');
 
-    const ada = await session.newPage();
+    const ada = await suite.session.newPage();
     const adaId = await joinMesh(ada, pageUrl(alpha), 'Ada');
-    const cyd = await session.newPage();
+    const cyd = await suite.session.newPage();
     const cydId = await joinMesh(cyd, pageUrl(gamma), 'Cyd');
 
     const [, , kind, state, , via] = await peerRow(ada, cydId);
@@ -54,7 +43,7 @@ if (requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL }))
     await ada.fill('#message', 'on my way');
     const path = await saveScreenshot(ada, 'web-ui');
     if (process.env.WSMESH_UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(path, fileURLToPath(new URL('../../docs/web-ui.png', import.meta.url)));
-    assert.equal(session.pageErrors, []);
+    assert.equal(suite.session.pageErrors, []);
   });
 }
 
