@@ -35,14 +35,27 @@ export interface LinkEntry {
   name: string;
   kind: PeerKind;
 }
-/** A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). */
+/**
+ * A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). Issued only when
+ * the origin's links change; `boot` names the origin's incarnation, so that a node can tell an echo of its current
+ * record (ignored) from a record of its previous run (superseded by a fresh one).
+ */
 export interface LinksMessage {
   t: 'links';
   origin: string;
+  boot: string;
   seq: number;
   name: string;
   kind: PeerKind;
   links: LinkEntry[];
+}
+/**
+ * Sent once on a new node-to-node link: the `[origin, seq]` of every links record the sender holds (its own
+ * included). The receiver answers with only the records the sender lacks or holds older, instead of all of them.
+ */
+export interface DigestMessage {
+  t: 'digest';
+  have: Array<[origin: string, seq: number]>;
 }
 /** Application message; `to: null` is a broadcast. Binary data travels in a binary frame, text in `data`. */
 export interface AppMessage {
@@ -78,7 +91,7 @@ export interface PeersMessage {
     rtt: number | null;
   }>;
 }
-export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | AckMessage;
+export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | DigestMessage | AckMessage;
 export type MeshMessage = ControlMessage | AppMessage;
 
 export interface DecodedFrame {
@@ -93,6 +106,8 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_LISTEN_URLS = 32;
 export const MAX_URL_LENGTH = 512;
 export const MAX_LINK_ENTRIES = 4096;
+/** Most entries of a `digest` (a node keeps at most 1024 records, plus its own). */
+export const MAX_DIGEST_ENTRIES = 1025;
 
 function bad(message: string): never {
   throw new MeshProtocolError(MeshCloseCode.BadMessage, message);
@@ -140,6 +155,12 @@ function list<T>(fields: Fields, key: string, maxLength: number, item: (value: u
   return value.map(item);
 }
 
+function digestEntry(value: unknown): [string, number] {
+  if (!Array.isArray(value) || value.length !== 2) bad('"have" entries must be [origin, seq] pairs');
+  const fields: Fields = { origin: value[0], seq: value[1] };
+  return [text(fields, 'origin', MAX_ID_LENGTH), count(fields, 'seq')];
+}
+
 /** A ws:// or wss:// URL with a host, as the node will later parse it to dial back. */
 function listenUrl(value: unknown): string {
   if (typeof value !== 'string' || value.length > MAX_URL_LENGTH || !/^wss?:\/\//.test(value) || !URL.canParse(value)) {
@@ -175,11 +196,14 @@ export function parseMessage(value: unknown): MeshMessage | null {
       return {
         t: 'links',
         origin: text(fields, 'origin', MAX_ID_LENGTH),
+        boot: text(fields, 'boot', MAX_ID_LENGTH),
         seq: count(fields, 'seq'),
         name: text(fields, 'name', MAX_NAME_LENGTH),
         kind: kind(fields),
         links: list(fields, 'links', MAX_LINK_ENTRIES, linkEntry),
       };
+    case 'digest':
+      return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry) };
     case 'msg': {
       const to = fields.to === null || fields.to === undefined ? null : text(fields, 'to', MAX_ID_LENGTH);
       const message: AppMessage = {
@@ -250,6 +274,17 @@ export function encodeApp(message: Omit<AppMessage, 'data'>, data: string | Uint
   return frame;
 }
 
-export function encodeControl(message: ControlMessage): string {
+/** Encodes every message but application messages: the one place outgoing control messages are serialised. */
+export function encodeControl(message: ControlMessage | PeersMessage): string {
   return JSON.stringify(message);
+}
+
+/** This node's links record (see {@link LinksMessage}). */
+export function linksRecord(origin: string, boot: string, seq: number, name: string, links: LinkEntry[]): LinksMessage {
+  return { t: 'links', origin, boot, seq, name, kind: 'node', links };
+}
+
+/** The digest a node sends on a new link (see {@link DigestMessage}). */
+export function digestMessage(have: Array<[string, number]>): DigestMessage {
+  return { t: 'digest', have };
 }

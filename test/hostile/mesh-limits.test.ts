@@ -10,7 +10,7 @@ import { Topology } from '../../src/mesh/topology.ts';
 
 function links(origin: string, seq: number, count: number): LinksMessage {
   const entries = Array.from({ length: count }, (_, i) => ({ id: `${origin}-n${i}`, name: 'n', kind: 'node' as const }));
-  return { t: 'links', origin, seq, name: origin, kind: 'node', links: entries };
+  return { t: 'links', origin, boot: 'b0', seq, name: origin, kind: 'node', links: entries };
 }
 
 test('a relayed message never carries more TTL than the relaying node allows', () => {

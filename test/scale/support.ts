@@ -1,0 +1,63 @@
+import { PeerLink } from '../../src/mesh/link.ts';
+import type { MeshNode } from '../../src/mesh/node.ts';
+import type { MeshNodeOptions } from '../../src/mesh/options.ts';
+import { connectedIds, startNode, waitFor } from '../mesh/support.ts';
+
+/** Mesh message types sent by every link of this process (counted at PeerLink.send, the one exit of a frame). */
+export class WireCounter {
+  readonly frames = new Map<string, number>();
+  readonly bytes = new Map<string, number>();
+  readonly #original = PeerLink.prototype.send;
+
+  constructor() {
+    const counter = this;
+    const original = this.#original;
+    PeerLink.prototype.send = function (this: PeerLink, frame: string | Buffer): number {
+      const sent = original.call(this, frame);
+      if (sent >= 0) {
+        const type = frameType(frame);
+        counter.frames.set(type, (counter.frames.get(type) ?? 0) + 1);
+        counter.bytes.set(type, (counter.bytes.get(type) ?? 0) + sent);
+      }
+      return sent;
+    };
+  }
+
+  count(type: string): number {
+    return this.frames.get(type) ?? 0;
+  }
+
+  reset(): void {
+    this.frames.clear();
+    this.bytes.clear();
+  }
+
+  restore(): void {
+    PeerLink.prototype.send = this.#original;
+  }
+}
+
+/** The `t` of a frame: text frames are JSON, binary frames have a 4-byte header length then a JSON header. */
+function frameType(frame: string | Buffer): string {
+  const header = typeof frame === 'string' ? frame.slice(0, 64) : frame.toString('utf8', 4, Math.min(frame.length, 68));
+  return /^\{"t":"([a-z-]+)"/.exec(header)?.[1] ?? 'other';
+}
+
+/** N in-process nodes, each given every earlier node as a static peer (the full mesh mDNS gives on a LAN). */
+export async function startFullMesh(count: number, options: MeshNodeOptions = {}): Promise<MeshNode[]> {
+  const nodes: MeshNode[] = [];
+  for (let index = 0; index < count; index++) {
+    nodes.push(await startNode({ name: `n${index}`, peers: nodes.map((node) => node.urls[0]), ...options }));
+  }
+  return nodes;
+}
+
+/** Every node's table lists every other node as reachable. */
+export function tablesComplete(nodes: MeshNode[]): boolean {
+  const ids = new Set(nodes.map((node) => node.id));
+  return nodes.every((node) => node.peers().filter((peer) => ids.has(peer.id) && peer.reachable).length === nodes.length - 1);
+}
+
+export async function waitForFullMesh(nodes: MeshNode[], ms = 60_000): Promise<void> {
+  await waitFor(() => nodes.every((node) => connectedIds(node).length === nodes.length - 1) && tablesComplete(nodes), `${nodes.length} nodes fully linked`, ms);
+}
