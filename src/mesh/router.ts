@@ -195,8 +195,14 @@ export class MeshRouter implements MessengerHost {
       return;
     }
     if (!this.topology.accept(record)) return;
+    // The origin sent its record to every neighbour it lists: pass it only to those it cannot have reached
+    // (in a full mesh: nobody, so a record costs N-1 frames, not (N-1)^2).
+    const reached = new Set(record.links.map((entry) => entry.id));
     const frame = encodeControl(record);
-    for (const link of this.#nodeLinks()) if (link !== from) this.#sendOn(link, frame);
+    for (const link of this.#nodeLinks()) {
+      const id = link.remote!.id;
+      if (link !== from && id !== record.origin && !reached.has(id)) this.#sendOn(link, frame);
+    }
     this.#scheduleRoutes();
   }
 
