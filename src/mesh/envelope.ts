@@ -57,6 +57,23 @@ export interface DigestMessage {
   t: 'digest';
   have: Array<[origin: string, seq: number]>;
 }
+/**
+ * Broadcast tree repair (Plumtree's lazy push): ids of broadcasts the sender received, told to a neighbour it
+ * does not push them to. A neighbour that misses one of them asks for it with `graft`.
+ */
+export interface IhaveMessage {
+  t: 'ihave';
+  ids: string[];
+}
+/** Sends these broadcasts (that the receiver announced with `ihave`), and push broadcasts on this link from now. */
+export interface GraftMessage {
+  t: 'graft';
+  ids: string[];
+}
+/** The receiver got a broadcast twice, once over this link: stop pushing broadcasts here (announce them lazily). */
+export interface PruneMessage {
+  t: 'prune';
+}
 /** Application message; `to: null` is a broadcast. Binary data travels in a binary frame, text in `data`. */
 export interface AppMessage {
   t: 'msg';
@@ -91,7 +108,8 @@ export interface PeersMessage {
     rtt: number | null;
   }>;
 }
-export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | DigestMessage | AckMessage;
+export type TreeMessage = IhaveMessage | GraftMessage | PruneMessage;
+export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | DigestMessage | AckMessage | TreeMessage;
 export type MeshMessage = ControlMessage | AppMessage;
 
 export interface DecodedFrame {
@@ -108,6 +126,8 @@ export const MAX_URL_LENGTH = 512;
 export const MAX_LINK_ENTRIES = 4096;
 /** Most entries of a `digest` (a node keeps at most 1024 records, plus its own). */
 export const MAX_DIGEST_ENTRIES = 1025;
+/** Most broadcast ids in one `ihave` or `graft`. */
+export const MAX_TREE_IDS = 1024;
 
 function bad(message: string): never {
   throw new MeshProtocolError(MeshCloseCode.BadMessage, message);
@@ -153,6 +173,10 @@ function list<T>(fields: Fields, key: string, maxLength: number, item: (value: u
   const value = fields[key];
   if (!Array.isArray(value) || value.length > maxLength) bad(`field "${key}" must be an array of at most ${maxLength}`);
   return value.map(item);
+}
+
+function messageId(value: unknown): string {
+  return text({ id: value }, 'id', MAX_ID_LENGTH);
 }
 
 function digestEntry(value: unknown): [string, number] {
@@ -204,6 +228,11 @@ export function parseMessage(value: unknown): MeshMessage | null {
       };
     case 'digest':
       return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry) };
+    case 'ihave':
+    case 'graft':
+      return { t: fields.t, ids: list(fields, 'ids', MAX_TREE_IDS, messageId) };
+    case 'prune':
+      return { t: 'prune' };
     case 'msg': {
       const to = fields.to === null || fields.to === undefined ? null : text(fields, 'to', MAX_ID_LENGTH);
       const message: AppMessage = {
@@ -282,6 +311,23 @@ export function encodeControl(message: ControlMessage | PeersMessage): string {
 /** This node's links record (see {@link LinksMessage}). */
 export function linksRecord(origin: string, boot: string, seq: number, name: string, links: LinkEntry[]): LinksMessage {
   return { t: 'links', origin, boot, seq, name, kind: 'node', links };
+}
+
+export function ihaveMessage(ids: string[]): IhaveMessage {
+  return { t: 'ihave', ids };
+}
+
+export function graftMessage(ids: string[]): GraftMessage {
+  return { t: 'graft', ids };
+}
+
+export function pruneMessage(): PruneMessage {
+  return { t: 'prune' };
+}
+
+/** An acknowledgement of direct message `id` from `from` back to its sender `to`. */
+export function ackMessage(id: string, from: string, to: string, ttl: number): AckMessage {
+  return { t: 'ack', id, from, to, ttl };
 }
 
 /** The digest a node sends on a new link (see {@link DigestMessage}). */

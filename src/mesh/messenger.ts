@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { BroadcastTree, DEFAULT_TREE_OPTIONS } from './broadcast-tree.ts';
+import type { TreeOptions } from './broadcast-tree.ts';
 import { DedupCache } from './dedup-cache.ts';
-import { encodeApp } from './envelope.ts';
-import type { AckMessage, AppMessage } from './envelope.ts';
+import { ackMessage, encodeApp, encodeControl } from './envelope.ts';
+import type { AckMessage, AppMessage, TreeMessage } from './envelope.ts';
 
 export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large';
 
@@ -34,6 +36,8 @@ export interface MessengerHost {
   transmit(neighbourId: string, frame: string | Buffer): boolean;
   /** Every live neighbour. */
   neighbourIds(): string[];
+  /** Whether a neighbour is a leaf (a browser peer: it relays nothing). */
+  isLeaf(id: string): boolean;
   isKnownPeer(id: string): boolean;
   deliver(data: string | Buffer, info: MessageInfo): void;
 }
@@ -49,6 +53,8 @@ export interface MessengerOptions {
   retransmitAfter: number;
   /** Largest WebSocket message (payload with its envelope), bytes. */
   maxPayload: number;
+  /** The broadcast tree's timers and cache (default DEFAULT_TREE_OPTIONS). */
+  tree?: Partial<TreeOptions>;
 }
 
 interface PendingSend {
@@ -66,18 +72,20 @@ function newMessageId(): string {
 }
 
 /**
- * Direct messages with acks, outbox and retransmission; broadcasts flooded with TTL and a seen-id cache;
- * relaying for others. Receivers deliver a message id once and acknowledge every copy.
+ * Direct messages with acks, outbox and retransmission; broadcasts over a self-repairing spanning tree
+ * (`BroadcastTree`) with TTL; relaying for others. Receivers deliver a message id once and acknowledge every copy.
  */
 export class Messenger {
   readonly #pending = new Map<string, PendingSend>();
-  readonly #seenBroadcasts = new DedupCache();
   readonly #seenDirect = new DedupCache();
+  readonly tree: BroadcastTree;
 
   constructor(
     readonly host: MessengerHost,
     readonly options: MessengerOptions,
-  ) {}
+  ) {
+    this.tree = new BroadcastTree(host, { ...DEFAULT_TREE_OPTIONS, ...options.tree });
+  }
 
   /** Resolves once `to` acknowledged the message; waits in the outbox while there is no route. */
   send(to: string, data: string | Uint8Array): Promise<void> {
@@ -95,15 +103,21 @@ export class Messenger {
     });
   }
 
-  /** Floods a message to the whole mesh; returns its id. */
+  /** Sends a message to the whole mesh; returns its id. */
   broadcast(data: string | Uint8Array): string {
     const id = newMessageId();
     const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to: null, ttl: this.options.ttl, hops: 0 }, data);
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
-    this.#seenBroadcasts.add(id, Date.now());
-    for (const neighbour of this.host.neighbourIds()) this.host.transmit(neighbour, frame);
+    this.tree.receive(null, id, frame, Date.now());
     return id;
+  }
+
+  /** Broadcast tree control from a neighbour. */
+  receiveTree(fromNeighbour: string, message: TreeMessage): void {
+    if (message.t === 'ihave') this.tree.ihave(fromNeighbour, message.ids);
+    else if (message.t === 'graft') this.tree.graft(fromNeighbour, message.ids);
+    else this.tree.prune(fromNeighbour);
   }
 
   receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined): void {
@@ -112,23 +126,19 @@ export class Messenger {
     const { id, from, to, hops } = message;
     if (from === this.host.selfId) return;
     if (to === null) {
-      if (!this.#seenBroadcasts.add(id, now)) return;
-      this.host.deliver(data, { from, to, id, hops: hops + 1 });
+      if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, null, now);
       const ttl = this.#nextTtl(message.ttl);
-      if (ttl < 1) return;
-      const frame = encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
-      for (const neighbour of this.host.neighbourIds()) {
-        if (neighbour !== fromNeighbour) this.host.transmit(neighbour, frame);
-      }
+      const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
+      if (this.tree.receive(fromNeighbour, id, frame, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));
     if (this.#seenDirect.add(`${from}/${id}`, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
-    this.#sendAck({ t: 'ack', id, from: this.host.selfId, to: from, ttl: this.options.ttl });
+    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl));
   }
 
   receiveAck(fromNeighbour: string, ack: AckMessage): void {
-    if (ack.to !== this.host.selfId) return this.#relay(fromNeighbour, ack.to, ack.ttl, (ttl) => JSON.stringify({ ...ack, ttl }));
+    if (ack.to !== this.host.selfId) return this.#relay(fromNeighbour, ack.to, ack.ttl, (ttl) => encodeControl({ ...ack, ttl }));
     const pending = this.#pending.get(ack.id);
     if (pending === undefined || pending.to !== ack.from) return;
     this.#pending.delete(ack.id);
@@ -138,6 +148,7 @@ export class Messenger {
 
   /** A link went down: what was sent over it and not acknowledged goes out again on the next flush. */
   linkLost(neighbourId: string): void {
+    this.tree.linkLost(neighbourId);
     for (const pending of this.#pending.values()) {
       if (pending.sentVia === neighbourId) pending.sentVia = null;
     }
@@ -158,6 +169,7 @@ export class Messenger {
   }
 
   stop(): void {
+    this.tree.stop();
     for (const pending of this.#pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(new MeshSendError('stopped', `node stopped before ${pending.to} acknowledged the message`));
@@ -192,7 +204,7 @@ export class Messenger {
 
   #sendAck(ack: AckMessage): void {
     const via = this.host.nextHop(ack.to);
-    if (via !== null) this.host.transmit(via, JSON.stringify(ack));
+    if (via !== null) this.host.transmit(via, encodeControl(ack));
   }
 
   /** Passes a message for another peer one hop on; dropped when out of TTL or route (the sender resends). */

@@ -141,6 +141,10 @@ export class MeshRouter implements MessengerHost {
         return this.#onLinks(link, message);
       case 'digest':
         return this.#onDigest(link, message);
+      case 'ihave':
+      case 'graft':
+      case 'prune':
+        return this.messenger.receiveTree(from, message);
       default:
         return link.close(MeshCloseCode.BadMessage, `unexpected ${message.t} after the handshake`);
     }
@@ -159,6 +163,10 @@ export class MeshRouter implements MessengerHost {
 
   neighbourIds(): string[] {
     return [...this.live.keys()];
+  }
+
+  isLeaf(id: string): boolean {
+    return this.live.get(id)?.remote!.kind === 'browser';
   }
 
   isKnownPeer(id: string): boolean {

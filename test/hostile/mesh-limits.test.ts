@@ -25,6 +25,7 @@ test('a relayed message never carries more TTL than the relaying node allows', (
         return true;
       },
       neighbourIds: () => ['left', 'right'],
+      isLeaf: () => false,
       isKnownPeer: () => true,
       deliver: () => {},
     },

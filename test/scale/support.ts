@@ -61,3 +61,22 @@ export function tablesComplete(nodes: MeshNode[]): boolean {
 export async function waitForFullMesh(nodes: MeshNode[], ms = 60_000): Promise<void> {
   await waitFor(() => nodes.every((node) => connectedIds(node).length === nodes.length - 1) && tablesComplete(nodes), `${nodes.length} nodes fully linked`, ms);
 }
+
+/** Ids of the broadcasts each node delivers, in order. */
+export function collectBroadcasts(nodes: MeshNode[]): Map<MeshNode, string[]> {
+  const received = new Map<MeshNode, string[]>();
+  for (const node of nodes) {
+    const list: string[] = [];
+    received.set(node, list);
+    node.on('message', (_data, info) => {
+      if (info.to === null) list.push(info.id);
+    });
+  }
+  return received;
+}
+
+/** Every running node lists every other running node as reachable, and none of the stopped ones. */
+export function tablesAgree(running: MeshNode[], stopped: MeshNode[]): boolean {
+  const gone = new Set(stopped.map((node) => node.id));
+  return tablesComplete(running) && running.every((node) => node.peers().every((peer) => !gone.has(peer.id) || !peer.reachable));
+}
