@@ -97,7 +97,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.table = new PeerTable(this.options.reconnect);
     const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
     this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
-    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
+    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node listens on (after `start()`). */

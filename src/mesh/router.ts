@@ -85,6 +85,13 @@ export class MeshRouter implements MessengerHost {
     if (existing === undefined && this.live.size >= this.options.maxPeers) {
       return { code: MeshCloseCode.TooManyPeers, reason: `node has its maximum of ${this.options.maxPeers} peers` };
     }
+    const address = link.direction === 'inbound' ? link.remoteAddress : undefined;
+    if (address !== undefined) {
+      let fromAddress = 0;
+      for (const other of this.live.values()) if (other !== existing && other.direction === 'inbound' && other.remoteAddress === address) fromAddress++;
+      const limit = this.options.maxPeersPerAddress;
+      if (fromAddress >= limit) return { code: MeshCloseCode.TooManyPeers, reason: `${fromAddress} peers from ${address} already (maxPeersPerAddress ${limit})` };
+    }
     return null;
   }
 

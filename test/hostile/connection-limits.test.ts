@@ -1,5 +1,5 @@
-// Connection limits of the mesh node: connections per address that are not established peers (503 beyond
-// maxPendingPerAddress), the hello deadline (4005 after handshakeTimeout) and maxPeers (4008).
+// Connection limits of the mesh node: connections that are not established peers (503 beyond
+// maxPendingPerAddress per address and maxPending in all), the hello deadline (4005 after handshakeTimeout) and maxPeers (4008).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MeshNode, RejectionInfo } from '../../src/mesh/node.ts';
@@ -55,21 +55,34 @@ async function refusal(attempt: Promise<WebSocket>): Promise<WsHandshakeError> {
   return error as WsHandshakeError;
 }
 
-test('the default: 8 connections per address that are not peers yet; the 9th TCP connection gets 503 and is closed', async () => {
+test('the default: 64 connections per address that are not peers yet; the 65th TCP connection gets 503 and is closed', async () => {
   const node = await startNode({ name: 'target' });
   const seen = rejections(node);
   const idle: RawConnection[] = [];
-  for (let i = 0; i < 8; i++) idle.push(await rawConnect(node.port));
-  const ninth = await rawConnect(node.port);
-  const answer = (await ninth.closed).toString('latin1');
+  for (let i = 0; i < 64; i++) idle.push(await rawConnect(node.port));
+  const extra = await rawConnect(node.port);
+  const answer = (await extra.closed).toString('latin1');
   assert.is(answer.split('\r\n')[0], 'HTTP/1.1 503 Service Unavailable');
-  const reason = '8 connections from 127.0.0.1 are not established peers yet (limit 8); try again later';
+  const reason = '64 connections from 127.0.0.1 are not established peers yet (limit 64); try again later';
   assert.ok(answer.endsWith(`\r\n\r\n${reason}\n`), answer);
   assert.equal(seen, [{ url: null, direction: 'inbound', peerId: null, code: 503, reason, by: 'local', remoteAddress: '127.0.0.1' }]);
   idle[0].socket.destroy();
   const ws = await joinOnceFreed(node, 'tab-after');
   assert.ok(seen.slice(1).every((info) => info.code === 503), 'only 503s until the node saw the close');
   ws.terminate();
+  for (const raw of idle) raw.socket.destroy();
+});
+
+test('maxPending bounds connections that are not peers over all addresses', async () => {
+  const node = await startNode({ name: 'target', maxPending: 6, maxPendingPerAddress: 4 });
+  const seen = rejections(node);
+  const idle: RawConnection[] = [];
+  for (let i = 0; i < 4; i++) idle.push(await rawConnect(node.port));
+  for (let i = 0; i < 2; i++) idle.push(await rawConnect(node.port, '127.0.0.1', '127.0.0.2'));
+  const answer = (await (await rawConnect(node.port, '127.0.0.1', '127.0.0.3')).closed).toString('latin1');
+  assert.is(answer.split('\r\n')[0], 'HTTP/1.1 503 Service Unavailable');
+  const reason = '6 connections are not established peers yet (limit 6); try again later';
+  assert.equal(seen, [{ url: null, direction: 'inbound', peerId: null, code: 503, reason, by: 'local', remoteAddress: '127.0.0.3' }]);
   for (const raw of idle) raw.socket.destroy();
 });
 
@@ -104,7 +117,7 @@ test('a WebSocket that never says hello is closed with 4005 after handshakeTimeo
 });
 
 test('maxPeers: peers beyond it are closed with 4008 after their hello', async () => {
-  const node = await startNode({ name: 'target', maxPeers: 2 });
+  const node = await startNode({ name: 'target', maxPeers: 2, maxPeersPerAddress: 2 });
   const seen = rejections(node);
   const peers = [await join(node, 'tab-1'), await join(node, 'tab-2')];
   const third = await dial(node);

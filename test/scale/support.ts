@@ -1,4 +1,6 @@
 import { PeerLink } from '../../src/mesh/link.ts';
+import { connect } from '../../src/transport/connect.ts';
+import type { WebSocket } from '../../src/transport/websocket.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import type { MeshNodeOptions } from '../../src/mesh/options.ts';
 import { connectedIds, startNode, waitFor } from '../mesh/support.ts';
@@ -79,4 +81,38 @@ export function collectBroadcasts(nodes: MeshNode[]): Map<MeshNode, string[]> {
 export function tablesAgree(running: MeshNode[], stopped: MeshNode[]): boolean {
   const gone = new Set(stopped.map((node) => node.id));
   return tablesComplete(running) && running.every((node) => node.peers().every((peer) => !gone.has(peer.id) || !peer.reachable));
+}
+
+export interface RawPeer {
+  ws: WebSocket;
+  /** Messages the node sent after the handshake, parsed. */
+  received: Array<Record<string, unknown>>;
+  /** Resolves 'welcome' when admitted, or with the close code and reason when refused. */
+  outcome: Promise<'welcome' | [code: number, reason: string]>;
+  /** Sends the hello (at once unless `holdHello`). */
+  hello(): void;
+}
+
+/**
+ * A hostile peer over a raw WebSocket: speaks the link handshake itself (the one place that knows the
+ * handshake version, wsmesh.v1 hello/welcome without a secret) and then sends whatever the test wants.
+ */
+export async function rawPeer(
+  url: string,
+  id: string,
+  options: { kind?: 'node' | 'browser'; localAddress?: string; holdHello?: boolean } = {},
+): Promise<RawPeer> {
+  const ws = await connect(url, { protocols: ['wsmesh.v1'], localAddress: options.localAddress });
+  const received: Array<Record<string, unknown>> = [];
+  const outcome = new Promise<'welcome' | [number, string]>((resolve) => {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      if (message.t === 'welcome') resolve('welcome');
+      else if (message.t !== 'hello') received.push(message);
+    });
+    ws.on('close', (code, reason) => resolve([code, reason]));
+  });
+  const hello = () => ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind: options.kind ?? 'node', listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
+  if (options.holdHello !== true) hello();
+  return { ws, received, outcome, hello };
 }
