@@ -49,7 +49,8 @@ if (getLan) {
       const seen = added[index]!;
       assert.is(seen.name, `node ${node.host}-x (${node.id.slice(0, 8)})._wsmesh._tcp.local.`);
       assert.is(seen.port, 8100 + node.host);
-      assert.equal(seen.addresses, [lan.address(node.host)]);
+      // Our A and AAAA records (ULA and link-local), as python-zeroconf reads them.
+      assert.equal([...(seen.addresses as string[])].sort(), [lan.address(node.host), lan.address6(node.host), lan.linkLocal(node.host)].sort());
       assert.equal(seen.txt, { id: node.id, v: '1', mesh: meshTag(MESH), path: '/', name: `node ${node.host}.x` });
     }
     browser.signal('SIGKILL');
