@@ -131,14 +131,16 @@ export class PeerTable {
       best = strongest(best, pending.source);
       this.#pending.delete(url);
     }
+    let position = peer.addresses.length;
     for (const other of this.#peers.values()) {
       const index = other.addresses.findIndex((address) => address.url === url);
       if (index === -1) continue;
       best = strongest(best, other.addresses[index].source);
       other.addresses.splice(index, 1);
       if (other !== peer) this.#settleWithoutDial(other);
+      else position = index; // an address it already has keeps its place (discovery's order: IPv4 first)
     }
-    peer.addresses.push({ url, source: best });
+    peer.addresses.splice(position, 0, { url, source: best });
     peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source]);
     // A peer known only through a relay has no dial scheduled; its first address schedules one.
     const undialled = peer.state !== 'connected' && peer.nextRetry === null && !this.#dialing.has(peer.id);
@@ -155,7 +157,11 @@ export class PeerTable {
     const peer = this.#peers.get(id);
     if (peer === undefined) return;
     peer.addresses = peer.addresses.filter((address) => address.source !== 'discovery' || urls.includes(address.url));
-    for (const url of urls) if (!peer.addresses.some((address) => address.url === url)) this.attachAddress(id, url, 'discovery', now);
+    for (const url of urls) {
+      const known = peer.addresses.find((address) => address.url === url);
+      if (known === undefined) this.attachAddress(id, url, 'discovery', now);
+      else known.source = strongest(known.source, 'discovery');
+    }
     const order = (url: string) => (urls.includes(url) ? urls.indexOf(url) : urls.length);
     peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source] || order(a.url) - order(b.url));
     this.#settleWithoutDial(peer);
