@@ -80,6 +80,24 @@ if (getLan) {
     browser.signal('SIGKILL');
     await browser.exited;
   });
+
+  test('over IPv6 only: python-zeroconf sees our A and AAAA records, and we see its AAAA records', async () => {
+    lan.makeIpv6Only(3);
+    const node = ours[1]!;
+    const browser = lan.spawn(3, [PYTHON, BROWSE, '-', '8', 'eth0']);
+    const seen = await browser.waitFor((l) => l.event === 'added' && typeof l.txt === 'object' && (l.txt as Line).id === node.id, WAIT, 'zeroconf over IPv6 sees our node');
+    assert.equal([...(seen.addresses as string[])].sort(), [lan.address(node.host), lan.address6(node.host), lan.linkLocal(node.host)].sort());
+    browser.signal('SIGKILL');
+    await browser.exited;
+    const id = `z6${randomBytes(8).toString('hex')}`;
+    const env = { ...process.env, ZC_IPV6: `eth0,${lan.address6(3)},${lan.linkLocal(3)}` };
+    const registrar = lan.spawn(3, [PYTHON, REGISTER, '-', 'py6 service', '9306', '30', `id=${id}`, 'v=1', `mesh=${meshTag(MESH)}`, 'path=/'], env);
+    await registrar.waitFor((l) => l.event === 'registered', WAIT);
+    const found = await node.process.waitFor(foundId(id), WAIT, 'found the zeroconf service over IPv6');
+    assert.equal((found.peer as { addresses: string[] }).addresses, [lan.address6(3), `${lan.linkLocal(3)}%eth0`]);
+    registrar.child.stdin!.end();
+    await node.process.waitFor((l) => l.event === 'lost' && l.id === id, WAIT, 'lost the zeroconf service over IPv6');
+  });
 }
 
 test.run();
