@@ -15,12 +15,13 @@ Starts a wsmesh node: listens, dials its peers, and chats over the mesh.
 options:
   --name N            name shown to peers (default: the host name)
   --port P            port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
-  --host H            address to listen on (default 0.0.0.0)
+  --host H            address to listen on (default ::, i.e. IPv4 and IPv6; 0.0.0.0 = IPv4 only)
   --mesh M            mesh name; nodes of other meshes are refused (default wsmesh)
   --secret-file F     file holding the shared mesh secret (challenge-response auth)
   --peer URL          ws://host:port/ of a peer to dial; repeat for more
   --no-mdns           do not discover peers with mDNS
-  --interface NAME    network interface for mDNS (default: every non-internal IPv4 one)
+  --interface NAME    network interface for mDNS over IPv4 and IPv6 (default: every non-internal one,
+                      followed as interfaces come and go)
   --json              print every event as one JSON object per line
   --id ID             peer id (default: random)
   --ping-interval MS  ms between pings (default 5000)
@@ -125,7 +126,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       id: values.id,
       name: values.name,
       mesh: values.mesh,
-      host: values.host ?? '0.0.0.0',
+      host: values.host ?? '::',
       port: integer('port', values.port, 0, 65535) ?? DEFAULT_CLI_PORT,
       secret: values['secret-file'] === undefined ? undefined : readSecret(values['secret-file']),
       peers,

@@ -54,20 +54,32 @@ const MANAGED_HEADERS = new Set([
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Parses and checks a WebSocket URL (RFC 6455 section 3). Throws WsHandshakeError naming the problem. */
+/** `[fe80::1%25eth0]`: an IPv6 literal with a zone (RFC 6874), which WHATWG URL does not accept. */
+const ZONED_HOST = /^(wss?:\/\/(?:[^@/?#]*@)?\[)([0-9A-Fa-f:.]+)%25([A-Za-z0-9_.~-]+)(\].*)$/s;
+
 export function parseWsUrl(input: string): WsUrl {
+  const zoned = ZONED_HOST.exec(input);
+  const parsed = parseWsUrlWithoutZone(zoned ? `${zoned[1]}${zoned[2]}${zoned[4]}` : input, input);
+  if (!zoned) return parsed;
+  // The zone says which interface to dial on; the Host header carries the address without it.
+  const zone = zoned[3]!;
+  return { ...parsed, host: `${parsed.host}%${zone}`, href: parsed.href.replace(/\[([^\]]+)\]/, `[$1%25${zone}]`) };
+}
+
+function parseWsUrlWithoutZone(input: string, original: string): WsUrl {
   let url: URL;
   try {
     url = new URL(input);
   } catch {
-    throw new WsHandshakeError(`invalid WebSocket URL ${quote(input)}`);
+    throw new WsHandshakeError(`invalid WebSocket URL ${quote(original)}`);
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new WsHandshakeError(`WebSocket URL must start with ws:// or wss://, got ${quote(input)}`);
+    throw new WsHandshakeError(`WebSocket URL must start with ws:// or wss://, got ${quote(original)}`);
   }
   if (url.hash !== '' || input.includes('#')) {
-    throw new WsHandshakeError(`WebSocket URL must not have a fragment (#...): ${quote(input)}`);
+    throw new WsHandshakeError(`WebSocket URL must not have a fragment (#...): ${quote(original)}`);
   }
-  if (url.hostname === '') throw new WsHandshakeError(`WebSocket URL has no host: ${quote(input)}`);
+  if (url.hostname === '') throw new WsHandshakeError(`WebSocket URL has no host: ${quote(original)}`);
   const secure = url.protocol === 'wss:';
   const credentials =
     url.username !== '' || url.password !== ''

@@ -4,7 +4,9 @@ import { networkInterfaces } from 'node:os';
 /** `ws://host:port/path`, with IPv6 hosts in brackets. */
 export function wsUrl(host: string, port: number, path = '/'): string {
   const bareHost = host.startsWith('::ffff:') && host.includes('.') ? host.slice(7) : host;
-  const hostPart = isIPv6(bareHost) ? `[${bareHost}]` : bareHost;
+  const zone = bareHost.indexOf('%');
+  // An IPv6 link-local address carries its zone, written %25 in a URL (RFC 6874): ws://[fe80::1%25eth0]:port/.
+  const hostPart = zone !== -1 ? `[${bareHost.slice(0, zone)}%25${bareHost.slice(zone + 1)}]` : isIPv6(bareHost) ? `[${bareHost}]` : bareHost;
   return `ws://${hostPart}:${port}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
@@ -16,10 +18,10 @@ export function listenUrls(host: string, port: number): string[] {
   const wildcard = host === '0.0.0.0' || host === '::' || host === '';
   if (!wildcard) return [wsUrl(host, port)];
   const urls: string[] = [];
-  for (const addresses of Object.values(networkInterfaces())) {
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
     for (const address of addresses ?? []) {
-      if (address.family === 'IPv6' && (host !== '::' || address.scopeid)) continue;
-      urls.push(wsUrl(address.address, port));
+      if (address.family === 'IPv6' && host !== '::') continue;
+      urls.push(wsUrl(address.scopeid ? `${address.address}%${name}` : address.address, port));
     }
   }
   return urls.sort((a, b) => Number(a.includes('127.0.0.1') || a.includes('[::1]')) - Number(b.includes('127.0.0.1') || b.includes('[::1]')));

@@ -16,7 +16,7 @@ import { compressionFor } from './compression.ts';
 import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
 import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
-import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
+import { MAX_LISTEN_URLS, MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import type { LocalIdentity } from './handshake.ts';
 import { PeerLink } from './link.ts';
@@ -76,6 +76,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #wss: WebSocketServer | undefined;
   #discovery: Discovery | undefined;
   #urls: string[] = [];
+  #listenHost = '';
   #identity: LocalIdentity | undefined;
   readonly #links = new Set<PeerLink>();
   /** Inbound connections from web pages (their upgrade carried Origin): they must join as browsers. */
@@ -100,9 +101,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
-  /** The ws:// URLs this node listens on (after `start()`). */
+  /** The ws:// URLs this node can be reached at now (after `start()`): every address of every interface. */
   get urls(): string[] {
-    return [...this.#urls];
+    return this.#http?.listening ? listenUrls(this.#listenHost, this.port) : [...this.#urls];
   }
 
   get port(): number {
@@ -144,22 +145,30 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       wss.handleUpgrade(request, socket, head, (ws, upgrade) => this.#accept(ws, upgrade, socket));
     });
     wss.on('rejected', (error, remoteAddress) => this.#refusedHttp({ status: error.status ?? 400, reason: error.message, remoteAddress }));
+    const listen = (host: string) => new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    this.#listenHost = this.options.host;
     try {
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(this.options.port, this.options.host, () => {
-          http.off('error', reject);
-          resolve();
-        });
+      // '::' (the default) takes IPv4 and IPv6 connections; a host without IPv6 gets 0.0.0.0 instead.
+      await listen(this.#listenHost).catch((error: NodeJS.ErrnoException) => {
+        if (this.#listenHost !== '::' || (error.code !== 'EAFNOSUPPORT' && error.code !== 'EADDRNOTAVAIL')) throw error;
+        this.#listenHost = '0.0.0.0';
+        return listen(this.#listenHost);
       });
     } catch (error) {
       this.#state = 'stopped';
       await this.#wss.close();
       throw error;
     }
-    this.#urls = listenUrls(this.options.host, this.port);
+    this.#urls = listenUrls(this.#listenHost, this.port);
     this.#identity = {
-      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls, boot: this.boot, secret: this.options.secret,
+      // A zone (link-local URL) means nothing on the peer's host, and v1 peers refuse it: hello leaves those out.
+      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls.filter((url) => !url.includes('%25')).slice(0, MAX_LISTEN_URLS), boot: this.boot, secret: this.options.secret,
     };
     this.#router = new MeshRouter(this, this.options, {
       discovered: (peer, source) => this.emit('peer:discovered', peer, source),
@@ -238,7 +247,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.#webUi.serve(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/status') {
-      const body = JSON.stringify({ id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers() });
+      const body = JSON.stringify({ id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.urls, peers: this.peers() });
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
@@ -350,7 +359,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (!isSameMesh(found.mesh, this.mesh) || found.version !== MESH_PROTOCOL_VERSION) return;
     const now = Date.now();
     const { peer, isNew } = this.table.learn(found.id, found.name, 'node', now);
-    for (const address of found.addresses) this.table.attachAddress(found.id, wsUrl(address, found.port, found.path), 'discovery', now);
+    // Every address of every family, in discovery's order (IPv4 first); addresses it no longer lists go.
+    this.table.setDiscoveredAddresses(found.id, found.addresses.map((address) => wsUrl(address, found.port, found.path)), now);
     if (isNew) this.emit('peer:discovered', structuredClone(peer), found.source);
     this.#scheduleDials();
   }

@@ -29,7 +29,7 @@ export interface MeshNodeOptions {
   peers?: string[];
   /** Port to listen on. Default 0 (any free port). */
   port?: number;
-  /** Address to listen on. Default '0.0.0.0'. */
+  /** Address to listen on. Default '::': IPv4 and IPv6 (0.0.0.0 on a host without IPv6). */
   host?: string;
   /** ms between pings to each peer. Default 5000. */
   pingInterval?: number;
@@ -68,7 +68,7 @@ export interface MeshNodeOptions {
   discovery?: Discovery;
   /** false turns the default mDNS discovery off. Default true. */
   mdns?: boolean;
-  /** Network interface for the default mDNS discovery (e.g. 'eth0'). Default: every non-internal IPv4 one. */
+  /** Network interface for the default mDNS discovery (e.g. 'eth0'), IPv4 and IPv6. Default: every non-internal one, followed as they come and go. */
   interface?: string;
   /** Plain HTTP requests other than upgrades go here first (the web UI hooks in). */
   httpHandler?: HttpHandler;
@@ -171,7 +171,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     secret: options.secret,
     peers: (options.peers ?? []).map(normalizePeerUrl),
     port,
-    host: options.host ?? '0.0.0.0',
+    host: options.host ?? '::',
     pingInterval: positive('pingInterval', options.pingInterval, 5000),
     pingTimeout: positive('pingTimeout', options.pingTimeout, 5000),
     handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, 10_000),

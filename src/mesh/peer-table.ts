@@ -59,6 +59,8 @@ export interface RouteChanges {
 }
 
 const SOURCE_RANK: Record<AddressSource, number> = { static: 3, discovery: 2, inbound: 1 };
+/** Addresses whose dial failures are remembered beyond the peer entry (oldest forgotten first). */
+const MAX_REMEMBERED_URLS = 1024;
 
 /**
  * The peer table and the dialer's schedule, sans I/O: the node reports what happened (dial started,
@@ -69,6 +71,11 @@ export class PeerTable {
   readonly #pending = new Map<string, PendingAddress>();
   readonly #selfUrls = new Set<string>();
   readonly #dialing = new Set<string>();
+  /**
+   * Failures per address, kept when the address moves to another peer id or is learnt again: forged mDNS
+   * answers that rotate ids cannot make a node dial one address again and again (issue 10 item 11).
+   */
+  readonly #urlFailures = new Map<string, { failures: number; retryAt: number }>();
 
   constructor(
     readonly reconnect: ReconnectOptions,
@@ -124,18 +131,40 @@ export class PeerTable {
       best = strongest(best, pending.source);
       this.#pending.delete(url);
     }
+    let position = peer.addresses.length;
     for (const other of this.#peers.values()) {
       const index = other.addresses.findIndex((address) => address.url === url);
       if (index === -1) continue;
       best = strongest(best, other.addresses[index].source);
       other.addresses.splice(index, 1);
       if (other !== peer) this.#settleWithoutDial(other);
+      else position = index; // an address it already has keeps its place (discovery's order: IPv4 first)
     }
-    peer.addresses.push({ url, source: best });
+    peer.addresses.splice(position, 0, { url, source: best });
     peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source]);
     // A peer known only through a relay has no dial scheduled; its first address schedules one.
     const undialled = peer.state !== 'connected' && peer.nextRetry === null && !this.#dialing.has(peer.id);
-    if (peer.state === 'lost' || undialled) Object.assign(peer, { state: 'known', nextRetry: now, failures: 0 });
+    const retryAt = Math.max(now, this.#urlFailures.get(url)?.retryAt ?? now);
+    if (peer.state === 'lost' || undialled) Object.assign(peer, { state: 'known', nextRetry: retryAt, failures: 0 });
+    else if (peer.state === 'known' && peer.nextRetry !== null) peer.nextRetry = Math.max(peer.nextRetry, retryAt);
+  }
+
+  /**
+   * The addresses discovery lists for a peer now, in its order of preference: those it no longer lists go
+   * (e.g. learnt on an interface that went away); static and inbound ones stay.
+   */
+  setDiscoveredAddresses(id: string, urls: readonly string[], now: number): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return;
+    peer.addresses = peer.addresses.filter((address) => address.source !== 'discovery' || urls.includes(address.url));
+    for (const url of urls) {
+      const known = peer.addresses.find((address) => address.url === url);
+      if (known === undefined) this.attachAddress(id, url, 'discovery', now);
+      else known.source = strongest(known.source, 'discovery');
+    }
+    const order = (url: string) => (urls.includes(url) ? urls.indexOf(url) : urls.length);
+    peer.addresses.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source] || order(a.url) - order(b.url));
+    this.#settleWithoutDial(peer);
   }
 
   /** Discovery says the peer is gone: keep only its static addresses; without any, stop dialling it. */
@@ -193,6 +222,9 @@ export class PeerTable {
     if (target.peerId !== null) this.#dialing.add(target.peerId);
     entry.state = 'connecting';
     entry.nextRetry = null;
+    // Until this dial ends, the address is not due again under another id.
+    const failures = this.#urlFailures.get(target.url)?.failures ?? 0;
+    this.#rememberUrl(target.url, failures, Date.now() + backoffDelay(failures + 1, this.reconnect, this.random));
   }
 
   /** The dial ended without a live connection. `refused`: the peer rejected us (wait the longest backoff). */
@@ -200,9 +232,16 @@ export class PeerTable {
     if (target.peerId !== null) this.#dialing.delete(target.peerId);
     const entry = this.#dialEntry(target);
     if (entry === undefined || entry.state === 'connected' || entry.state === 'lost') return;
-    entry.failures += 1;
+    entry.failures = Math.max(entry.failures, this.#urlFailures.get(target.url)?.failures ?? 0) + 1;
     entry.state = 'backoff';
     entry.nextRetry = now + (refused ? this.reconnect.max : backoffDelay(entry.failures, this.reconnect, this.random));
+    this.#rememberUrl(target.url, entry.failures, entry.nextRetry);
+  }
+
+  #rememberUrl(url: string, failures: number, retryAt: number): void {
+    this.#urlFailures.delete(url);
+    this.#urlFailures.set(url, { failures, retryAt });
+    if (this.#urlFailures.size > MAX_REMEMBERED_URLS) this.#urlFailures.delete(this.#urlFailures.keys().next().value!);
   }
 
   /** The dial reached a peer that was already connected by another connection. */
@@ -214,6 +253,7 @@ export class PeerTable {
   connected(id: string, direction: Direction, now: number): PeerInfo {
     this.#dialing.delete(id);
     const peer = this.#peers.get(id)!;
+    for (const address of peer.addresses) this.#urlFailures.delete(address.url);
     Object.assign(peer, { state: 'connected', direction, connectedSince: now, lastSeen: now, failures: 0, nextRetry: null });
     Object.assign(peer, { reachable: true, via: null, hops: 1 });
     return peer;

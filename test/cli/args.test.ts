@@ -10,7 +10,7 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
     help: false,
     json: false,
     node: {
-      id: undefined, name: undefined, mesh: undefined, host: '0.0.0.0', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
+      id: undefined, name: undefined, mesh: undefined, host: '::', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
       pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], compression: undefined, maxPendingPerAddress: undefined,
     },
   });

@@ -59,7 +59,8 @@ if (getLan) {
       assert.ok(!found.some((peer) => peer.id === node.id));
       for (const peer of found) {
         const peerHost = [...main].find(([, entry]) => entry.id === peer.id)![0];
-        assert.equal(peer.addresses, [lan.address(peerHost)]);
+        // Every family, IPv4 first; the link-local address with the zone of the interface it was heard on.
+        assert.equal(peer.addresses, [lan.address(peerHost), lan.address6(peerHost), `${lan.linkLocal(peerHost)}%eth0`]);
         assert.is(peer.port, 8000 + peerHost);
       }
     }
@@ -95,7 +96,7 @@ if (getLan) {
       assert.is(count(node.process, (l) => l.event === 'lost'), 0);
     }
     const seen = main.get(1)!.process.lines.find(foundId(secondId))!.peer as { addresses: string[]; port: number };
-    assert.equal([seen.addresses, seen.port], [[lan.address(3)], 9003]);
+    assert.equal([seen.addresses, seen.port], [[lan.address(3), lan.address6(3), `${lan.linkLocal(3)}%eth0`], 9003]);
     second.signal('SIGINT');
     await second.exited;
   });
@@ -142,7 +143,7 @@ if (getLan) {
     const line = await lonely.waitFor((l) => l.event === 'unavailable', WAIT);
     assert.is(
       line.reason,
-      'mDNS discovery is unavailable: no network interface with an IPv4 address other than loopback (no network?). Static peers still work.',
+      'mDNS discovery is unavailable: no network interface with an address other than loopback (no network?). Static peers still work.',
     );
     await lonely.waitFor((l) => l.event === 'ready', WAIT);
     lonely.signal('SIGINT');

@@ -49,7 +49,8 @@ if (getLan) {
       const seen = added[index]!;
       assert.is(seen.name, `node ${node.host}-x (${node.id.slice(0, 8)})._wsmesh._tcp.local.`);
       assert.is(seen.port, 8100 + node.host);
-      assert.equal(seen.addresses, [lan.address(node.host)]);
+      // Our A and AAAA records (ULA and link-local), as python-zeroconf reads them.
+      assert.equal([...(seen.addresses as string[])].sort(), [lan.address(node.host), lan.address6(node.host), lan.linkLocal(node.host)].sort());
       assert.equal(seen.txt, { id: node.id, v: '1', mesh: meshTag(MESH), path: '/', name: `node ${node.host}.x` });
     }
     browser.signal('SIGKILL');
@@ -78,6 +79,24 @@ if (getLan) {
     await browser.waitFor((l) => l.event === 'removed' && String(l.name).includes(leaving.id.slice(0, 8)), WAIT, 'zeroconf removes the node');
     browser.signal('SIGKILL');
     await browser.exited;
+  });
+
+  test('over IPv6 only: python-zeroconf sees our A and AAAA records, and we see its AAAA records', async () => {
+    lan.makeIpv6Only(3);
+    const node = ours[1]!;
+    const browser = lan.spawn(3, [PYTHON, BROWSE, '-', '8', 'eth0']);
+    const seen = await browser.waitFor((l) => l.event === 'added' && typeof l.txt === 'object' && (l.txt as Line).id === node.id, WAIT, 'zeroconf over IPv6 sees our node');
+    assert.equal([...(seen.addresses as string[])].sort(), [lan.address(node.host), lan.address6(node.host), lan.linkLocal(node.host)].sort());
+    browser.signal('SIGKILL');
+    await browser.exited;
+    const id = `z6${randomBytes(8).toString('hex')}`;
+    const env = { ...process.env, ZC_IPV6: `eth0,${lan.address6(3)},${lan.linkLocal(3)}` };
+    const registrar = lan.spawn(3, [PYTHON, REGISTER, '-', 'py6 service', '9306', '30', `id=${id}`, 'v=1', `mesh=${meshTag(MESH)}`, 'path=/'], env);
+    await registrar.waitFor((l) => l.event === 'registered', WAIT);
+    const found = await node.process.waitFor(foundId(id), WAIT, 'found the zeroconf service over IPv6');
+    assert.equal((found.peer as { addresses: string[] }).addresses, [lan.address6(3), `${lan.linkLocal(3)}%eth0`]);
+    registrar.child.stdin!.end();
+    await node.process.waitFor((l) => l.event === 'lost' && l.id === id, WAIT, 'lost the zeroconf service over IPv6');
   });
 }
 

@@ -3,7 +3,9 @@
  * without any packet reaching the machine's own interfaces.
  *
  *   bridge namespace `<prefix>-br`: bridge br0 with ports p1..pN (nftables `bridge lanfault` table for faults)
- *   host namespaces  `<prefix>-h<i>`: lo + eth0 (veth to port p<i>), 10.231.0.<10+i>/24, route 224.0.0.0/4 dev eth0
+ *   host namespaces  `<prefix>-h<i>`: lo + eth0 (veth to port p<i>), 10.231.0.<10+i>/24, fd31::<10+i>/64 and
+ *                    link-local fe80::a:<i>/64 (fixed, no duplicate address detection), route 224.0.0.0/4 dev eth0
+ *   a second segment (bridge br1, 10.231.1.0/24, fd32::/64) for hosts added with `addSegmentHost()`
  *
  * Processes run with `ip netns exec <host> unshare --uts` and the host name `h<i>`. Everything is torn down by
  * `destroy()`, on process exit, on SIGINT/SIGTERM, and leftovers of dead runs are removed by prefix at creation.
@@ -15,6 +17,9 @@ import { createInterface } from 'node:readline';
 
 const PREFIX_ROOT = 'wsml';
 const SUBNET = '10.231.0';
+const SUBNET6 = 'fd31:';
+const OTHER_SUBNET = '10.231.1';
+const OTHER_SUBNET6 = 'fd32:';
 
 export type LanCheck = { ok: true } | { ok: false; reason: string };
 
@@ -149,6 +154,7 @@ export class Lan {
   private lossPercent = 0;
   private partitionGroups: number[][] = [];
   private destroyed = false;
+  private otherSegment = false;
   private readonly onExit = () => this.destroySync();
   private readonly onSignal = (signal: NodeJS.Signals) => {
     this.destroySync();
@@ -188,6 +194,74 @@ export class Lan {
     return `${SUBNET}.${10 + host}`;
   }
 
+  /** The host's IPv6 ULA on the main segment. */
+  address6(host: number): string {
+    return `${SUBNET6}:${10 + host}`;
+  }
+
+  /** The host's IPv6 link-local address on the main segment (on its `eth0`, or `eth1` for a segment host). */
+  linkLocal(host: number): string {
+    return `fe80::a:${host}`;
+  }
+
+  /**
+   * Plugs `device` of `ns` into switch port `port` of bridge `bridge` with the given addresses: link-local
+   * address fixed (addrgenmode none) and no duplicate address detection, so every address is usable at once.
+   */
+  private plug(ns: string, device: string, bridge: string, port: string, addresses: string[], multicastRoute: boolean): void {
+    run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+    run('ip', ['link', 'add', 'name', device, 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', this.bridge]);
+    run('ip', ['-n', this.bridge, 'link', 'set', port, 'master', bridge]);
+    run('ip', ['-n', this.bridge, 'link', 'set', port, 'up']);
+    run('ip', ['-n', ns, 'link', 'set', device, 'addrgenmode', 'none']);
+    for (const address of addresses) run('ip', ['-n', ns, 'addr', 'add', address, 'dev', device, ...(address.includes(':') ? ['nodad'] : [])]);
+    run('ip', ['-n', ns, 'link', 'set', device, 'up']);
+    if (multicastRoute) run('ip', ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', device]);
+  }
+
+  private mainAddresses(host: number): string[] {
+    return [`${this.address(host)}/24`, `${this.address6(host)}/64`, `${this.linkLocal(host)}/64`];
+  }
+
+  /** Removes the host's IPv4 address and multicast route: an IPv6-only host (ULA and link-local). */
+  makeIpv6Only(host: number): void {
+    run('ip', ['-n', this.namespace(host), 'route', 'del', '224.0.0.0/4', 'dev', 'eth0']);
+    run('ip', ['-n', this.namespace(host), 'addr', 'del', `${this.address(host)}/24`, 'dev', 'eth0']);
+  }
+
+  /** Removes the host's IPv4 address, multicast route and ULA: only its IPv6 link-local address is left. */
+  makeLinkLocalOnly(host: number): void {
+    this.makeIpv6Only(host);
+    run('ip', ['-n', this.namespace(host), 'addr', 'del', `${this.address6(host)}/64`, 'dev', 'eth0']);
+  }
+
+  /**
+   * A host whose only LAN interface (eth0) is on a second segment (bridge br1, port q<host>):
+   * 10.231.1.<10+host>/24, fd32::<10+host>/64, fe80::b:<host>/64. Nothing on the main segment reaches it.
+   */
+  addSegmentHost(host: number): void {
+    const ns = this.namespace(host);
+    if (!this.otherSegment) {
+      run('ip', ['-n', this.bridge, 'link', 'add', 'br1', 'type', 'bridge', 'mcast_snooping', '0']);
+      run('ip', ['-n', this.bridge, 'link', 'set', 'br1', 'up']);
+      this.otherSegment = true;
+    }
+    run('ip', ['netns', 'add', ns]);
+    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    const addresses = [`${OTHER_SUBNET}.${10 + host}/24`, `${OTHER_SUBNET6}:${10 + host}/64`, `fe80::b:${host}/64`];
+    this.plug(ns, 'eth0', 'br1', `q${host}`, addresses, true);
+  }
+
+  /** Gives a host a new interface `eth1` on the main segment (port p<host>), with its main addresses. */
+  attachToMain(host: number): void {
+    this.plug(this.namespace(host), 'eth1', 'br0', `p${host}`, this.mainAddresses(host), false);
+  }
+
+  /** Runs `ip -n <host ns> args...`. */
+  ip(host: number, args: string[]): void {
+    run('ip', ['-n', this.namespace(host), ...args]);
+  }
+
   private build(): void {
     const bridge = this.bridge;
     run('ip', ['netns', 'add', bridge]);
@@ -198,12 +272,7 @@ export class Lan {
       const ns = this.namespace(host);
       run('ip', ['netns', 'add', ns]);
       run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['link', 'add', 'name', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', `p${host}`, 'netns', bridge]);
-      run('ip', ['-n', bridge, 'link', 'set', `p${host}`, 'master', 'br0']);
-      run('ip', ['-n', bridge, 'link', 'set', `p${host}`, 'up']);
-      run('ip', ['-n', ns, 'addr', 'add', `${this.address(host)}/24`, 'dev', 'eth0']);
-      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-      run('ip', ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
+      this.plug(ns, 'eth0', 'br0', `p${host}`, this.mainAddresses(host), true);
     }
     this.applyFaults();
   }

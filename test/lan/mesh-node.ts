@@ -4,10 +4,14 @@
  * `peers` {connected: [ids]}, `table` {peers}, `discovered`, `mdns-found`, `mdns-lost`.
  * Stdin: `broadcast <text>`, `peers`, `table`. SIGINT/SIGTERM: stop (goodbye), exit 0.
  *
- *   node --import tsx test/lan/mesh-node.ts --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS]
+ * `--passive`: the node announces itself but never dials what mDNS finds (so every link to it is dialled by others).
+ *
+ *   node --import tsx test/lan/mesh-node.ts --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS] [--passive]
  */
+import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { Discovery, DiscoveryEvents, LocalService } from '../../src/discovery/discovery.ts';
 import { MdnsDiscovery } from '../../src/discovery/mdns/mdns-discovery.ts';
 import { createNode } from '../../src/mesh/node.ts';
 
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8000' },
     'ping-interval': { type: 'string', default: '1000' },
     'ping-timeout': { type: 'string', default: '2000' },
+    passive: { type: 'boolean', default: false },
   },
 });
 
@@ -29,8 +34,13 @@ const print = (event: Record<string, unknown>) => process.stdout.write(`${JSON.s
 const discovery = new MdnsDiscovery();
 discovery.on('found', (peer) => print({ event: 'mdns-found', peer: peer.id, addresses: peer.addresses }));
 discovery.on('lost', (id) => print({ event: 'mdns-lost', peer: id }));
+/** For --passive: the discovery without its `found` and `lost` events. */
+class AnnounceOnly extends EventEmitter<DiscoveryEvents> implements Discovery {
+  start = (self: LocalService) => discovery.start(self);
+  stop = () => discovery.stop();
+}
 const node = createNode({
-  discovery,
+  discovery: values.passive ? new AnnounceOnly() : discovery,
   id: values.id,
   name: values.name,
   mesh: values.mesh,
@@ -60,7 +70,7 @@ process.on('SIGTERM', () => void stop());
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.startsWith('broadcast ')) node.broadcast(line.slice('broadcast '.length));
   if (line.trim() === 'peers') print({ event: 'peers', connected: connected() });
-  if (line.trim() === 'table') print({ event: 'table', peers: node.peers().map((p) => ({ id: p.id, state: p.state, reachable: p.reachable, via: p.via, addresses: p.addresses, failures: p.failures, nextRetry: p.nextRetry })) });
+  if (line.trim() === 'table') print({ event: 'table', peers: node.peers().map((p) => ({ id: p.id, state: p.state, direction: p.direction, reachable: p.reachable, via: p.via, addresses: p.addresses, failures: p.failures, nextRetry: p.nextRetry })) });
 });
 
 await node.start();

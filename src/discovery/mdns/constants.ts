@@ -1,6 +1,7 @@
 /** mDNS (RFC 6762) and DNS-SD (RFC 6763) numbers used by the wsmesh discovery. */
 
 export const MDNS_GROUP = '224.0.0.251';
+export const MDNS_GROUP_V6 = 'ff02::fb';
 export const MDNS_PORT = 5353;
 
 /** The DNS-SD service type every wsmesh node advertises and browses. */

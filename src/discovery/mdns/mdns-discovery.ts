@@ -3,7 +3,16 @@ import os from 'node:os';
 import { meshTag, type DiscoveredPeer, type Discovery, type DiscoveryEvents, type LocalService } from '../discovery.ts';
 import { MDNS_PORT, RecordType, SERVICE_TYPE } from './constants.ts';
 import { ContainedParser, type ContainedParserOptions } from './contained-parser.ts';
-import { isLoopback, isOnLink, selectInterfaces, type InterfaceTable, type SelectedInterface } from './interfaces.ts';
+import {
+  addressOnLink,
+  arrivalInterface,
+  interfaceNames,
+  isLoopback,
+  selectInterfaces,
+  withoutZone,
+  type InterfaceTable,
+  type SelectedInterface,
+} from './interfaces.ts';
 import { assembleMessage, type MdnsMessage, type MdnsRecord } from './message.ts';
 import { buildOwnService } from './own-service.ts';
 import { guardPacket } from './packet-guard.ts';
@@ -15,8 +24,15 @@ import { announcement, answerQuestions, legacyUnicastReply, type Answer, type Ow
 import { UdpTransport, type MdnsTransport, type RemoteInfo } from './udp-transport.ts';
 
 export interface MdnsDiscoveryOptions {
-  /** Network interface to run on (e.g. `eth0`, or `lo` for a single machine). Default: every non-internal IPv4 one. */
+  /**
+   * Network interface to run on (e.g. `eth0`, or `lo` for a single machine), over IPv4 and IPv6.
+   * Default: every non-internal one, followed as interfaces come and go.
+   */
   interface?: string;
+  /** ms between looks at the interface table for interfaces that came, went or changed address. Default 1000. */
+  watchInterval?: number;
+  /** Most peers held from mDNS at once; records of further ones are not used. Default 256. */
+  maxPeers?: number;
   /** Cap of the query backoff in ms. Default 60 000. */
   queryIntervalMax?: number;
   /** ms between attempts to bring mDNS up after it was unavailable. Default 10 000. */
@@ -40,6 +56,8 @@ export interface MdnsDiscoveryStats {
   parserRestarts: number;
   sent: number;
   sendErrors: number;
+  /** Interface changes seen by the watcher. */
+  interfaceChanges: number;
 }
 
 type State = 'idle' | 'running' | 'down' | 'stopped';
@@ -49,15 +67,17 @@ const MIN_MULTICAST_GAP_MS = 1000;
 const RESOLVE_DELAY_MS = 250;
 const OWN_ECHO_MS = 2000;
 
-const recordKey = (record: OutgoingRecord): string =>
-  `${record.name}|${record.data.kind}|${record.data.kind === 'a' ? record.data.address : ''}`;
+const recordKey = (record: OutgoingRecord, link: string): string =>
+  `${link}|${record.name}|${record.data.kind}|${'address' in record.data ? record.data.address : ''}`;
+const interfaceKey = (entry: SelectedInterface): string => `${entry.name}|${entry.address}|${entry.netmask}`;
+const OUTSIDE_SUBNET = "an address outside the receiving interface's subnet";
 
 /**
  * DNS-SD over mDNS discovery of wsmesh nodes, with mdns-js contained: every received message passes the
  * guard, then mdns-js's parser in a watched worker; browsing, caching, answering and announcing are ours.
  */
 export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Discovery {
-  readonly stats: MdnsDiscoveryStats = { received: 0, rejected: {}, unparsed: 0, parserRestarts: 0, sent: 0, sendErrors: 0 };
+  readonly stats: MdnsDiscoveryStats = { received: 0, rejected: {}, unparsed: 0, parserRestarts: 0, sent: 0, sendErrors: 0, interfaceChanges: 0 };
   private readonly options: MdnsDiscoveryOptions;
   private readonly transport: MdnsTransport;
   private readonly cache = new RecordCache();
@@ -68,11 +88,12 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   private parser: ContainedParser | null = null;
   private state: State = 'idle';
   private self: LocalService | null = null;
-  private own: OwnService | null = null;
-  private context: ViewContext | null = null;
+  private context: Omit<ViewContext, 'allowLoopback'> | null = null;
   private interfaces: SelectedInterface[] = [];
   private peers = new Map<string, DiscoveredPeer>();
-  private pendingResponse: Answer | null = null;
+  private readonly pendingResponses = new Map<string, Answer>();
+  private watchTimer: NodeJS.Timeout | null = null;
+  private watching = false;
   private cacheTimer: NodeJS.Timeout | null = null;
   private resolveTimer: NodeJS.Timeout | null = null;
   private reportedUnavailable = false;
@@ -95,6 +116,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     if (this.state !== 'idle') throw new Error(`MdnsDiscovery.start() called twice (state: ${this.state})`);
     this.self = self;
     this.state = 'down';
+    this.watchTimer = setInterval(() => void this.watch(), this.options.watchInterval ?? 1000);
+    this.watchTimer.unref();
     await this.bringUp();
   }
 
@@ -104,11 +127,12 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.queries.stop();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    if (this.watchTimer) clearInterval(this.watchTimer);
     if (this.cacheTimer) clearTimeout(this.cacheTimer);
     if (this.resolveTimer) clearTimeout(this.resolveTimer);
-    if (wasRunning && this.own) {
+    if (wasRunning) {
       // Goodbye first (RFC 6762 §10.1), and only once it has left, close the socket (mdns-js bug 4).
-      await this.send(encodeMessage(announcement(this.own, 0)), null);
+      await Promise.all(interfaceNames(this.interfaces).map((link) => this.send(encodeMessage(announcement(this.ownOn(link), 0)), link)));
     }
     await this.transport.close();
     await this.parser?.close();
@@ -129,9 +153,30 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.timers.add(timer);
   }
 
+  private readInterfaces() {
+    return selectInterfaces((this.options.networkInterfaces ?? os.networkInterfaces)(), this.options.interface);
+  }
+
+  /** This node's records as sent on interface `link`: with that interface's addresses only (RFC 6762 §6.2). */
+  private ownOn(link: string, interfaces: readonly SelectedInterface[] = this.interfaces): OwnService {
+    const addresses = interfaces.filter((entry) => entry.name === link).map((entry) => entry.address);
+    return buildOwnService(this.self!, addresses);
+  }
+
+  private bringingUp = false;
+
   private async bringUp(): Promise<void> {
-    const table = (this.options.networkInterfaces ?? os.networkInterfaces)();
-    const choice = selectInterfaces(table, this.options.interface);
+    if (this.bringingUp) return;
+    this.bringingUp = true;
+    try {
+      await this.tryBringUp();
+    } finally {
+      this.bringingUp = false;
+    }
+  }
+
+  private async tryBringUp(): Promise<void> {
+    const choice = this.readInterfaces();
     if (!choice.ok) return this.goDown(choice.reason);
     try {
       await this.transport.open(choice.interfaces);
@@ -146,9 +191,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     const self = this.self!;
     await this.parser?.close();
     this.interfaces = choice.interfaces;
-    const onLoopback = choice.interfaces.every((entry) => isLoopback(entry.address));
-    this.own = buildOwnService(self, choice.interfaces.map((entry) => entry.address));
-    this.context = { selfId: self.id, meshTag: meshTag(self.mesh), version: self.version, allowLoopback: onLoopback };
+    this.context = { selfId: self.id, meshTag: meshTag(self.mesh), version: self.version, maxPeers: this.options.maxPeers ?? 256 };
     this.parser = new ContainedParser(this.options.parser);
     this.parser.on('restart', (reason) => {
       this.stats.parserRestarts++;
@@ -156,9 +199,69 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     });
     this.state = 'running';
     this.log(`mDNS running on ${choice.interfaces.map((entry) => `${entry.name} ${entry.address}`).join(', ')}`);
-    this.announce();
-    this.later(ANNOUNCE_GAP_MS, () => this.announce());
+    this.announce(interfaceNames(choice.interfaces));
     this.queries.start();
+  }
+
+  private get allowLoopback(): boolean {
+    return this.interfaces.every((entry) => isLoopback(entry.address));
+  }
+
+  /**
+   * Follows the interface table: on interfaces that appeared (or got new addresses) joins the groups, announces
+   * twice (RFC 6762 §8.3) and asks; on addresses that went, says goodbye for them where the interface can still
+   * send (over its other family); forgets what was learnt only through interfaces that are gone.
+   */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      if (this.state === 'down') {
+        if (this.readInterfaces().ok) await this.bringUp();
+        return;
+      }
+      if (this.state !== 'running') return;
+      const choice = this.readInterfaces();
+      const next = choice.ok ? choice.interfaces : [];
+      const before = new Set(this.interfaces.map(interfaceKey));
+      const after = new Set(next.map(interfaceKey));
+      if (before.size === after.size && [...after].every((key) => before.has(key))) return;
+      this.stats.interfaceChanges++;
+      const previous = this.interfaces;
+      const changed = new Set<string>();
+      for (const entry of [...previous, ...next]) if (before.has(interfaceKey(entry)) !== after.has(interfaceKey(entry))) changed.add(entry.name);
+      for (const link of changed) {
+        const gone = previous.filter((entry) => entry.name === link && !after.has(interfaceKey(entry)));
+        if (gone.length === 0) continue;
+        const stillThere = next.some((entry) => entry.name === link);
+        const records = announcement(this.ownOn(link, gone), 0);
+        // An interface that is gone gets the whole goodbye (it fails when it cannot send any more).
+        await this.send(encodeMessage(stillThere ? { response: true, answers: records.additionals ?? [] } : records), link);
+      }
+      this.interfaces = next;
+      this.log(`mDNS interfaces now: ${next.map((entry) => `${entry.name} ${entry.address}`).join(', ') || 'none'}`);
+      try {
+        await this.transport.update(next);
+      } catch (error) {
+        this.log(`mDNS group membership: ${(error as Error).message}`);
+      }
+      if (this.state !== 'running') return;
+      const links = new Set(interfaceNames(next));
+      const allowLoopback = this.allowLoopback;
+      this.cache.drop((entry) => {
+        if (!links.has(entry.link)) return true;
+        const address = entry.record.address;
+        return address !== undefined && addressOnLink(address, entry.link, next, allowLoopback) === null;
+      });
+      const grown = [...changed].filter((link) => next.some((entry) => entry.name === link && !before.has(interfaceKey(entry))));
+      if (grown.length > 0) {
+        this.announce(grown);
+        this.sendQuery([], true, grown);
+      }
+      this.refreshView();
+    } finally {
+      this.watching = false;
+    }
   }
 
   /** mDNS cannot run (now): say so once, keep running without it, and try again later. */
@@ -180,10 +283,11 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     });
   }
 
-  private async send(message: Buffer, to: RemoteInfo | null): Promise<void> {
+  /** Sends to `to` by unicast, or by multicast on interface `to`. */
+  private async send(message: Buffer, to: RemoteInfo | string): Promise<void> {
     try {
-      if (to) await this.transport.sendUnicast(message, to);
-      else await this.transport.sendMulticast(message);
+      if (typeof to === 'string') await this.transport.sendMulticast(message, to);
+      else await this.transport.sendUnicast(message, to);
       this.stats.sent++;
     } catch (error) {
       this.stats.sendErrors++;
@@ -191,21 +295,24 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     }
   }
 
-  private multicast(message: OutgoingMessage): void {
+  private multicast(message: OutgoingMessage, link: string): void {
     const now = Date.now();
-    for (const record of [...(message.answers ?? []), ...(message.additionals ?? [])]) this.lastMulticast.set(recordKey(record), now);
-    void this.send(encodeMessage(message), null);
+    for (const record of [...(message.answers ?? []), ...(message.additionals ?? [])]) this.lastMulticast.set(recordKey(record, link), now);
+    void this.send(encodeMessage(message), link);
   }
 
-  private announce(): void {
-    if (this.state === 'running') this.multicast(announcement(this.own!));
+  /** Announces on `links` now and once more a second later (RFC 6762 §8.3). */
+  private announce(links: readonly string[], repeat = true): void {
+    if (this.state !== 'running') return;
+    for (const link of links) if (this.interfaces.some((entry) => entry.name === link)) this.multicast(announcement(this.ownOn(link)), link);
+    if (repeat) this.later(ANNOUNCE_GAP_MS, () => this.announce(links, false));
   }
 
   /**
    * Asks for `_wsmesh._tcp` (plus `extra` questions). The first query after start asks for unicast replies
    * (RFC 6762 §5.4), which responders may send at once, unlike multicast answers limited to one per second.
    */
-  private sendQuery(extra: OutgoingQuestion[] = [], first = false): void {
+  private sendQuery(extra: OutgoingQuestion[] = [], first = false, links = interfaceNames(this.interfaces)): void {
     if (this.state !== 'running') return;
     // A random id (RFC 6762 §18.1 prefers 0) tells our own looped-back queries from identical ones of
     // another node on this host: ours must not count as "someone else asked" (§7.3) nor be answered.
@@ -219,13 +326,15 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       if (!seen.has(key)) questions.push(question);
       seen.add(key);
     }
-    void this.send(encodeMessage({ id, response: false, questions }), null);
+    const message = encodeMessage({ id, response: false, questions });
+    for (const link of links) void this.send(message, link);
   }
 
   private async receive(raw: Buffer, remote: RemoteInfo): Promise<void> {
     if (this.state !== 'running') return;
     this.stats.received++;
-    if (!isOnLink(remote.address, this.interfaces)) return this.reject('sender is not on a local link', remote);
+    const link = arrivalInterface(remote.address, this.interfaces);
+    if (link === undefined) return this.reject('sender is not on a local link', remote);
     const layout = guardPacket(raw);
     if (!layout.ok) return this.reject(layout.reason, remote);
     const outcome = await this.parser!.parse(layout.parserCopy);
@@ -237,8 +346,9 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     }
     const assembled = assembleMessage(raw, layout, outcome.message);
     if (!assembled.ok) return this.reject(assembled.reason, remote);
-    if (assembled.message.isResponse) this.onResponse(assembled.message, remote);
-    else this.onQuery(assembled.message, remote);
+    if (!this.interfaces.some((entry) => entry.name === link)) return;
+    if (assembled.message.isResponse) this.onResponse(assembled.message, remote, link);
+    else this.onQuery(assembled.message, remote, link);
   }
 
   private reject(reason: string, remote: RemoteInfo): void {
@@ -246,15 +356,26 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.log(`mDNS message from ${remote.address}:${remote.port} rejected: ${reason}`);
   }
 
-  private onResponse(message: MdnsMessage, remote: RemoteInfo): void {
+  private onResponse(message: MdnsMessage, remote: RemoteInfo, link: string): void {
     // RFC 6762 §11: responses not from port 5353 are ignored.
     if (remote.port !== MDNS_PORT) return this.reject('response not sent from port 5353', remote);
     const now = Date.now();
     const targets = new Set<string>();
     for (const entry of this.cache.all(RecordType.SRV)) targets.add(entry.record.srv!.target.toLowerCase());
     for (const record of message.records) if (record.type === RecordType.SRV) targets.add(record.srv!.target.toLowerCase());
+    const allowLoopback = this.allowLoopback;
     for (const record of message.records) {
-      if (this.isRelevant(record, targets)) this.cache.add(record, remote.address, now);
+      if (!this.isRelevant(record, targets)) continue;
+      if (record.address !== undefined) {
+        // The subnet rule (issue 10 item 11): no address outside the receiving interface's subnet is ever dialled.
+        const address = addressOnLink(record.address, link, this.interfaces, allowLoopback);
+        if (address === null) {
+          this.reject(OUTSIDE_SUBNET, remote);
+          continue;
+        }
+        record.address = address;
+      }
+      this.cache.add(record, remote.address, link, now);
     }
     this.refreshView();
   }
@@ -272,6 +393,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       case RecordType.TXT:
         return name.endsWith(`.${SERVICE_TYPE}`);
       case RecordType.A:
+      case RecordType.AAAA:
         return targets.has(name);
       default:
         return false;
@@ -285,7 +407,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.cache.expire(now);
     const due = this.cache.takeDueRefreshes(now);
     if (due.length > 0) this.sendQuery(due.map((entry) => ({ name: entry.record.name, type: entry.record.type })));
-    const view = buildPeerView(this.cache, this.context!);
+    const view = buildPeerView(this.cache, { ...this.context!, allowLoopback: this.allowLoopback });
     const { found, lost } = diffPeers(this.peers, view.peers);
     this.peers = view.peers;
     if (view.incomplete.length > 0) this.scheduleResolve(view.incomplete);
@@ -308,7 +430,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     const questions: OutgoingQuestion[] = [];
     for (const { instance, target } of incomplete) {
       questions.push({ name: instance, type: RecordType.SRV }, { name: instance, type: RecordType.TXT });
-      if (target) questions.push({ name: target, type: RecordType.A });
+      if (target) questions.push({ name: target, type: RecordType.A }, { name: target, type: RecordType.AAAA });
     }
     this.resolveTimer = setTimeout(() => {
       this.sendQuery(questions);
@@ -316,13 +438,14 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     }, RESOLVE_DELAY_MS);
   }
 
-  private onQuery(message: MdnsMessage, remote: RemoteInfo): void {
-    const ownAddress = this.interfaces.some((entry) => entry.address === remote.address);
+  private onQuery(message: MdnsMessage, remote: RemoteInfo, link: string): void {
+    const ownAddress = this.interfaces.some((entry) => entry.address === withoutZone(remote.address));
+    const own = this.ownOn(link);
     if (ownAddress && this.ownQueryIds.has(message.id)) return;
     // Known answers inside a query are the querier's cache, not sightings (mdns-js bug 5): never cached.
     const knownAnswers = message.records.filter((record) => record.section === 'answer');
     if (remote.port !== MDNS_PORT) {
-      const answer = answerQuestions(message.questions, [], this.own!);
+      const answer = answerQuestions(message.questions, [], own);
       if (answer.answers.length > 0) void this.send(encodeMessage(legacyUnicastReply(message.id, message.questions, answer)), remote);
       return;
     }
@@ -331,34 +454,36 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     );
     if (askedForUs && knownAnswers.length === 0) this.queries.treatAsSent();
     // mdns-js bug 6: questions with the unicast-response bit ("QU") were ignored; they get a direct reply.
-    const unicast = answerQuestions(message.questions.filter((q) => q.unicastResponse), knownAnswers, this.own!);
+    const unicast = answerQuestions(message.questions.filter((q) => q.unicastResponse), knownAnswers, own);
     if (unicast.answers.length > 0) void this.send(encodeMessage({ response: true, ...unicast }), remote);
-    const multicast = answerQuestions(message.questions.filter((q) => !q.unicastResponse), knownAnswers, this.own!);
-    if (multicast.answers.length > 0) this.queueMulticastAnswer(multicast);
+    const multicast = answerQuestions(message.questions.filter((q) => !q.unicastResponse), knownAnswers, own);
+    if (multicast.answers.length > 0) this.queueMulticastAnswer(multicast, link);
   }
 
   /** RFC 6762 §6: shared answers wait 20-120 ms (answers to several queries merge); no record twice within 1 s. */
-  private queueMulticastAnswer(answer: Answer): void {
-    if (this.pendingResponse) {
+  private queueMulticastAnswer(answer: Answer, link: string): void {
+    const key = (record: OutgoingRecord) => recordKey(record, link);
+    const queued = this.pendingResponses.get(link);
+    if (queued) {
       const merge = (into: OutgoingRecord[], from: OutgoingRecord[]) => {
-        for (const record of from) if (!into.some((r) => recordKey(r) === recordKey(record))) into.push(record);
+        for (const record of from) if (!into.some((r) => key(r) === key(record))) into.push(record);
       };
-      merge(this.pendingResponse.answers, answer.answers);
-      merge(this.pendingResponse.additionals, answer.additionals);
+      merge(queued.answers, answer.answers);
+      merge(queued.additionals, answer.additionals);
       return;
     }
-    this.pendingResponse = { answers: [...answer.answers], additionals: [...answer.additionals], shared: answer.shared };
+    this.pendingResponses.set(link, { answers: [...answer.answers], additionals: [...answer.additionals], shared: answer.shared });
     const delay = answer.shared ? 20 + Math.random() * 100 : 0;
     this.later(delay, () => {
-      const pending = this.pendingResponse!;
-      this.pendingResponse = null;
+      const pending = this.pendingResponses.get(link)!;
+      this.pendingResponses.delete(link);
       if (this.state !== 'running') return;
       const now = Date.now();
-      const fresh = (record: OutgoingRecord) => now - (this.lastMulticast.get(recordKey(record)) ?? 0) >= MIN_MULTICAST_GAP_MS;
+      const fresh = (record: OutgoingRecord) => now - (this.lastMulticast.get(key(record)) ?? 0) >= MIN_MULTICAST_GAP_MS;
       const answers = pending.answers.filter(fresh);
       if (answers.length === 0) return;
-      const additionals = pending.additionals.filter((r) => fresh(r) && !answers.some((a) => recordKey(a) === recordKey(r)));
-      this.multicast({ response: true, answers, additionals });
+      const additionals = pending.additionals.filter((r) => fresh(r) && !answers.some((a) => key(a) === key(r)));
+      this.multicast({ response: true, answers, additionals }, link);
     });
   }
 }

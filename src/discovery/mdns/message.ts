@@ -49,11 +49,29 @@ function recordData(guarded: GuardedRecord, parsed: ParsedResource, raw: Buffer)
         : null;
     case RecordType.A:
       return typeof parsed.address === 'string' ? { address: parsed.address } : null;
+    case RecordType.AAAA:
+      // dns-js's AAAA reader ignores the data length (mdns-js bug 3): the guard hands it raw bytes, read here.
+      return guarded.rdataLength === 16 ? { address: ipv6Text(raw.subarray(guarded.rdataOffset, guarded.rdataOffset + 16)) } : null;
     case RecordType.TXT:
       return { txt: decodeTxt(raw.subarray(guarded.rdataOffset, guarded.rdataOffset + guarded.rdataLength)) };
     default:
       return null;
   }
+}
+
+/** The usual text form of 16 address bytes (RFC 5952: lower case, longest run of zero groups as `::`). */
+export function ipv6Text(bytes: Uint8Array): string {
+  const words = Array.from({ length: 8 }, (_, index) => (bytes[index * 2]! << 8) | bytes[index * 2 + 1]!);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let start = 0; start < 8; start++) {
+    let length = 0;
+    while (start + length < 8 && words[start + length] === 0) length++;
+    if (length > bestLength) [bestStart, bestLength] = [start, length];
+  }
+  const hex = (list: number[]) => list.map((word) => word.toString(16)).join(':');
+  if (bestStart === -1) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CLASS_IN, CLASS_TOP_BIT, HEADER_BYTES, MAX_MESSAGE_BYTES, RecordType } from './constants.ts';
+import { ipv6Bytes } from './interfaces.ts';
 
 /**
  * Encodes the messages this node sends (queries, announcements, answers, goodbyes).
@@ -10,7 +11,8 @@ export type RecordData =
   | { kind: 'ptr'; target: string }
   | { kind: 'srv'; port: number; target: string }
   | { kind: 'txt'; bytes: Buffer }
-  | { kind: 'a'; address: string };
+  | { kind: 'a'; address: string }
+  | { kind: 'aaaa'; address: string };
 
 export interface OutgoingRecord {
   name: string;
@@ -41,6 +43,7 @@ const TYPE_OF: Record<RecordData['kind'], number> = {
   srv: RecordType.SRV,
   txt: RecordType.TXT,
   a: RecordType.A,
+  aaaa: RecordType.AAAA,
 };
 
 /** Response flags: QR and AA (RFC 6762 §18.2, §18.4). */
@@ -132,6 +135,9 @@ class MessageWriter {
       case 'a':
         this.bytes(ipv4Bytes(data.address));
         break;
+      case 'aaaa':
+        this.bytes(ipv6RecordBytes(data.address));
+        break;
     }
     this.buffer.writeUInt16BE(this.offset - lengthAt - 2, lengthAt);
   }
@@ -150,6 +156,12 @@ function ipv4Bytes(address: string): Uint8Array {
     throw new RangeError(`not an IPv4 address: ${address}`);
   }
   return Uint8Array.from(parts);
+}
+
+function ipv6RecordBytes(address: string): Uint8Array {
+  const bytes = ipv6Bytes(address);
+  if (bytes === null) throw new RangeError(`not an IPv6 address: ${address}`);
+  return Uint8Array.from(bytes);
 }
 
 /** Encodes a message; throws RangeError for names, labels or sizes DNS cannot carry. */

@@ -1,6 +1,6 @@
 import type { DiscoveredPeer } from '../discovery.ts';
 import { RecordType, SERVICE_TYPE } from './constants.ts';
-import { isDialableIpv4, isLoopback } from './interfaces.ts';
+import { compareAddresses, isDialableIpv4, isDialableIpv6, isLoopback } from './interfaces.ts';
 import type { RecordCache } from './record-cache.ts';
 
 /**
@@ -15,6 +15,8 @@ export interface ViewContext {
   version: number;
   /** Loopback addresses are dialable only when discovery itself runs on loopback. */
   allowLoopback: boolean;
+  /** Most peers in a view; further instances are left out (a flood of forged ones cannot grow it). */
+  maxPeers: number;
 }
 
 export interface PeerView {
@@ -26,7 +28,7 @@ export interface PeerView {
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 function usable(address: string, context: ViewContext): boolean {
-  if (!isDialableIpv4(address)) return false;
+  if (!isDialableIpv4(address) && !isDialableIpv6(address)) return false;
   return context.allowLoopback || !isLoopback(address);
 }
 
@@ -55,7 +57,9 @@ export function buildPeerView(cache: RecordCache, context: ViewContext): PeerVie
     if (typeof id !== 'string' || !ID_PATTERN.test(id) || !Number.isInteger(version) || typeof mesh !== 'string') continue;
     if (id === context.selfId || mesh !== context.meshTag || version !== context.version) continue;
     const { port, target } = service.record.srv!;
-    let addresses = cache.find(target, RecordType.A).map((entry) => entry.record.address!).filter((a) => usable(a, context));
+    // Address records were checked against the receiving interface's subnet when they came in.
+    const records = [...cache.find(target, RecordType.A), ...cache.find(target, RecordType.AAAA)];
+    let addresses = records.map((entry) => entry.record.address!).filter((a) => usable(a, context));
     if (addresses.length === 0) {
       incomplete.push({ instance, target });
       // Without A records, the responder's own source address still reaches it.
@@ -78,6 +82,7 @@ export function buildPeerView(cache: RecordCache, context: ViewContext): PeerVie
       seenAt,
     };
     if (!known) {
+      if (peers.size >= context.maxPeers) continue;
       peers.set(id, peer);
       continue;
     }
@@ -87,7 +92,7 @@ export function buildPeerView(cache: RecordCache, context: ViewContext): PeerVie
   }
   const result = new Map<string, DiscoveredPeer>();
   for (const [id, { seenAt: _seenAt, ...peer }] of peers) {
-    result.set(id, { ...peer, addresses: [...peer.addresses].sort() });
+    result.set(id, { ...peer, addresses: [...peer.addresses].sort(compareAddresses) });
   }
   return { peers: result, incomplete };
 }

@@ -10,6 +10,8 @@ export interface CachedRecord {
   record: MdnsRecord;
   /** Source address of the message that carried it. */
   source: string;
+  /** The interface it came in on: a record seen on two interfaces is kept once per interface. */
+  link: string;
   receivedAt: number;
   expiresAt: number;
   /** When to ask for it again (RFC 6762 §5.2: at 80% and 90% of its lifetime); Infinity when done. */
@@ -24,6 +26,7 @@ function dataKey(record: MdnsRecord): string {
     case RecordType.SRV:
       return `${record.srv!.port} ${record.srv!.target.toLowerCase()}`;
     case RecordType.A:
+    case RecordType.AAAA:
       return record.address!;
     case RecordType.TXT:
       return JSON.stringify([...record.txt!]);
@@ -50,11 +53,14 @@ export class RecordCache {
     return this.count;
   }
 
-  /** Adds or refreshes a record; a TTL of 0 is a goodbye. Returns false when a full cache refused it. */
-  add(record: MdnsRecord, source: string, now: number): boolean {
+  /**
+   * Adds or refreshes a record that came in on interface `link`; a TTL of 0 is a goodbye. Goodbyes and
+   * cache-flush act on that interface's copies only (RFC 6762 §10.2). Returns false when a full cache refused it.
+   */
+  add(record: MdnsRecord, source: string, link: string, now: number): boolean {
     const key = nameKey(record.name, record.type);
     let group = this.byName.get(key);
-    const data = dataKey(record);
+    const data = `${dataKey(record)}@${link}`;
     const existing = group?.get(data);
     if (record.ttl === 0) {
       if (existing) {
@@ -65,7 +71,7 @@ export class RecordCache {
     }
     if (record.cacheFlush && group) {
       for (const [otherData, other] of group) {
-        if (otherData !== data && now - other.receivedAt > GOODBYE_GRACE_MS) {
+        if (otherData !== data && other.link === link && now - other.receivedAt > GOODBYE_GRACE_MS) {
           other.expiresAt = Math.min(other.expiresAt, now + GOODBYE_GRACE_MS);
           other.refreshAt = Infinity;
         }
@@ -73,7 +79,7 @@ export class RecordCache {
     }
     if (!existing && this.count >= this.maxRecords) return false;
     const lifetime = Math.min(record.ttl, MAX_TTL_SECONDS) * 1000;
-    const entry: CachedRecord = { record, source, receivedAt: now, expiresAt: now + lifetime, refreshAt: now + lifetime * 0.8 };
+    const entry: CachedRecord = { record, source, link, receivedAt: now, expiresAt: now + lifetime, refreshAt: now + lifetime * 0.8 };
     if (!group) {
       group = new Map();
       this.byName.set(key, group);
@@ -97,20 +103,23 @@ export class RecordCache {
     }
   }
 
-  /** Drops expired records; returns whether any went. */
-  expire(now: number): boolean {
-    let removed = false;
+  /** Drops the records for which `predicate` holds (e.g. those of an interface that went away). */
+  drop(predicate: (entry: CachedRecord) => boolean): void {
     for (const [key, group] of this.byName) {
       for (const [data, entry] of group) {
-        if (entry.expiresAt <= now) {
-          group.delete(data);
-          this.count--;
-          removed = true;
-        }
+        if (!predicate(entry)) continue;
+        group.delete(data);
+        this.count--;
       }
       if (group.size === 0) this.byName.delete(key);
     }
-    return removed;
+  }
+
+  /** Drops expired records; returns whether any went. */
+  expire(now: number): boolean {
+    const before = this.count;
+    this.drop((entry) => entry.expiresAt <= now);
+    return this.count !== before;
   }
 
   /** Records due for a refresh query; each is asked for at 80% and again at 90% of its lifetime. */

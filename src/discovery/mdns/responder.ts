@@ -6,6 +6,8 @@ import {
   SERVICE_ENUMERATION,
   SERVICE_TYPE,
 } from './constants.ts';
+import { isIPv4 } from 'node:net';
+import { withoutZone } from './interfaces.ts';
 import type { MdnsQuestion, MdnsRecord } from './message.ts';
 import type { OutgoingMessage, OutgoingRecord } from './packet-writer.ts';
 
@@ -39,7 +41,7 @@ export function ownRecords(own: OwnService, ttlOf: (normal: number) => number = 
     name: own.host,
     cacheFlush: true,
     ttl: ttlOf(HOST_TTL),
-    data: { kind: 'a', address },
+    data: isIPv4(address) ? { kind: 'a', address } : { kind: 'aaaa', address: withoutZone(address) },
   }));
   const enumeration: OutgoingRecord = {
     name: SERVICE_ENUMERATION,
@@ -70,6 +72,7 @@ function knownToQuerier(record: OutgoingRecord, knownAnswers: readonly MdnsRecor
     if (data.kind === 'ptr') return known.type === RecordType.PTR && same(known.ptr ?? '', data.target);
     if (data.kind === 'srv') return known.type === RecordType.SRV && known.srv?.port === data.port && same(known.srv.target, data.target);
     if (data.kind === 'a') return known.type === RecordType.A && known.address === data.address;
+    if (data.kind === 'aaaa') return known.type === RecordType.AAAA && withoutZone(known.address ?? '') === data.address;
     return known.type === RecordType.TXT;
   });
 }
@@ -101,8 +104,12 @@ export function answerQuestions(questions: readonly MdnsQuestion[], knownAnswers
       if (wants(question, RecordType.SRV)) answers.add(records.service);
       if (wants(question, RecordType.TXT)) answers.add(records.text);
       for (const record of records.hostAddresses) additionals.add(record);
-    } else if (same(question.name, own.host) && wants(question, RecordType.A)) {
-      for (const record of records.hostAddresses) answers.add(record);
+    } else if (same(question.name, own.host)) {
+      // RFC 6762 §6.2: the other family's addresses go along as additional records.
+      for (const record of records.hostAddresses) {
+        const asked = wants(question, record.data.kind === 'a' ? RecordType.A : RecordType.AAAA);
+        (asked ? answers : additionals).add(record);
+      }
     }
   }
   const kept = [...answers].filter((record) => !knownToQuerier(record, knownAnswers));

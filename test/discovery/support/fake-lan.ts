@@ -63,7 +63,11 @@ export class FakeTransport extends EventEmitter<MdnsTransportEvents> implements 
     this.lan.members.add(this);
   }
 
-  async sendMulticast(message: Buffer): Promise<void> {
+  async update(interfaces: readonly SelectedInterface[]): Promise<void> {
+    this.events.push(`update ${interfaces.map((entry) => entry.address).join(',')}`);
+  }
+
+  async sendMulticast(message: Buffer, _link: string): Promise<void> {
     if (!this.opened) throw new Error('send on a closed transport');
     this.events.push('multicast');
     this.lan.deliver({ from: { address: this.address, port: 5353 }, to: 'multicast', bytes: message });

@@ -1,13 +1,15 @@
 """Browses _wsmesh._tcp.local. with python-zeroconf and prints one JSON line per resolved service.
 
-Usage: /usr/bin/python3 zeroconf_browse.py INTERFACE_ADDRESS SECONDS
+Usage: /usr/bin/python3 zeroconf_browse.py INTERFACE_ADDRESS SECONDS [IPV6_INTERFACE]
+INTERFACE_ADDRESS "-": no IPv4. IPV6_INTERFACE (e.g. eth0): mDNS over IPv6 on that interface too.
 Each line: {"event": "added"|"updated"|"removed", "name", "port", "addresses", "txt", "t"}.
 """
 import json
+import socket
 import sys
 import time
 
-from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
+from zeroconf import IPVersion, ServiceBrowser, ServiceListener, Zeroconf
 
 SERVICE_TYPE = "_wsmesh._tcp.local."
 started = time.monotonic()
@@ -41,9 +43,18 @@ class Listener(ServiceListener):
         emit("removed", zc, type_, name)
 
 
+def open_zeroconf(address, ipv6_interface):
+    """Zeroconf on the IPv4 address (unless "-") and, when named, on an interface over IPv6."""
+    if ipv6_interface is None:
+        return Zeroconf(interfaces=[address])
+    interfaces = ([] if address == "-" else [address]) + [socket.if_nametoindex(ipv6_interface)]
+    version = IPVersion.V6Only if address == "-" else IPVersion.All
+    return Zeroconf(interfaces=interfaces, ip_version=version)
+
+
 def main():
     address, seconds = sys.argv[1], float(sys.argv[2])
-    zc = Zeroconf(interfaces=[address])
+    zc = open_zeroconf(address, sys.argv[3] if len(sys.argv) > 3 else None)
     ServiceBrowser(zc, SERVICE_TYPE, Listener())
     print(json.dumps({"event": "ready", "t": int((time.monotonic() - started) * 1000)}), flush=True)
     time.sleep(seconds)
