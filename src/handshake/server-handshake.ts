@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { WsHandshakeError } from '../protocol/errors.ts';
 import { computeAcceptKey, isValidKey } from './accept-key.ts';
 import { HeaderFields, isToken } from './header-fields.ts';
@@ -6,7 +5,7 @@ import { quote, type HttpRequestHead } from './http-head-parser.ts';
 import { parseExtensions } from './extension-header.ts';
 import { type DeflateAgreement, acceptDeflateOffer } from '../protocol/permessage-deflate.ts';
 
-/** What the server needs of an HTTP request: from our own parser or from Node's IncomingMessage. */
+/** What the server needs of an HTTP request: from our own parser, or from Node's IncomingMessage (adapted in src/transport/incoming-message.ts). */
 export type HandshakeRequest = HttpRequestHead;
 
 export interface ServerHandshakeOptions {
@@ -96,16 +95,6 @@ export function targetPath(target: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Adapts the request of an `http.Server` 'upgrade' event. */
-export function requestFromIncomingMessage(request: IncomingMessage): HandshakeRequest {
-  return {
-    method: request.method ?? '',
-    target: request.url ?? '',
-    httpVersion: request.httpVersion,
-    headers: HeaderFields.fromDistinct(request.headersDistinct),
-  };
 }
 
 /** The checks of RFC 6455 section 4.2.1 that do not involve the application; null when all pass. */

@@ -8,7 +8,6 @@ import {
   answerHandshake,
   preferProtocols,
   rejection,
-  requestFromIncomingMessage,
   targetPath,
   type HandshakeRequest,
   type ServerHandshakeOutcome,
@@ -16,6 +15,7 @@ import {
 import { CloseCode } from '../protocol/constants.ts';
 import { WsHandshakeError } from '../protocol/errors.ts';
 import type { DeflateOptions } from '../protocol/permessage-deflate.ts';
+import { requestFromIncomingMessage } from './incoming-message.ts';
 import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
 import type { WebSocket } from './websocket.ts';
 
