@@ -8,7 +8,8 @@ export { maskInto, unmaskInPlace } from './protocol/mask.ts';
 // The opening handshake, sans-I/O.
 export { computeAcceptKey, generateKey } from './handshake/accept-key.ts';
 export { HttpRequestParser, HttpResponseParser } from './handshake/http-head-parser.ts';
-export { answerHandshake, requestFromIncomingMessage } from './handshake/server-handshake.ts';
+export { answerHandshake } from './handshake/server-handshake.ts';
+export { requestFromIncomingMessage } from './transport/incoming-message.ts';
 export type { HandshakeRequest, ServerHandshakeOptions, ServerHandshakeOutcome } from './handshake/server-handshake.ts';
 export { buildClientRequest, parseWsUrl, verifyServerResponse } from './handshake/client-handshake.ts';
 

@@ -4,12 +4,13 @@ import type * as MaskModule from '../../src/protocol/mask.ts';
 import { importOurs } from '../lib/ours.ts';
 
 /**
- * Masking contenders: ours (pure TypeScript), a naive byte loop, bufferutil's native addon, and
- * Buffer.copy as the memcpy limit. 'unmask' works in place; 'mask' copies into another buffer.
+ * Masking contenders: ours (the public functions, which pick the JS loop or the WebAssembly kernel by
+ * length), each of those two alone, a naive byte loop, bufferutil's native addon, and Buffer.copy as the
+ * memcpy limit. 'unmask' works in place; 'mask' copies into another buffer.
  */
 
 export type MaskOperation = 'unmask' | 'mask';
-export const MASK_CONTENDERS = ['ours', 'byte loop', 'bufferutil', 'Buffer.copy'] as const;
+export const MASK_CONTENDERS = ['ours', 'JS loop', 'wasm kernel', 'byte loop', 'bufferutil', 'Buffer.copy'] as const;
 export type MaskContender = (typeof MASK_CONTENDERS)[number];
 
 const requireFromHere = createRequire(import.meta.url);
@@ -42,6 +43,13 @@ export async function maskOperation(contender: MaskContender, operation: MaskOpe
     case 'ours': {
       const { maskInto, unmaskInPlace } = (await importOurs('protocol/mask')) as typeof MaskModule;
       return operation === 'unmask' ? () => unmaskInPlace(source, key) : () => maskInto(source, key, target, 0);
+    }
+    case 'JS loop':
+    case 'wasm kernel': {
+      const { maskImplementations } = (await importOurs('protocol/mask')) as typeof MaskModule;
+      const impl = contender === 'JS loop' ? maskImplementations.js : maskImplementations.wasm;
+      if (impl === null) throw new Error('the WebAssembly masking kernel is unavailable');
+      return operation === 'unmask' ? () => impl.xorMaskInPlace(source, key) : () => impl.maskInto(source, key, target, 0);
     }
     case 'byte loop':
       return operation === 'unmask' ? () => byteLoopUnmask(source, key) : () => byteLoopMask(source, key, target, 0);

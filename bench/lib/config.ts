@@ -96,7 +96,7 @@ export function readConfig(argv: string[]): BenchConfig {
     idle: quick ? { connections: 200, clients: 2, concurrencyPerClient: 16 } : { connections: 10_000, clients: 4, concurrencyPerClient: 50 },
     codec: quick
       ? { measureMs: 20, maskSizes: [64, 64 * KiB], frameSizes: [KiB] }
-      : { measureMs: 150, maskSizes: [64, KiB, 16 * KiB, 64 * KiB, MiB, 4 * MiB], frameSizes: [16, KiB, 64 * KiB, MiB] },
+      : { measureMs: 150, maskSizes: [64, 256, 512, KiB, 4 * KiB, 16 * KiB, 64 * KiB, MiB, 4 * MiB], frameSizes: [16, KiB, 64 * KiB, MiB] },
   };
   const filter = config.caseFilter;
   if (filter !== null) {

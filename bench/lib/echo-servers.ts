@@ -14,6 +14,8 @@ export const RAW: ServerContender = { id: 'raw', label: 'raw TCP echo', kind: 'r
 export const WS: ServerContender = { id: 'ws', label: 'ws + bufferutil', kind: 'ws' };
 export const WS_NO_BUFFERUTIL: ServerContender = { id: 'ws-nobu', label: 'ws, WS_NO_BUFFER_UTIL=1', kind: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } };
 export const OURS: ServerContender = { id: 'ours', label: 'wsmesh', kind: 'ours' };
+/** Ours attached to a node:http server (Node's C parser reads the request), for the handshake comparison. */
+export const OURS_HTTP: ServerContender = { id: 'ours-http', label: 'wsmesh on http.Server', kind: 'ours', env: { WSMESH_BENCH_ATTACHED: '1' } };
 
 export const echoServerScript = fileURLToPath(new URL('../servers/echo-server.ts', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { profileFlags, type BenchConfig } from '../lib/config.ts';
-import { OURS, startEchoServer, WS, type RunningServer } from '../lib/echo-servers.ts';
+import { OURS, OURS_HTTP, startEchoServer, WS, type RunningServer } from '../lib/echo-servers.ts';
 import { formatCount, formatNumber, formatRatio } from '../lib/format.ts';
 import { interleave, sleep } from '../lib/rounds.ts';
 import { median, ratioSpread } from '../lib/stats.ts';
@@ -66,7 +66,7 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
     Array.from({ length: clientCount }, () => startChild({ script: loadGeneratorScript, cpu: config.clientCpu, raiseFdLimit: true }).then(({ child }) => child)),
   );
   const unavailable: string[] = [];
-  const contenders = [WS, OURS];
+  const contenders = [WS, OURS, OURS_HTTP];
   try {
     const available: typeof contenders = [];
     for (const contender of contenders) {
@@ -100,7 +100,8 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
         notes: [
           ...unavailable.map((text) => `Not measured: ${text}.`),
           `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
-            `RSS and heap after gc(), relative to the same server after a warm-up. Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}.`,
+            `RSS and heap after gc(), relative to the same server after a warm-up. Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
+            `wsmesh = standalone WebSocketServer (its own request parser on net.Server, what the mesh node uses); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage).`,
         ],
       },
     ];

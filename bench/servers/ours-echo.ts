@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type * as ServerModule from '../../src/transport/server.ts';
 import type { WebSocket } from '../../src/transport/websocket.ts';
 import { importOurs, oursOrigin } from '../lib/ours.ts';
@@ -19,6 +20,15 @@ function onConnection(socket: WebSocket): void {
 export async function startEchoServer(): Promise<EchoServer> {
   const { WebSocketServer } = (await importOurs('transport/server')) as typeof ServerModule;
   // Text as validated Buffers, as ws hands them out: both echo servers do the same work.
+  if (process.env.WSMESH_BENCH_ATTACHED === '1') {
+    const http = createServer();
+    const server = new WebSocketServer({ server: http, textAsBuffer: true });
+    server.on('error', ignore);
+    server.on('connection', onConnection);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as { port: number }).port;
+    return { port, connections: () => server.clients.size, description: `wsmesh on node:http (${oursOrigin()})` };
+  }
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, textAsBuffer: true });
   server.on('error', ignore);
   server.on('connection', onConnection);

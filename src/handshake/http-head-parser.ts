@@ -119,9 +119,14 @@ class HeadCollector {
   }
 }
 
-function parseFieldLines(lines: string[]): HeaderFields {
+/** The header field lines of `text` from `start` (after the start line's CRLF), without splitting into an array. */
+function parseFieldLines(text: string, start: number): HeaderFields {
   const headers = new HeaderFields();
-  for (const line of lines) {
+  for (let lineStart = start; lineStart < text.length; ) {
+    let lineEnd = text.indexOf('\r\n', lineStart);
+    if (lineEnd === -1) lineEnd = text.length;
+    const line = text.slice(lineStart, lineEnd);
+    lineStart = lineEnd + 2;
     if (line.startsWith(' ') || line.startsWith('\t')) throw badHead('obsolete line folding in HTTP header fields');
     const colon = line.indexOf(':');
     if (colon === -1) throw badHead(`header line without a colon: ${quote(line)}`);
@@ -148,6 +153,12 @@ function trimWhitespace(line: string, start: number): string {
   return line.slice(start, end);
 }
 
+/** The first line of a head's text. */
+function startLine(text: string): string {
+  const end = text.indexOf('\r\n');
+  return end === -1 ? text : text.slice(0, end);
+}
+
 /** A line for an error message: at most 100 characters, control characters escaped. */
 export function quote(line: string): string {
   const shown = line.length > 100 ? `${line.slice(0, 100)}...` : line;
@@ -169,12 +180,13 @@ export class HttpRequestParser {
   push(chunk: Uint8Array): ParsedHead<HttpRequestHead> | null {
     const collected = this.#collector.push(chunk);
     if (!collected) return null;
-    const [requestLine, ...fieldLines] = collected.text.split('\r\n');
+    const { text } = collected;
+    const requestLine = startLine(text);
     const match = REQUEST_LINE.exec(requestLine);
     if (!match) throw badHead(`malformed HTTP request line: ${quote(requestLine)}`);
     const [, method, target, major, minor] = match;
     return {
-      head: { method, target, httpVersion: `${major}.${minor}`, headers: parseFieldLines(fieldLines) },
+      head: { method, target, httpVersion: `${major}.${minor}`, headers: parseFieldLines(text, requestLine.length + 2) },
       rest: collected.rest,
     };
   }
@@ -192,7 +204,8 @@ export class HttpResponseParser {
   push(chunk: Uint8Array): ParsedHead<HttpResponseHead> | null {
     const collected = this.#collector.push(chunk);
     if (!collected) return null;
-    const [statusLine, ...fieldLines] = collected.text.split('\r\n');
+    const { text } = collected;
+    const statusLine = startLine(text);
     const match = STATUS_LINE.exec(statusLine);
     if (!match) throw badHead(`malformed HTTP status line: ${quote(statusLine)}`);
     const [, major, minor, status, reason] = match;
@@ -202,7 +215,7 @@ export class HttpResponseParser {
         httpVersion: `${major}.${minor}`,
         status: Number(status),
         reason: reason ?? '',
-        headers: parseFieldLines(fieldLines),
+        headers: parseFieldLines(text, statusLine.length + 2),
       },
       rest: collected.rest,
     };

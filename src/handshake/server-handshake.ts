@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { WsHandshakeError } from '../protocol/errors.ts';
 import { computeAcceptKey, isValidKey } from './accept-key.ts';
 import { HeaderFields, isToken } from './header-fields.ts';
@@ -6,7 +5,7 @@ import { quote, type HttpRequestHead } from './http-head-parser.ts';
 import { parseExtensions } from './extension-header.ts';
 import { type DeflateAgreement, acceptDeflateOffer } from '../protocol/permessage-deflate.ts';
 
-/** What the server needs of an HTTP request: from our own parser or from Node's IncomingMessage. */
+/** What the server needs of an HTTP request: from our own parser, or from Node's IncomingMessage (adapted in src/transport/incoming-message.ts). */
 export type HandshakeRequest = HttpRequestHead;
 
 export interface ServerHandshakeOptions {
@@ -71,17 +70,26 @@ export function rejection(status: number, message: string): ServerHandshakeOutco
   return { accepted: false, response: errorResponse(status, message), error: new WsHandshakeError(message, status) };
 }
 
-/** The `101 Switching Protocols` response for a validated key. */
+/** The part of every 101 response before the accept value, encoded once. */
+const SWITCHING_PROTOCOLS_PREFIX = Buffer.from(
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ',
+  'latin1',
+);
+/** Length of a `Sec-WebSocket-Accept` value: base64 of a 20-byte SHA-1. */
+const ACCEPT_LENGTH = 28;
+
+/** The `101 Switching Protocols` response for a validated key: the cached prefix, the accept value, the rest. */
 export function switchingProtocolsResponse(key: string, protocol: string, extensions = ''): Buffer {
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Accept: ${computeAcceptKey(key)}`,
-  ];
-  if (protocol !== '') lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
-  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  let tail = '\r\n';
+  if (protocol !== '') tail += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  if (extensions !== '') tail += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  tail += '\r\n';
+  const prefixLength = SWITCHING_PROTOCOLS_PREFIX.length;
+  const response = Buffer.allocUnsafe(prefixLength + ACCEPT_LENGTH + tail.length);
+  SWITCHING_PROTOCOLS_PREFIX.copy(response, 0);
+  response.write(computeAcceptKey(key), prefixLength, ACCEPT_LENGTH, 'latin1');
+  response.write(tail, prefixLength + ACCEPT_LENGTH, 'latin1');
+  return response;
 }
 
 /** The path of a request-target (origin-form `/a?b` or absolute-form `ws://h/a?b`), or null when neither. */
@@ -96,16 +104,6 @@ export function targetPath(target: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Adapts the request of an `http.Server` 'upgrade' event. */
-export function requestFromIncomingMessage(request: IncomingMessage): HandshakeRequest {
-  return {
-    method: request.method ?? '',
-    target: request.url ?? '',
-    httpVersion: request.httpVersion,
-    headers: HeaderFields.fromDistinct(request.headersDistinct),
-  };
 }
 
 /** The checks of RFC 6455 section 4.2.1 that do not involve the application; null when all pass. */

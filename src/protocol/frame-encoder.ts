@@ -1,5 +1,5 @@
 import type { MaskKeySource } from './mask-keys.ts';
-import { xorMaskInPlace } from './mask.ts';
+import { maskInto, xorMaskInPlace } from './mask.ts';
 
 /** Unmasked payloads above this size are written as a separate buffer instead of being copied. */
 const COPY_THRESHOLD = 16 * 1024;
@@ -62,8 +62,8 @@ export function encodeFrame(
   }
   const frame = Buffer.allocUnsafe(headerLength + length);
   const offset = writeHeader(frame, opcode, fin, rsv1, length, masks);
-  frame.set(payload, offset);
-  if (masks) xorMaskInPlace(frame, frame.subarray(offset - 4, offset), offset, offset + length);
+  if (masks) maskInto(payload, frame.subarray(offset - 4, offset), frame, offset);
+  else frame.set(payload, offset);
   return [frame];
 }
 

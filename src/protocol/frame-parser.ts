@@ -1,6 +1,6 @@
 import { CloseCode } from './constants.ts';
 import { WsProtocolError } from './errors.ts';
-import { xorMaskInPlace } from './mask.ts';
+import { maskInto, xorMaskInPlace } from './mask.ts';
 
 export interface FrameHeader {
   fin: boolean;
@@ -136,9 +136,8 @@ export class FrameParser {
     for (let c = this.chunkIndex; c < this.chunks.length; c++) {
       const chunk = this.chunks[c]!;
       const from = c === this.chunkIndex ? this.headOffset : 0;
-      this.partialFilled += chunk.copy(this.partial, this.partialFilled, from);
+      this.copyCollected(from > 0 ? chunk.subarray(from) : chunk, this.partial);
     }
-    this.unmaskCollected(0, this.partialFilled);
     this.chunks = [];
     this.chunkIndex = 0;
     this.headOffset = 0;
@@ -157,9 +156,7 @@ export class FrameParser {
       partial.copy(grown, 0, 0, this.partialFilled);
       partial = this.partial = grown;
     }
-    chunk.copy(partial, this.partialFilled, 0, used);
-    this.unmaskCollected(this.partialFilled, needed);
-    this.partialFilled = needed;
+    this.copyCollected(used === chunk.length ? chunk : chunk.subarray(0, used), partial);
     if (needed === length) {
       this.partial = null;
       this.deliver(partial);
@@ -167,10 +164,12 @@ export class FrameParser {
     return used;
   }
 
-  /** Unmasks bytes [from, to) of the payload being collected while they are still in cache. */
-  private unmaskCollected(from: number, to: number): void {
-    if (!this.header!.masked || from === to) return;
-    xorMaskInPlace(this.partial!, keyBytes(this.maskWord, from & 3), from, to);
+  /** Appends `bytes` to the payload being collected in `partial`, unmasking them on the way (one pass). */
+  private copyCollected(bytes: Buffer, partial: Buffer): void {
+    const at = this.partialFilled;
+    if (this.header!.masked) maskInto(bytes, keyBytes(this.maskWord, at & 3), partial, at);
+    else partial.set(bytes, at);
+    this.partialFilled = at + bytes.length;
   }
 
   private deliver(payload: Buffer): void {

@@ -149,7 +149,7 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
       }
       cleanup();
       const deflate = agreedDeflate(head) as DeflateAgreement | null;
-      const ws = openWebSocket(socket, rest, { role: 'client', protocol, url: target.href, deflate }, options);
+      const ws = openWebSocket(socket, rest, { role: 'client', protocol, url: target.href, deflate }, options, options.perMessageDeflate);
       resolve(ws);
     };
 

@@ -14,17 +14,23 @@ export interface ConnectionSettings
   perMessageDeflate?: boolean | DeflateOptions;
 }
 
-/** Hands a stream whose opening handshake just completed, and the bytes that followed it, to a new WebSocket. */
+/**
+ * Hands a stream whose opening handshake just completed, and the bytes that followed it, to a new WebSocket.
+ * `perMessageDeflate` is passed apart from the settings because a server decides it per request.
+ */
 export function openWebSocket(
   socket: Duplex,
   head: Buffer,
   identity: Pick<WebSocketOptions, 'role' | 'protocol' | 'url'> & { deflate?: DeflateAgreement | null },
-  settings: ConnectionSettings,
+  settings: Omit<ConnectionSettings, 'perMessageDeflate'>,
+  perMessageDeflate: ConnectionSettings['perMessageDeflate'],
 ): WebSocket {
-  const { deflate: agreement, ...names } = identity;
-  const deflateOptions = typeof settings.perMessageDeflate === 'object' ? settings.perMessageDeflate : {};
+  const agreement = identity.deflate;
+  const deflateOptions = typeof perMessageDeflate === 'object' ? perMessageDeflate : {};
   const ws = new WebSocket(socket, {
-    ...names,
+    role: identity.role,
+    protocol: identity.protocol,
+    url: identity.url,
     head,
     deflate: agreement ? { agreement, options: deflateOptions } : undefined,
     maxPayload: settings.maxPayload,

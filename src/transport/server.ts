@@ -8,7 +8,6 @@ import {
   answerHandshake,
   preferProtocols,
   rejection,
-  requestFromIncomingMessage,
   targetPath,
   type HandshakeRequest,
   type ServerHandshakeOutcome,
@@ -16,6 +15,7 @@ import {
 import { CloseCode } from '../protocol/constants.ts';
 import { WsHandshakeError } from '../protocol/errors.ts';
 import type { DeflateOptions } from '../protocol/permessage-deflate.ts';
+import { requestFromIncomingMessage } from './incoming-message.ts';
 import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
 import type { WebSocket } from './websocket.ts';
 
@@ -226,7 +226,17 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (path !== null && this.#options.path !== undefined && path !== this.#options.path) {
       return this.#refuse(socket, rejection(404, `no WebSocket endpoint at ${JSON.stringify(path)}`), remote.remoteAddress);
     }
-    const upgrade: UpgradeRequest = { ...request, path: path ?? '', offeredProtocols: request.headers.list('sec-websocket-protocol'), ...remote };
+    // Built field by field: object spreads per upgrade showed in the handshakes/s profile.
+    const upgrade: UpgradeRequest = {
+      method: request.method,
+      target: request.target,
+      httpVersion: request.httpVersion,
+      headers: request.headers,
+      path: path ?? '',
+      offeredProtocols: request.headers.list('sec-websocket-protocol'),
+      remoteAddress: remote.remoteAddress,
+      remotePort: remote.remotePort,
+    };
     const deflate = this.#deflateFor(upgrade);
     if (typeof deflate === 'object' && 'accepted' in deflate) return this.#refuse(socket, deflate, remote.remoteAddress);
     const outcome = answerHandshake(request, {
@@ -238,10 +248,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     socket.off('error', destroyOnError);
     socket.write(outcome.response);
     const identity = { role: 'server', protocol: outcome.protocol, deflate: outcome.deflate } as const;
-    const ws = openWebSocket(socket, head, identity, { ...this.#options, perMessageDeflate: deflate });
+    const ws = openWebSocket(socket, head, identity, this.#options, deflate);
     this.clients.add(ws);
     ws.once('close', () => this.clients.delete(ws));
-    callback(ws, { ...upgrade, offeredProtocols: outcome.offeredProtocols });
+    upgrade.offeredProtocols = outcome.offeredProtocols;
+    callback(ws, upgrade);
   }
 
   /** Whether to accept a permessage-deflate offer from this client; a hook that throws refuses with 500. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HandshakeRequest } from '../handshake/server-handshake.ts';
-import { requestFromIncomingMessage } from '../handshake/server-handshake.ts';
+import { requestFromIncomingMessage } from '../transport/incoming-message.ts';
 import { serveAccessCheck } from './access-check.ts';
 import { OriginPolicy } from './origin-policy.ts';
 import type { OriginVerdict } from './origin-policy.ts';

@@ -6,12 +6,13 @@ import {
   answerHandshake,
   errorResponse,
   preferProtocols,
-  requestFromIncomingMessage,
   targetPath,
   type HandshakeRequest,
   type ServerHandshakeOptions,
 } from '../../src/handshake/server-handshake.ts';
 import type { IncomingMessage } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { requestFromIncomingMessage } from '../../src/transport/incoming-message.ts';
 
 const BASE_LINES = [
   'Host: server.example.com',
@@ -241,6 +242,17 @@ test('HeaderFields.fromDistinct skips undefined entries', () => {
   const fields = HeaderFields.fromDistinct({ a: ['1', '2'], b: undefined });
   assert.is(fields.get('A'), '1, 2');
   assert.not.ok(fields.has('b'));
+});
+
+test('the sans-I/O handshake imports no I/O module (node:http, node:net, node:tls, node:stream)', () => {
+  const dir = new URL('../../src/handshake/', import.meta.url);
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+    const source = readFileSync(new URL(file, dir), 'utf8');
+    const imports = [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+    for (const forbidden of ['node:http', 'node:https', 'node:net', 'node:tls', 'node:stream']) {
+      assert.not.ok(imports.includes(forbidden), `src/handshake/${file} imports ${forbidden}`);
+    }
+  }
 });
 
 test.run();
