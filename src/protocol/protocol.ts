@@ -313,8 +313,9 @@ export class Protocol implements FrameSink {
     this.parser.stop();
     this.assembler?.reset();
     if (!this.sent) {
+      // Echo code and reason, as browsers and most servers do (RFC 6455 section 5.5.1 allows either).
       const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
-      this.writeClose(encodeClosePayload(echo), { code: info.code, reason: '' });
+      this.writeClose(encodeClosePayload(echo, info.reason), { code: info.code, reason: info.reason });
     }
     this.handler.closeFrame(info.code, info.reason);
   }

@@ -39,7 +39,7 @@ demoEcho('--listen 0: prints its URL and echoes text and binary with their type'
     if (mismatch) assert.unreachable(mismatch);
   }
   client.ws.close(1000, 'thanks');
-  assert.equal(await client.inbox.waitForClose(), { code: 1000, reason: '', wasClean: true });
+  assert.equal(await client.inbox.waitForClose(), { code: 1000, reason: 'thanks', wasClean: true });
   await demo.waitForLine(/closed: 1000 "thanks"$/);
   assert.match(demo.lines.join('\n'), /^connection from 127\.0\.0\.1:\d+ \/echo$/m);
   demo.child.kill('SIGTERM');

@@ -74,7 +74,7 @@ if (
       sent_code: 4000,
       sent_reason: 'bye é',
       code: 4000,
-      reason: '',
+      reason: 'bye é',
     });
 
     const seen = await server!.connection('/py-echo');

@@ -23,7 +23,7 @@ const MIXED: FrameSpec[] = [
   { opcode: 0x1, payload: 'after close: ignored' },
 ];
 const MIXED_EVENTS = [ev.text('first'), ev.ping('between'), ev.text('κόσμε'), ev.binary(payload300), ev.pong('pong'), ev.binary(''), ev.close(1000, 'done')];
-const MIXED_WRITTEN = [out.pong('between'), out.close(1000)];
+const MIXED_WRITTEN = [out.pong('between'), out.close(1000, 'done')];
 
 function stream(role: Role, frames: FrameSpec[]): Buffer {
   return Buffer.concat(frames.map((frame) => peerFrame(frame, role)));

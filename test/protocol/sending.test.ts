@@ -191,6 +191,21 @@ for (const role of ROLES) {
     throwsA(() => protocol.sendPing(), WsStateError);
   });
 
+  test(`[${role}] peer closes with 1000 'bye': the answer echoes code and reason, byte for byte`, () => {
+    const { protocol, recorder, masks } = createProtocol(role);
+    protocol.receive(peerFrame({ opcode: 0x8, payload: closePayload(1000, 'bye') }, role));
+    const { written, problems } = writtenFrames(recorder, role, masks);
+    assert.equal(problems, []);
+    assert.equal(written, ['88 05 03 e8 62 79 65']);
+    assert.equal(protocol.closeSent, { code: 1000, reason: 'bye' });
+  });
+
+  test(`[${role}] peer closes without a payload: the answer has none either`, () => {
+    const { protocol, recorder, masks } = createProtocol(role);
+    protocol.receive(peerFrame({ opcode: 0x8, payload: Buffer.alloc(0) }, role));
+    assert.equal(writtenFrames(recorder, role, masks).written, ['88 00']);
+  });
+
   test(`[${role}] fail(): close frame with code and reason, closed, no protocolError event, idempotent`, () => {
     const { protocol, recorder, written } = sent(role, (p) => {
       p.fail(1011, 'internal');

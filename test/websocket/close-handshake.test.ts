@@ -25,7 +25,7 @@ test('server-initiated close: echo, then the server closes TCP first', async () 
   assert.is(server.readyState, WebSocket.CLOSING);
   assert.throws(() => server.send('late'), (e: unknown) => e instanceof WsStateError);
   assert.equal(await clientClosed, [4001, 'bye now', true]);
-  assert.equal(await serverClosed, [4001, '', true]);
+  assert.equal(await serverClosed, [4001, 'bye now', true]);
   assert.ok(clientSawEnd, 'the client saw the server end TCP');
   assert.is(client.readyState, WebSocket.CLOSED);
 });

@@ -37,24 +37,24 @@ export const close: CaseGroup = {
     },
     {
       id: '7.1.3',
-      title: 'close with reason: reason reported, code echoed',
+      title: 'close with reason: reason reported, code and reason echoed',
       steps: [peer.close(1000, 'Hello, world!')],
       events: [ev.close(1000, 'Hello, world!')],
-      written: [out.close(1000)],
+      written: [out.close(1000, 'Hello, world!')],
     },
     {
       id: '7.1.4',
       title: 'close reason of 123 bytes (the largest allowed)',
       steps: [peer.close(1000, asciiText(123))],
       events: [ev.close(1000, asciiText(123))],
-      written: [out.close(1000)],
+      written: [out.close(1000, asciiText(123))],
     },
     {
       id: '7.1.5',
       title: 'close reason with multi-byte UTF-8',
       steps: [peer.close(4000, 'κόσμε 🎉')],
       events: [ev.close(4000, 'κόσμε 🎉')],
-      written: [out.close(4000)],
+      written: [out.close(4000, 'κόσμε 🎉')],
     },
     { id: '7.2.1', title: 'close payload of 1 byte fails with 1002', steps: [peer.closeRaw(hex('03'))], ...failsWith(1002) },
     {
@@ -98,7 +98,7 @@ export const close: CaseGroup = {
       title: 'message, then close: message delivered first',
       steps: [peer.text('last words'), peer.close(1001, 'going')],
       events: [ev.text('last words'), ev.close(1001, 'going')],
-      written: [out.close(1001)],
+      written: [out.close(1001, 'going')],
     },
     {
       id: '7.4.1',
