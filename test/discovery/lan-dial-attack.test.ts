@@ -41,10 +41,10 @@ if (getLan) {
     const counts = result.counts as Record<string, number>;
     console.log(`MEASURE lan-dial-attack: connections in ${FORGE_SECONDS} s of forged answers every 300 ms: ${JSON.stringify(counts)}`);
     assert.is(counts[outside], 0, `h1 dialled ${outside}, outside its interface's subnet`);
-    // mesh-node.ts backs off from 250 ms doubling up to 2 s (±20%): at most 8 dials in 8 s, whatever the number
-    // of forged ids (today's code: one dial per forged id and more, ~50).
+    // mesh-node.ts backs off from 250 ms doubling up to 2 s (±20%): 8 dials in 8 s at most, whatever the number
+    // of forged ids (the code before: one dial per forged id and more, ~50). 10 leaves room for timing.
     assert.ok(counts[inside]! >= 1, 'the in-subnet address is dialled (the attack reached the node)');
-    assert.ok(counts[inside]! <= 8, `h1 dialled ${inside} ${counts[inside]} times in ${FORGE_SECONDS} s`);
+    assert.ok(counts[inside]! <= 10, `h1 dialled ${inside} ${counts[inside]} times in ${FORGE_SECONDS} s`);
     assert.is(node.child.exitCode, null);
     node.signal('SIGINT');
     await node.exited;

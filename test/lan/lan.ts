@@ -209,7 +209,9 @@ export class Lan {
    * address fixed (addrgenmode none) and no duplicate address detection, so every address is usable at once.
    */
   private plug(ns: string, device: string, bridge: string, port: string, addresses: string[], multicastRoute: boolean): void {
-    run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+    // Written through /proc (per namespace) rather than with sysctl(8), which a minimal CI image may lack.
+    const noDad = 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad';
+    run('ip', ['netns', 'exec', ns, 'sh', '-c', noDad]);
     run('ip', ['link', 'add', 'name', device, 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', this.bridge]);
     run('ip', ['-n', this.bridge, 'link', 'set', port, 'master', bridge]);
     run('ip', ['-n', this.bridge, 'link', 'set', port, 'up']);

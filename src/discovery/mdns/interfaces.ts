@@ -78,10 +78,6 @@ export function zoneOf(address: string): string | undefined {
   return at === -1 ? undefined : address.slice(at + 1);
 }
 
-export function isIpv4(address: string): boolean {
-  return isIPv4(address);
-}
-
 export function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }
@@ -129,11 +125,6 @@ export function arrivalInterface(source: string, interfaces: readonly SelectedIn
     return names.length === 1 ? names[0] : undefined;
   }
   return interfaces.find((entry) => inSubnetOf(source, entry))?.name;
-}
-
-/** Whether `address` lies in the subnet of one of the interfaces. */
-export function isOnLink(address: string, interfaces: readonly SelectedInterface[]): boolean {
-  return arrivalInterface(address, interfaces) !== undefined;
 }
 
 /**

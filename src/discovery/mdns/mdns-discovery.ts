@@ -479,7 +479,10 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       this.pendingResponses.delete(link);
       if (this.state !== 'running') return;
       const now = Date.now();
-      const fresh = (record: OutgoingRecord) => now - (this.lastMulticast.get(key(record)) ?? 0) >= MIN_MULTICAST_GAP_MS;
+      // An address that left the interface while the answer waited must not come back after its goodbye.
+      const current = new Set(this.interfaces.filter((entry) => entry.name === link).map((entry) => entry.address));
+      const fresh = (record: OutgoingRecord) =>
+        now - (this.lastMulticast.get(key(record)) ?? 0) >= MIN_MULTICAST_GAP_MS && (!('address' in record.data) || current.has(record.data.address));
       const answers = pending.answers.filter(fresh);
       if (answers.length === 0) return;
       const additionals = pending.additionals.filter((r) => fresh(r) && !answers.some((a) => key(a) === key(r)));

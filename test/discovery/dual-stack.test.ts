@@ -1,0 +1,98 @@
+/** Dual stack without sockets: the subnet rule, zones, AAAA records, dialling order, zoned ws:// URLs. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseWsUrl } from '../../src/handshake/client-handshake.ts';
+import { addressOnLink, arrivalInterface, compareAddresses, type InterfaceTable, type SelectedInterface } from '../../src/discovery/mdns/interfaces.ts';
+import { wsUrl } from '../../src/mesh/listen-urls.ts';
+import { PeerTable } from '../../src/mesh/peer-table.ts';
+import { FakeLan } from './support/fake-lan.ts';
+import { peerAnnouncement, service, startNode, waitForEvent } from './support/nodes.ts';
+
+const ETH0: SelectedInterface[] = [
+  { name: 'eth0', address: '10.0.0.1', netmask: '255.255.255.0', family: 'IPv4' },
+  { name: 'eth0', address: 'fd00::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' },
+  { name: 'eth0', address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' },
+];
+const WLAN: SelectedInterface[] = [{ name: 'wlan0', address: '192.168.5.2', netmask: '255.255.255.0', family: 'IPv4' }];
+
+test('the interface a message came in on: the zone of a link-local sender, else the subnet holding it', () => {
+  const all = [...ETH0, ...WLAN];
+  assert.is(arrivalInterface('fe80::9%eth0', all), 'eth0');
+  assert.is(arrivalInterface('fe80::9%eth7', all), undefined);
+  assert.is(arrivalInterface('10.0.0.9', all), 'eth0');
+  assert.is(arrivalInterface('192.168.5.9', all), 'wlan0');
+  assert.is(arrivalInterface('fd00::9', all), 'eth0');
+  assert.is(arrivalInterface('10.0.1.9', all), undefined);
+  assert.is(arrivalInterface('2001:db8::9', all), undefined);
+});
+
+test('the subnet rule: only addresses inside the receiving interface, link-local ones with its zone', () => {
+  const all = [...ETH0, ...WLAN];
+  const on = (address: string, link = 'eth0') => addressOnLink(address, link, all, false);
+  assert.equal(
+    ['10.0.0.9', 'fd00::9', 'fe80::9', 'FE80::A'].map((address) => on(address)),
+    ['10.0.0.9', 'fd00::9', 'fe80::9%eth0', 'FE80::A%eth0'],
+  );
+  // Another subnet, another interface's subnet, public addresses, multicast, loopback, mapped, unspecified.
+  for (const address of ['10.0.1.9', '192.168.5.9', '8.8.8.8', '2001:db8::9', '224.0.0.251', 'ff02::fb', '127.0.0.1', '::1', '::ffff:10.0.0.9', '::', '0.0.0.0']) {
+    assert.is(on(address), null, address);
+  }
+  // An interface without IPv6 takes no IPv6 address, not even link-local.
+  assert.is(on('fe80::9', 'wlan0'), null);
+  assert.is(addressOnLink('127.0.0.1', 'lo', [{ name: 'lo', address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4' }], true), '127.0.0.1');
+});
+
+test('dialling order: IPv4, then global/ULA IPv6, then link-local', () => {
+  assert.equal(['fe80::2%eth0', 'fd00::9', '10.0.0.9', 'fe80::1%eth0', '10.0.0.10'].sort(compareAddresses), ['10.0.0.10', '10.0.0.9', 'fd00::9', 'fe80::1%eth0', 'fe80::2%eth0']);
+});
+
+test('zoned ws:// URLs (RFC 6874): written with %25, dialled on the zone, Host header without it', () => {
+  assert.is(wsUrl('fe80::1%eth0', 8000), 'ws://[fe80::1%25eth0]:8000/');
+  const parsed = parseWsUrl('ws://[fe80::1%25eth0]:8000/a?b');
+  assert.equal([parsed.host, parsed.port, parsed.hostHeader, parsed.resource, parsed.href], ['fe80::1%eth0', 8000, '[fe80::1]:8000', '/a?b', 'ws://[fe80::1%25eth0]:8000/a?b']);
+  assert.throws(() => parseWsUrl('ws://[fe80::1%eth0]:8000/'), /invalid WebSocket URL/);
+});
+
+const dualStack = (): InterfaceTable => ({
+  eth0: ETH0.map((entry) => ({
+    address: entry.address, netmask: entry.netmask, family: entry.family, mac: '02:00:00:00:00:01', internal: false,
+    cidr: null, ...(entry.family === 'IPv6' ? { scopeid: entry.address.startsWith('fe80') ? 2 : 0 } : {}),
+  })) as InterfaceTable[string],
+});
+
+test('a forged answer: addresses outside the receiving subnet are refused and counted, AAAA kept, link-local zoned', async () => {
+  const lan = new FakeLan();
+  const a = await startNode(lan, '10.0.0.1', service('aaa1'), { networkInterfaces: dualStack });
+  try {
+    const addresses = ['10.0.0.9', '203.0.113.7', 'fd00::9', '2001:db8::9', 'fe80::9'];
+    lan.inject(peerAnnouncement(service('forged1'), addresses), { address: '10.0.0.9', port: 5353 });
+    const peer = await waitForEvent(a.discovery, 'found', (found: { id: string; addresses: string[] }) => found.id === 'forged1');
+    assert.equal(peer[0].addresses, ['10.0.0.9', 'fd00::9', 'fe80::9%eth0']);
+    assert.is(a.discovery.stats.rejected["an address outside the receiving interface's subnet"], 2);
+  } finally {
+    await a.discovery.stop();
+  }
+});
+
+test('dial failures stay with the address when forged answers move it to new ids', () => {
+  const table = new PeerTable({ min: 100, max: 1000, jitter: 0 });
+  const url = 'ws://10.0.0.9:7001/';
+  let now = 0;
+  for (let round = 1; round <= 4; round++) {
+    const id = `forged${round}`;
+    table.learn(id, id, 'node', now);
+    table.setDiscoveredAddresses(id, [url], now);
+    const due = table.dueDials(now);
+    assert.equal(due.map((target) => target.peerId), round === 1 ? [id] : [], `round ${round}`);
+    const next = table.nextDialAt()!;
+    now = Math.max(now, next);
+    const [target] = table.dueDials(now);
+    assert.equal(target!.peerId, id);
+    table.dialStarted(target!);
+    table.dialFailed(target!, now);
+    // 100, 200, 400, 800 ms: the backoff grows across ids instead of starting over.
+    assert.is(table.nextDialAt()! - now, 100 * 2 ** (round - 1), `backoff in round ${round}`);
+  }
+});
+
+test.run();
