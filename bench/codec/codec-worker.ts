@@ -22,8 +22,8 @@ serveCommands(
       return measureRate(pass, ms);
     },
     parse: async (payload) => {
-      const { contender, size, binary, ms } = payload as { contender: FrameContender; size: number; binary: boolean; ms: number };
-      return measureRate(await cached(`parse ${contender} ${size} ${binary}`, () => parsePass(contender, size, binary)), ms);
+      const { contender, size, binary, textAsBuffer, ms } = payload as { contender: FrameContender; size: number; binary: boolean; textAsBuffer?: boolean; ms: number };
+      return measureRate(await cached(`parse ${contender} ${size} ${binary} ${textAsBuffer}`, () => parsePass(contender, size, binary, textAsBuffer)), ms);
     },
     encode: async (payload) => {
       const { contender, role, size, binary, ms } = payload as { contender: FrameContender; role: 'client' | 'server'; size: number; binary: boolean; ms: number };

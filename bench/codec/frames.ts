@@ -35,7 +35,7 @@ function ignoreEvent(): void {}
  * A parse pass: masked client frames (as a server receives them) fed in 64 KiB chunks. Both codecs unmask
  * in place, so the input is restored from a pristine copy before each pass, outside the timed part.
  */
-export async function parsePass(contender: FrameContender, size: number, binary: boolean): Promise<() => PassResult> {
+export async function parsePass(contender: FrameContender, size: number, binary: boolean, textAsBuffer = false): Promise<() => PassResult> {
   const frame = buildMaskedFrame(makePayload(size, binary), binary);
   const frameCount = Math.max(8, Math.ceil((2 * 1024 * 1024) / frame.length));
   const pristine = Buffer.concat(Array.from({ length: frameCount }, () => frame));
@@ -47,7 +47,7 @@ export async function parsePass(contender: FrameContender, size: number, binary:
   if (contender === 'ours') {
     const { Protocol } = (await importOurs('protocol/protocol')) as typeof ProtocolModule;
     const protocol = new Protocol(
-      { role: 'server', maxPayload: 64 * 1024 * 1024 },
+      { role: 'server', maxPayload: 64 * 1024 * 1024, textAsBuffer },
       {
         write: ignoreEvent,
         message: () => messages++,

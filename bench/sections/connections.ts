@@ -15,6 +15,8 @@ import { loadGeneratorScript } from './echo.ts';
 
 interface ConnectionSample {
   handshakesPerSec: number;
+  /** Server CPU time (user + system) per handshake while opening: steadier than the rate on a loaded machine. */
+  cpuMicrosPerHandshake: number;
   rssPerConnKiB: number;
   heapPerConnKiB: number;
 }
@@ -42,15 +44,18 @@ async function measureOnce(contender: typeof WS, clients: BenchChild[], config: 
     await closeAll();
     await waitForConnections(server, 0, 5000);
     const before = await server.child.request<Memory>('memory');
+    const cpuBefore = await server.child.request<{ cpuMicros: number }>('usage');
     const started = performance.now();
     await open(total / clients.length);
     const elapsedMs = performance.now() - started;
+    const cpuAfter = await server.child.request<{ cpuMicros: number }>('usage');
     await waitForConnections(server, total, 10_000);
     await sleep(100);
     const after = await server.child.request<Memory>('memory');
     await closeAll();
     return {
       handshakesPerSec: total / (elapsedMs / 1000),
+      cpuMicrosPerHandshake: (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / total,
       rssPerConnKiB: (after.rss - before.rss) / total / 1024,
       heapPerConnKiB: (after.heapUsed - before.heapUsed) / total / 1024,
     };
@@ -83,19 +88,22 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
       const samples = results.get(contender.id)!;
       const rate = samples.map((sample) => sample.handshakesPerSec);
       const rss = samples.map((sample) => sample.rssPerConnKiB);
+      const cpu = samples.map((sample) => sample.cpuMicrosPerHandshake);
       return [
         contender.label,
         formatCount(median(rate)),
+        formatNumber(median(cpu), 1),
         formatNumber(median(rss), 2),
         formatNumber(median(samples.map((sample) => sample.heapPerConnKiB)), 2),
         ws ? formatRatio(ratioSpread(rate, ws.map((sample) => sample.handshakesPerSec))) : '-',
+        ws ? formatRatio(ratioSpread(cpu, ws.map((sample) => sample.cpuMicrosPerHandshake))) : '-',
         ws ? formatRatio(ratioSpread(rss, ws.map((sample) => sample.rssPerConnKiB))) : '-',
       ];
     });
     return [
       {
         title: `${total} idle WebSocket connections on one server`,
-        headers: ['server', 'handshakes/s', 'RSS KiB/conn', 'heap KiB/conn', 'handshakes/s vs ws', 'RSS/conn vs ws'],
+        headers: ['server', 'handshakes/s', 'server CPU us/handshake', 'RSS KiB/conn', 'heap KiB/conn', 'handshakes/s vs ws', 'CPU/handshake vs ws', 'RSS/conn vs ws'],
         rows,
         notes: [
           ...unavailable.map((text) => `Not measured: ${text}.`),

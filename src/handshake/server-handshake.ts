@@ -106,11 +106,19 @@ export function targetPath(target: string): string | null {
   }
 }
 
+/** Major and minor of a `major.minor` version string; '1.1' (nearly every request) without parsing. */
+function httpVersionNumbers(version: string): [number, number] {
+  if (version === '1.1') return HTTP_1_1;
+  const dot = version.indexOf('.');
+  return dot === -1 ? [Number(version), NaN] : [Number(version.slice(0, dot)), Number(version.slice(dot + 1))];
+}
+const HTTP_1_1: [number, number] = [1, 1];
+
 /** The checks of RFC 6455 section 4.2.1 that do not involve the application; null when all pass. */
 function checkRequest(request: HandshakeRequest): ServerHandshakeOutcome | null {
   const { headers } = request;
   if (request.method !== 'GET') return rejection(405, `WebSocket handshake must use GET, got ${quote(request.method)}`);
-  const [major, minor] = request.httpVersion.split('.').map(Number);
+  const [major, minor] = httpVersionNumbers(request.httpVersion);
   if (major !== 1) return rejection(505, `WebSocket handshake needs HTTP/1.1, got HTTP/${request.httpVersion}`);
   if (minor < 1) return rejection(400, `WebSocket handshake needs HTTP/1.1 or higher, got HTTP/${request.httpVersion}`);
   if (targetPath(request.target) === null) return rejection(400, `request target must be a path: ${quote(request.target)}`);

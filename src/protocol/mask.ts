@@ -78,7 +78,7 @@ function wasmXorInPlace(kernel: WasmKernel, data: Uint8Array, key: Uint8Array, s
   const scratch = kernel.scratch;
   for (let i = start; i < end; i += WASM_BLOCK) {
     const n = Math.min(WASM_BLOCK, end - i);
-    scratch.set(data.subarray(i, i + n));
+    scratch.set(n === data.length ? data : data.subarray(i, i + n));
     kernel.xor(n, word);
     data.set(n === WASM_BLOCK ? scratch : scratch.subarray(0, n), i);
   }

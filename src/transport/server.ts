@@ -10,6 +10,7 @@ import {
   rejection,
   targetPath,
   type HandshakeRequest,
+  type ServerHandshakeOptions,
   type ServerHandshakeOutcome,
 } from '../handshake/server-handshake.ts';
 import { CloseCode } from '../protocol/constants.ts';
@@ -88,6 +89,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #httpServer: HttpServer | HttpsServer | undefined;
   readonly #handshaking = new Set<Duplex>();
   #closing: Promise<void> | undefined;
+  /** The handshake options for answerHandshake, without and with deflate: built once, not per upgrade. */
+  readonly #handshakeOptions: [ServerHandshakeOptions, ServerHandshakeOptions];
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgradeFromHttp(request, socket, head);
   readonly #onHttpListening = () => this.emit('listening');
 
@@ -98,6 +101,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new TypeError('options port and host are for standalone mode, not with server or noServer');
     }
     this.#options = options;
+    const selectProtocol = options.handleProtocols ?? preferProtocols(options.protocols ?? []);
+    this.#handshakeOptions = [
+      { selectProtocol, verifyOrigin: options.verifyOrigin, perMessageDeflate: false },
+      { selectProtocol, verifyOrigin: options.verifyOrigin, perMessageDeflate: true },
+    ];
     if (options.server) {
       this.#httpServer = options.server;
       this.#httpServer.on('upgrade', this.#onUpgrade);
@@ -239,11 +247,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     };
     const deflate = this.#deflateFor(upgrade);
     if (typeof deflate === 'object' && 'accepted' in deflate) return this.#refuse(socket, deflate, remote.remoteAddress);
-    const outcome = answerHandshake(request, {
-      selectProtocol: this.#options.handleProtocols ?? preferProtocols(this.#options.protocols ?? []),
-      verifyOrigin: this.#options.verifyOrigin,
-      perMessageDeflate: deflate !== false,
-    });
+    const outcome = answerHandshake(request, this.#handshakeOptions[deflate === false ? 0 : 1]);
     if (!outcome.accepted) return this.#refuse(socket, outcome, remote.remoteAddress);
     socket.off('error', destroyOnError);
     socket.write(outcome.response);
