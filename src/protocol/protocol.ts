@@ -18,12 +18,18 @@ import { Utf8StreamValidator } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
+
+/** Each fragment of a fragmented message counts at least this many bytes against maxPayload. */
+export const FRAGMENT_COST = 64;
 export type ProtocolState = 'open' | 'closing' | 'closed';
 export type BinaryData = Uint8Array | ArrayBuffer;
 
 export interface ProtocolOptions {
   role: Role;
-  /** Largest message accepted, in bytes (all fragments together). Default 16 MiB. Larger: fail with 1009. */
+  /**
+   * Largest message accepted, in bytes (all fragments together). Default 16 MiB. Larger: fail with 1009.
+   * Each fragment of a fragmented message counts at least FRAGMENT_COST (64) bytes.
+   */
   maxPayload?: number;
   /** Answer every ping with a pong carrying the same payload. Default true. */
   autoPong?: boolean;
@@ -74,6 +80,8 @@ export class Protocol implements FrameSink {
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
+  /** Bytes the fragments of that message so far count against maxPayload (see FRAGMENT_COST). */
+  private charged = 0;
   private messageCompressed = false;
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
@@ -235,13 +243,20 @@ export class Protocol implements FrameSink {
     } else if (this.messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
-    const total = (this.assembler?.byteLength ?? 0) + payloadLength;
+    // A fragmented message is charged at least FRAGMENT_COST bytes per fragment: a flood of tiny fragments
+    // costs a frame's work each, so it ends with 1009 instead of holding the CPU (issue 11).
+    const unfragmented = header.fin && opcode !== Opcode.Continuation;
+    const total = this.charged + (unfragmented ? payloadLength : Math.max(payloadLength, FRAGMENT_COST));
     if (total > this.limit) {
+      const bytes = (this.assembler?.byteLength ?? 0) + payloadLength;
       throw new WsProtocolError(
         CloseCode.MessageTooBig,
-        `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`,
+        unfragmented || total === bytes
+          ? `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`
+          : `message of ${bytes} bytes in fragments counted as ${total} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
       );
     }
+    this.charged = header.fin ? 0 : total;
   }
 
   /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */

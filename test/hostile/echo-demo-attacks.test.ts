@@ -12,6 +12,7 @@ import { connect } from '../../src/transport/connect.ts';
 import { killAllChildren, spawnManaged, type ManagedProcess } from '../helpers/processes.ts';
 import { withTimeout } from '../helpers/timeout.ts';
 import { peerFrame } from '../conformance/support/wire.ts';
+import { asciiBytes, closeCodeOf, serverFrames, smallFragments } from './attacks.ts';
 import { upgradeRequest } from '../transport/raw-client.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -86,6 +87,17 @@ test('slow reader sending 1 MiB messages: connection failed with 1008, demo/echo
   assert.match(line, /closed: 1008 "\d+ bytes wait to be sent, over maxBufferedAmount of 67108864: the peer is not reading" \(not clean\)$/);
   await assertStillEchoes(port);
   assert.not.match(demo.stderr(), /WsStateError|at /, 'no stack trace on stderr');
+});
+
+test('fragment flood: a text message of 1,000,000 one-byte fragments ends with 1009, demo/echo.ts keeps running', async () => {
+  const { demo, port } = await startDemo();
+  const attacker = await rawClient(port, true);
+  attacker.socket.write(smallFragments(asciiBytes(1_000_000), 1, 0x1));
+  await withTimeout(attacker.closed, 30_000, 'the server closing the connection');
+  assert.is(closeCodeOf(serverFrames(attacker.received())), 1009);
+  const [line] = await demo.waitForLine(/^.* closed: .*$/, 30_000);
+  assert.match(line, /closed: 1009 "message of 262145 bytes in fragments counted as 16777280 bytes \(each fragment counts at least 64\) exceeds maxPayload of 16777216 bytes" \(not clean\)$/);
+  await assertStillEchoes(port);
 });
 
 test.run();
