@@ -14,6 +14,11 @@ export interface FrameHeader {
 export interface FrameSink {
   /** Called once the header is complete, before any payload is buffered; may throw WsProtocolError. */
   frameHeader(header: FrameHeader): void;
+  /**
+   * Called with each unmasked piece of a payload that arrives over several reads, as it arrives (the last
+   * piece included), before `frame`; may throw WsProtocolError. Payloads that arrive whole skip it.
+   */
+  partialPayload(header: FrameHeader, piece: Buffer): void;
   /** Called with the whole, unmasked payload. */
   frame(header: FrameHeader, payload: Buffer): void;
 }
@@ -143,6 +148,7 @@ export class FrameParser {
     this.chunkIndex = 0;
     this.headOffset = 0;
     this.buffered = 0;
+    this.sink.partialPayload(this.header!, this.partial.subarray(0, this.partialFilled));
     return false;
   }
 
@@ -159,7 +165,9 @@ export class FrameParser {
     }
     chunk.copy(partial, this.partialFilled, 0, used);
     this.unmaskCollected(this.partialFilled, needed);
+    const from = this.partialFilled;
     this.partialFilled = needed;
+    this.sink.partialPayload(this.header!, partial.subarray(from, needed));
     if (needed === length) {
       this.partial = null;
       this.deliver(partial);

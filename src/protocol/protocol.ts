@@ -80,6 +80,8 @@ export class Protocol implements FrameSink {
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
+  /** The current frame's text payload arrived in pieces and was validated piece by piece. */
+  private streamed = false;
   /** Bytes the fragments of that message so far count against maxPayload (see FRAGMENT_COST). */
   private charged = 0;
   private messageCompressed = false;
@@ -268,6 +270,20 @@ export class Protocol implements FrameSink {
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
   }
 
+  /**
+   * FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
+   * arrives, so an invalid sequence fails the connection (1007) at once, not when the frame is complete.
+   */
+  partialPayload(header: FrameHeader, piece: Buffer): void {
+    if (header.rsv !== 0) return;
+    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && this.messageOpcode === Opcode.Text && !this.messageCompressed);
+    if (!text) return;
+    this.streamed = true;
+    if (!(this.utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
+      throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
+    }
+  }
+
   /** FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
   frame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
@@ -283,8 +299,11 @@ export class Protocol implements FrameSink {
         return;
     }
     const compressed = header.rsv !== 0;
+    const streamed = this.streamed;
+    this.streamed = false;
     if (header.fin && this.messageOpcode === 0) {
-      this.deliver(header.opcode, compressed ? this.deflater!.decompress(payload) : payload);
+      if (streamed) this.deliverStreamedText(payload);
+      else this.deliver(header.opcode, compressed ? this.deflater!.decompress(payload) : payload);
       return;
     }
     if (this.messageOpcode === 0) {
@@ -293,7 +312,7 @@ export class Protocol implements FrameSink {
     }
     // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
     const utf8 = (this.utf8Stream ??= new Utf8StreamValidator());
-    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !utf8.push(payload)) {
+    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !streamed && !utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
     const assembler = (this.assembler ??= new MessageAssembler());
@@ -306,11 +325,16 @@ export class Protocol implements FrameSink {
       this.deliver(opcode, this.deflater!.decompress(data));
       return;
     }
-    if (opcode === Opcode.Text && !utf8.end()) {
+    if (opcode === Opcode.Binary) this.handler.message(data, true);
+    else this.deliverStreamedText(data);
+  }
+
+  /** Delivers text whose bytes went through the streaming validator; fails if it ends inside a character. */
+  private deliverStreamedText(data: Buffer): void {
+    if (!this.utf8Stream!.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
-    if (opcode === Opcode.Binary) this.handler.message(data, true);
-    else this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+    this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
   }
 
   private deliver(opcode: number, payload: Buffer): void {
