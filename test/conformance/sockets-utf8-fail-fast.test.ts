@@ -27,47 +27,42 @@ function firstPart(role: Role, first: Buffer, rest: Buffer): Buffer {
   return whole.subarray(0, peerFrameHeader(spec, role).length + first.length);
 }
 
-for (const { id, first, rest } of CASES) {
-  test(`${id} [server] invalid UTF-8 in the first piece of a text frame: 1007 before the rest arrives`, async () => {
+/** Our endpoint in `role` over a socket to a raw peer, after the opening handshake. */
+async function endpointWithRawPeer(role: Role) {
+  if (role === 'server') {
     const pair = await serverWithRawClient();
-    try {
-      await writeAndWait(pair.socket, pair.request.bytes);
-      const ws = await withTimeout(pair.ws, DEADLINE, 'connection');
-      const recorder = new Recorder('server');
-      const closed = record(ws, recorder);
-      await writeAndWait(pair.socket, firstPart('server', first, rest));
-      const closeFrame = () => framesAfterResponse(pair.log, pair.request.key).frames.some((frame) => frame.opcode === 0x8);
-      await withTimeout(pair.log.until(closeFrame), DEADLINE, 'the close frame (the rest of the frame is never sent)');
-      const { frames, problems } = framesAfterResponse(pair.log, pair.request.key);
-      assert.equal(problems, []);
-      assert.equal(frames.map((frame) => frame.description), [out.close(1007)]);
-      pair.socket.end();
-      await withTimeout(closed, DEADLINE, 'close event');
-      assert.equal(recorder.events, [ev.error(1007), 'closed 1007 clean=false']);
-    } finally {
-      await pair.close();
-    }
-  });
+    await writeAndWait(pair.socket, pair.request.bytes);
+    const ws = await withTimeout(pair.ws, DEADLINE, 'connection');
+    const written = () => framesAfterResponse(pair.log, pair.request.key);
+    return { ws, socket: pair.socket, log: pair.log, written, close: pair.close };
+  }
+  const pair = await clientWithRawServer();
+  await writeAndWait(pair.socket, pair.response);
+  const ws = await withTimeout(pair.connecting, DEADLINE, 'connect()');
+  return { ws, socket: pair.socket, log: pair.log, written: pair.frames, close: pair.close };
+}
 
-  test(`${id} [client] invalid UTF-8 in the first piece of a text frame: 1007 before the rest arrives`, async () => {
-    const pair = await clientWithRawServer();
-    try {
-      await writeAndWait(pair.socket, pair.response);
-      const ws = await withTimeout(pair.connecting, DEADLINE, 'connect()');
-      const recorder = new Recorder('client');
-      const closed = record(ws, recorder);
-      await writeAndWait(pair.socket, firstPart('client', first, rest));
-      await withTimeout(pair.log.until(() => pair.hasSentClose()), DEADLINE, 'the close frame (the rest of the frame is never sent)');
-      const { frames, problems } = pair.frames();
-      assert.equal(problems, []);
-      assert.equal(frames.map((frame) => frame.description), [out.close(1007)]);
-      pair.socket.end();
-      await withTimeout(closed, DEADLINE, 'close event');
-      assert.equal(recorder.events, [ev.error(1007), 'closed 1007 clean=false']);
-    } finally {
-      await pair.close();
-    }
-  });
+for (const { id, first, rest } of CASES) {
+  for (const role of ['server', 'client'] as const) {
+    test(`${id} [${role}] invalid UTF-8 in the first piece of a text frame: 1007 before the rest arrives`, async () => {
+      const peer = await endpointWithRawPeer(role);
+      try {
+        const recorder = new Recorder(role);
+        const closed = record(peer.ws, recorder);
+        await writeAndWait(peer.socket, firstPart(role, first, rest));
+        const closeSent = () => peer.written().frames.some((frame) => frame.opcode === 0x8);
+        await withTimeout(peer.log.until(closeSent), DEADLINE, 'the close frame (the rest of the frame is never sent)');
+        const { frames, problems } = peer.written();
+        assert.equal(problems, []);
+        assert.equal(frames.map((frame) => frame.description), [out.close(1007)]);
+        peer.socket.end();
+        await withTimeout(closed, DEADLINE, 'close event');
+        assert.equal(recorder.events, [ev.error(1007), 'closed 1007 clean=false']);
+      } finally {
+        await peer.close();
+      }
+    });
+  }
 }
 
 test.run();
