@@ -55,6 +55,8 @@ export class FrameParser {
   /** The frame's mask key, its 4 bytes packed big-endian (a number costs no object per connection). */
   private maskWord = 0;
   private stopped = false;
+  /** Set by pause(): bytes pushed meanwhile are kept, and parsed on resume(). */
+  private paused = false;
 
   constructor(private readonly sink: FrameSink) {}
 
@@ -71,7 +73,22 @@ export class FrameParser {
     }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.stopped) {
+    this.parse();
+  }
+
+  /** Stops delivering frames after the current one (its sink may call this) until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses the bytes pushed while paused, and goes on with later pushes. */
+  resume(): void {
+    this.paused = false;
+    this.parse();
+  }
+
+  private parse(): void {
+    while (!this.stopped && !this.paused) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }

@@ -55,6 +55,11 @@ export interface ProtocolHandler {
   closeFrame(code: number, reason: string): void;
   /** The peer broke the protocol; our close frame carrying `error.code` has already been written. */
   protocolError(error: WsProtocolError): void;
+  /**
+   * Optional: receiving may go on after `receivePaused` was true (a large message was being inflated in
+   * the thread pool and has been delivered, with any complete messages that had arrived meanwhile).
+   */
+  resume?(): void;
 }
 
 /**
@@ -77,6 +82,8 @@ export class Protocol implements FrameSink {
   private sent: CloseInfo | null = null;
   private received: CloseInfo | null = null;
   private failed = false;
+  /** A compressed message is being inflated in the thread pool; later frames wait in the parser. */
+  private inflating = false;
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
@@ -121,6 +128,14 @@ export class Protocol implements FrameSink {
 
   get closeReceived(): CloseInfo | null {
     return this.received;
+  }
+
+  /**
+   * True while a large compressed message is inflated off the event loop: bytes given to `receive` are kept
+   * (and parsed later, in order), so the caller should stop reading until the handler's `resume`.
+   */
+  get receivePaused(): boolean {
+    return this.inflating;
   }
 
   /** Feeds received bytes. Takes ownership of `chunk`: masked payloads are unmasked in place. */
@@ -303,7 +318,8 @@ export class Protocol implements FrameSink {
     this.streamed = false;
     if (header.fin && this.messageOpcode === 0) {
       if (streamed) this.deliverStreamedText(payload);
-      else this.deliver(header.opcode, compressed ? this.deflater!.decompress(payload) : payload);
+      else if (compressed) this.inflate(header.opcode, payload);
+      else this.deliver(header.opcode, payload);
       return;
     }
     if (this.messageOpcode === 0) {
@@ -322,7 +338,7 @@ export class Protocol implements FrameSink {
     const data = assembler.take();
     this.messageOpcode = 0;
     if (this.messageCompressed) {
-      this.deliver(opcode, this.deflater!.decompress(data));
+      this.inflate(opcode, data);
       return;
     }
     if (opcode === Opcode.Binary) this.handler.message(data, true);
@@ -335,6 +351,33 @@ export class Protocol implements FrameSink {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
     this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+  }
+
+  /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */
+  private inflate(opcode: number, data: Buffer): void {
+    const message = this.deflater!.decompressSync(data);
+    if (message !== null) {
+      this.deliver(opcode, message);
+      return;
+    }
+    this.inflating = true;
+    this.parser.pause();
+    this.deflater!.decompressAsync(data, (error, inflated) => this.inflated(opcode, error, inflated));
+  }
+
+  private inflated(opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
+    this.inflating = false;
+    if (!this.failed) {
+      try {
+        if (error) throw error;
+        this.deliver(opcode, message!);
+        this.parser.resume();
+      } catch (thrown) {
+        if (!(thrown instanceof WsProtocolError)) throw thrown;
+        this.failConnection(thrown.code, '', thrown);
+      }
+    }
+    if (!this.inflating) this.handler.resume?.();
   }
 
   private deliver(opcode: number, payload: Buffer): void {

@@ -113,7 +113,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.ws.socket.write(chunk);
     },
     message(this: CodecEvents, data: string | Buffer, isBinary: boolean) {
-      this.ws.emit('message', data, isBinary);
+      // A message inflated in the thread pool may finish after the connection closed.
+      if (this.ws.state !== WebSocket.CLOSED) this.ws.emit('message', data, isBinary);
     },
     ping(this: CodecEvents, payload: Buffer) {
       this.ws.onPing(payload);
@@ -126,6 +127,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     },
     protocolError(this: CodecEvents, error: WsProtocolError) {
       this.ws.onProtocolError(error);
+    },
+    resume(this: CodecEvents) {
+      this.ws.socket.resume();
     },
   };
 
@@ -152,7 +156,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     ws.emit('open');
     if (head && head.length > 0) ws.receive(head);
     ws.socket.on('data', WebSocket.socketEvents.data);
-    ws.socket.resume();
+    if (!ws.codec.receivePaused) ws.socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
@@ -163,6 +167,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     } finally {
       this.socket.uncork();
     }
+    // A large compressed message is being inflated in the thread pool: read on once it is delivered.
+    if (this.codec.receivePaused) this.socket.pause();
   }
 
   /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */
