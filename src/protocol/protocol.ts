@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import {
   CloseCode,
   DEFAULT_MAX_PAYLOAD,
+  FRAGMENT_COST,
   MAX_CLOSE_REASON_BYTES,
   MAX_CONTROL_PAYLOAD,
   Opcode,
@@ -19,8 +20,6 @@ import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './p
 
 export type Role = 'client' | 'server';
 
-/** Each fragment of a fragmented message counts at least this many bytes against maxPayload. */
-export const FRAGMENT_COST = 64;
 export type ProtocolState = 'open' | 'closing' | 'closed';
 export type BinaryData = Uint8Array | ArrayBuffer;
 
