@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as ProtocolModule from '../../src/protocol/protocol.ts';
-import { buildMaskedFrame, makePayload } from '../load/frames.ts';
+import { chunkedFrames } from '../codec/frames.ts';
 
 /**
  * A/B of the server-role parser (Protocol.receive) of two builds, interleaved in one process, for text and
@@ -11,7 +11,6 @@ import { buildMaskedFrame, makePayload } from '../load/frames.ts';
  * that tsx leaves them alone). Prints the median MB/s of each and B/A with the spread of the round ratios.
  */
 
-const CHUNK_SIZE = 64 * 1024;
 const KiB = 1024;
 
 function argument(name: string, fallback: number): number {
@@ -21,12 +20,7 @@ function argument(name: string, fallback: number): number {
 
 async function parser(build: string, size: number, binary: boolean): Promise<() => number> {
   const { Protocol } = (await import(pathToFileURL(path.join(path.resolve(build), 'protocol/protocol.js')).href)) as typeof ProtocolModule;
-  const frame = buildMaskedFrame(makePayload(size, binary), binary);
-  const frameCount = Math.max(8, Math.ceil((2 * 1024 * 1024) / frame.length));
-  const pristine = Buffer.concat(Array.from({ length: frameCount }, () => frame));
-  const input = Buffer.from(pristine);
-  const chunks: Buffer[] = [];
-  for (let offset = 0; offset < input.length; offset += CHUNK_SIZE) chunks.push(input.subarray(offset, offset + CHUNK_SIZE));
+  const { frameCount, pristine, input, chunks } = chunkedFrames(size, binary);
   let messages = 0;
   const ignore = () => {};
   const protocol = new Protocol(
