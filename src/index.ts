@@ -1,7 +1,7 @@
 // The codec, sans-I/O: bytes in, events and bytes out.
 export { Protocol } from './protocol/protocol.ts';
 export type { ProtocolHandler, ProtocolOptions, ProtocolState, Role, BinaryData } from './protocol/protocol.ts';
-export { CloseCode, Opcode, isValidWireCloseCode, DEFAULT_MAX_PAYLOAD } from './protocol/constants.ts';
+export { CloseCode, Opcode, isValidWireCloseCode, DEFAULT_MAX_PAYLOAD, FRAGMENT_COST } from './protocol/constants.ts';
 export { WsHandshakeError, WsLimitError, WsProtocolError, WsStateError } from './protocol/errors.ts';
 export { maskInto, unmaskInPlace } from './protocol/mask.ts';
 

@@ -32,16 +32,25 @@ const ws = requireFromHere('ws') as {
 function ignoreEvent(): void {}
 
 /**
- * A parse pass: masked client frames (as a server receives them) fed in 64 KiB chunks. Both codecs unmask
- * in place, so the input is restored from a pristine copy before each pass, outside the timed part.
+ * At least 2 MiB of identical masked client frames carrying `size` bytes each, cut into 64 KiB chunks that
+ * are views of `input`; `pristine` restores `input` after a pass has unmasked it in place.
  */
-export async function parsePass(contender: FrameContender, size: number, binary: boolean, textAsBuffer = false): Promise<() => PassResult> {
+export function chunkedFrames(size: number, binary: boolean): { frameCount: number; pristine: Buffer; input: Buffer; chunks: Buffer[] } {
   const frame = buildMaskedFrame(makePayload(size, binary), binary);
   const frameCount = Math.max(8, Math.ceil((2 * 1024 * 1024) / frame.length));
   const pristine = Buffer.concat(Array.from({ length: frameCount }, () => frame));
   const input = Buffer.from(pristine);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < input.length; offset += CHUNK_SIZE) chunks.push(input.subarray(offset, offset + CHUNK_SIZE));
+  return { frameCount, pristine, input, chunks };
+}
+
+/**
+ * A parse pass: masked client frames (as a server receives them) fed in 64 KiB chunks. Both codecs unmask
+ * in place, so the input is restored from a pristine copy before each pass, outside the timed part.
+ */
+export async function parsePass(contender: FrameContender, size: number, binary: boolean, textAsBuffer = false): Promise<() => PassResult> {
+  const { frameCount, pristine, input, chunks } = chunkedFrames(size, binary);
   let messages = 0;
   let feed: (chunk: Buffer) => void;
   if (contender === 'ours') {

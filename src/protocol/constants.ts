@@ -31,6 +31,8 @@ export const CloseCode = {
 export const MAX_CONTROL_PAYLOAD = 125;
 export const MAX_CLOSE_REASON_BYTES = 123;
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
+/** Each fragment of a fragmented message counts at least this many bytes against maxPayload (a flood of tiny fragments ends with 1009). */
+export const FRAGMENT_COST = 64;
 
 /**
  * Whether a close code may appear in a close frame: 1000-1003, 1007-1014 (1012-1014 are

@@ -14,6 +14,11 @@ export interface FrameHeader {
 export interface FrameSink {
   /** Called once the header is complete, before any payload is buffered; may throw WsProtocolError. */
   frameHeader(header: FrameHeader): void;
+  /**
+   * Called with each unmasked piece of a payload that arrives over several reads, as it arrives (the last
+   * piece included), before `frame`; may throw WsProtocolError. Payloads that arrive whole skip it.
+   */
+  partialPayload(header: FrameHeader, piece: Buffer): void;
   /** Called with the whole, unmasked payload. */
   frame(header: FrameHeader, payload: Buffer): void;
 }
@@ -50,6 +55,8 @@ export class FrameParser {
   /** The frame's mask key, its 4 bytes packed big-endian (a number costs no object per connection). */
   private maskWord = 0;
   private stopped = false;
+  /** Set by pause(): bytes pushed meanwhile are kept, and parsed on resume(). */
+  private paused = false;
 
   constructor(private readonly sink: FrameSink) {}
 
@@ -66,7 +73,22 @@ export class FrameParser {
     }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.stopped) {
+    this.parse();
+  }
+
+  /** Stops delivering frames after the current one (its sink may call this) until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses the bytes pushed while paused, and goes on with later pushes. */
+  resume(): void {
+    this.paused = false;
+    this.parse();
+  }
+
+  private parse(): void {
+    while (!this.stopped && !this.paused) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }
@@ -142,6 +164,7 @@ export class FrameParser {
     this.chunkIndex = 0;
     this.headOffset = 0;
     this.buffered = 0;
+    this.sink.partialPayload(this.header!, this.partial.subarray(0, this.partialFilled));
     return false;
   }
 
@@ -156,7 +179,9 @@ export class FrameParser {
       partial.copy(grown, 0, 0, this.partialFilled);
       partial = this.partial = grown;
     }
+    const from = this.partialFilled;
     this.copyCollected(used === chunk.length ? chunk : chunk.subarray(0, used), partial);
+    this.sink.partialPayload(this.header!, partial.subarray(from, needed));
     if (needed === length) {
       this.partial = null;
       this.deliver(partial);

@@ -1,4 +1,4 @@
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import type { ExtensionOffer } from '../handshake/extension-header.ts';
 import { CloseCode } from './constants.ts';
 import { WsProtocolError } from './errors.ts';
@@ -6,8 +6,10 @@ import type { Role } from './protocol.ts';
 
 /**
  * permessage-deflate (RFC 7692) without context takeover in either direction: every message is
- * compressed on its own, so compression and decompression are synchronous, need no per-connection
- * zlib state, and never use Node's thread pool (concurrency is bounded by the event loop itself).
+ * compressed on its own, so no per-connection zlib state is kept. Compression and the inflation of
+ * messages up to SYNC_INFLATE_LIMIT bytes are synchronous; larger messages are inflated in Node's thread
+ * pool (zlib's asynchronous API), at most INFLATE_CONCURRENCY at a time per process, so that a 16 MiB
+ * message does not block the event loop for tens of milliseconds.
  */
 export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
@@ -28,6 +30,11 @@ export interface DeflateAgreement {
 }
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Messages that inflate to at most this many bytes are inflated on the event loop (about 1 ms at worst). */
+export const SYNC_INFLATE_LIMIT = 1024 * 1024;
+/** Inflations running in the thread pool at once, over all connections (as in `ws`); more wait in turn. */
+export const INFLATE_CONCURRENCY = 10;
+const MAX_INFLATE_CHUNK = 16 * 1024 * 1024;
 const WINDOW_BITS = /^(?:9|1[0-5])$/; // zlib cannot honour 8 for raw deflate (it silently uses 9)
 
 /** The offer a client sends: no context takeover either way, so the server must agree to it. */
@@ -105,22 +112,74 @@ export class MessageDeflater {
     return output.subarray(0, output.length - TAIL.length);
   }
 
-  /** Inflates one message; output is capped at maxPayload while inflating, so a zip bomb stops early. */
-  decompress(data: Buffer): Buffer {
+  /**
+   * Inflates a message on the event loop if it inflates to at most `limit` bytes; output is capped while
+   * inflating, so a zip bomb stops early (1009 past maxPayload). Returns null when the message is larger
+   * than `limit` but may still fit maxPayload: then use decompressAsync. A compressed message of `limit`
+   * bytes or more is not even tried here (it inflates to more than that).
+   */
+  decompressSync(data: Buffer, limit = SYNC_INFLATE_LIMIT): Buffer | null {
+    const cap = Math.min(limit, this.maxPayload);
+    if (data.length >= cap && cap < this.maxPayload) return null;
     try {
-      return inflateRawSync(Buffer.concat([data, TAIL]), {
-        windowBits: 15,
-        maxOutputLength: this.maxPayload,
-        finishFlush: constants.Z_SYNC_FLUSH,
-      });
+      return inflateRawSync(Buffer.concat([data, TAIL]), { windowBits: 15, maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new WsProtocolError(
-          CloseCode.MessageTooBig,
-          `compressed message inflates beyond maxPayload of ${this.maxPayload} bytes`,
-        );
-      }
-      throw new WsProtocolError(CloseCode.InvalidPayload, `cannot inflate message: ${(error as Error).message}`);
+      if (cap < this.maxPayload && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
+      throw this.inflateError(error as Error);
+    }
+  }
+
+  /**
+   * Inflates a message in the thread pool (at most INFLATE_CONCURRENCY at once per process), capped at
+   * maxPayload. The output goes into one buffer of up to 16 MiB, written in the thread pool: zlib's default
+   * 16 KiB chunks would cost a thousand event-loop turns and a 16 MiB copy on the event loop at the end.
+   */
+  decompressAsync(data: Buffer, callback: (error: WsProtocolError | null, message: Buffer | null) => void): void {
+    const maxOutputLength = this.maxPayload;
+    const chunkSize = Math.max(64, Math.min(maxOutputLength, MAX_INFLATE_CHUNK));
+    inflateLimiter.run((done) => {
+      inflateRaw(Buffer.concat([data, TAIL]), { windowBits: 15, maxOutputLength, chunkSize, finishFlush: constants.Z_SYNC_FLUSH }, (error, message) => {
+        done();
+        if (error) callback(this.inflateError(error), null);
+        // A message much smaller than its buffer gets one of its own size, so that it does not keep the rest.
+        else callback(null, message.length * 4 < message.buffer.byteLength ? Buffer.from(message) : message);
+      });
+    });
+  }
+
+  private inflateError(error: Error): WsProtocolError {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      return new WsProtocolError(CloseCode.MessageTooBig, `compressed message inflates beyond maxPayload of ${this.maxPayload} bytes`);
+    }
+    return new WsProtocolError(CloseCode.InvalidPayload, `cannot inflate message: ${error.message}`);
+  }
+}
+
+/** Runs at most `concurrency` jobs at once; the others wait in order of arrival. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<(done: () => void) => void> = [];
+
+  constructor(private readonly concurrency: number) {}
+
+  run(job: (done: () => void) => void): void {
+    this.waiting.push(job);
+    this.next();
+  }
+
+  private next(): void {
+    while (this.running < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      this.running++;
+      let finished = false;
+      job(() => {
+        if (finished) return;
+        finished = true;
+        this.running--;
+        this.next();
+      });
     }
   }
 }
+
+const inflateLimiter = new Limiter(INFLATE_CONCURRENCY);

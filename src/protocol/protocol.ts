@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import {
   CloseCode,
   DEFAULT_MAX_PAYLOAD,
+  FRAGMENT_COST,
   MAX_CLOSE_REASON_BYTES,
   MAX_CONTROL_PAYLOAD,
   Opcode,
@@ -18,12 +19,16 @@ import { Utf8StreamValidator } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
+
 export type ProtocolState = 'open' | 'closing' | 'closed';
 export type BinaryData = Uint8Array | ArrayBuffer;
 
 export interface ProtocolOptions {
   role: Role;
-  /** Largest message accepted, in bytes (all fragments together). Default 16 MiB. Larger: fail with 1009. */
+  /**
+   * Largest message accepted, in bytes (all fragments together). Default 16 MiB. Larger: fail with 1009.
+   * Each fragment of a fragmented message counts at least FRAGMENT_COST (64) bytes.
+   */
   maxPayload?: number;
   /** Answer every ping with a pong carrying the same payload. Default true. */
   autoPong?: boolean;
@@ -49,6 +54,11 @@ export interface ProtocolHandler {
   closeFrame(code: number, reason: string): void;
   /** The peer broke the protocol; our close frame carrying `error.code` has already been written. */
   protocolError(error: WsProtocolError): void;
+  /**
+   * Optional: receiving may go on after `receivePaused` was true (a large message was being inflated in
+   * the thread pool and has been delivered, with any complete messages that had arrived meanwhile).
+   */
+  resume?(): void;
 }
 
 /**
@@ -71,9 +81,15 @@ export class Protocol implements FrameSink {
   private sent: CloseInfo | null = null;
   private received: CloseInfo | null = null;
   private failed = false;
+  /** A compressed message is being inflated in the thread pool; later frames wait in the parser. */
+  private inflating = false;
 
   /** Opcode of the fragmented message being received, or 0 when none. */
   private messageOpcode = 0;
+  /** The current frame's text payload arrived in pieces and was validated piece by piece. */
+  private streamed = false;
+  /** Bytes the fragments of that message so far count against maxPayload (see FRAGMENT_COST). */
+  private charged = 0;
   private messageCompressed = false;
 
   constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
@@ -111,6 +127,14 @@ export class Protocol implements FrameSink {
 
   get closeReceived(): CloseInfo | null {
     return this.received;
+  }
+
+  /**
+   * True while a large compressed message is inflated off the event loop: bytes given to `receive` are kept
+   * (and parsed later, in order), so the caller should stop reading until the handler's `resume`.
+   */
+  get receivePaused(): boolean {
+    return this.inflating;
   }
 
   /** Feeds received bytes. Takes ownership of `chunk`: masked payloads are unmasked in place. */
@@ -235,13 +259,20 @@ export class Protocol implements FrameSink {
     } else if (this.messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
-    const total = (this.assembler?.byteLength ?? 0) + payloadLength;
+    // A fragmented message is charged at least FRAGMENT_COST bytes per fragment: a flood of tiny fragments
+    // costs a frame's work each, so it ends with 1009 instead of holding the CPU (issue 11).
+    const unfragmented = header.fin && opcode !== Opcode.Continuation;
+    const total = this.charged + (unfragmented ? payloadLength : Math.max(payloadLength, FRAGMENT_COST));
     if (total > this.limit) {
+      const bytes = (this.assembler?.byteLength ?? 0) + payloadLength;
       throw new WsProtocolError(
         CloseCode.MessageTooBig,
-        `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`,
+        unfragmented || total === bytes
+          ? `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`
+          : `message of ${bytes} bytes in fragments counted as ${total} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
       );
     }
+    this.charged = header.fin ? 0 : total;
   }
 
   /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */
@@ -251,6 +282,20 @@ export class Protocol implements FrameSink {
     const bits = `RSV bits 0b${header.rsv.toString(2).padStart(3, '0')}`;
     if (this.deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
+  }
+
+  /**
+   * FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
+   * arrives, so an invalid sequence fails the connection (1007) at once, not when the frame is complete.
+   */
+  partialPayload(header: FrameHeader, piece: Buffer): void {
+    if (header.rsv !== 0) return;
+    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && this.messageOpcode === Opcode.Text && !this.messageCompressed);
+    if (!text) return;
+    this.streamed = true;
+    if (!(this.utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
+      throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
+    }
   }
 
   /** FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
@@ -268,8 +313,12 @@ export class Protocol implements FrameSink {
         return;
     }
     const compressed = header.rsv !== 0;
+    const streamed = this.streamed;
+    this.streamed = false;
     if (header.fin && this.messageOpcode === 0) {
-      this.deliver(header.opcode, compressed ? this.deflater!.decompress(payload) : payload);
+      if (streamed) this.deliverStreamedText(payload);
+      else if (compressed) this.inflate(header.opcode, payload);
+      else this.deliver(header.opcode, payload);
       return;
     }
     if (this.messageOpcode === 0) {
@@ -278,7 +327,7 @@ export class Protocol implements FrameSink {
     }
     // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
     const utf8 = (this.utf8Stream ??= new Utf8StreamValidator());
-    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !utf8.push(payload)) {
+    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !streamed && !utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
     const assembler = (this.assembler ??= new MessageAssembler());
@@ -288,14 +337,46 @@ export class Protocol implements FrameSink {
     const data = assembler.take();
     this.messageOpcode = 0;
     if (this.messageCompressed) {
-      this.deliver(opcode, this.deflater!.decompress(data));
+      this.inflate(opcode, data);
       return;
     }
-    if (opcode === Opcode.Text && !utf8.end()) {
+    if (opcode === Opcode.Binary) this.handler.message(data, true);
+    else this.deliverStreamedText(data);
+  }
+
+  /** Delivers text whose bytes went through the streaming validator; fails if it ends inside a character. */
+  private deliverStreamedText(data: Buffer): void {
+    if (!this.utf8Stream!.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
-    if (opcode === Opcode.Binary) this.handler.message(data, true);
-    else this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+    this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+  }
+
+  /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */
+  private inflate(opcode: number, data: Buffer): void {
+    const message = this.deflater!.decompressSync(data);
+    if (message !== null) {
+      this.deliver(opcode, message);
+      return;
+    }
+    this.inflating = true;
+    this.parser.pause();
+    this.deflater!.decompressAsync(data, (error, inflated) => this.inflated(opcode, error, inflated));
+  }
+
+  private inflated(opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
+    this.inflating = false;
+    if (!this.failed) {
+      try {
+        if (error) throw error;
+        this.deliver(opcode, message!);
+        this.parser.resume();
+      } catch (thrown) {
+        if (!(thrown instanceof WsProtocolError)) throw thrown;
+        this.failConnection(thrown.code, '', thrown);
+      }
+    }
+    if (!this.inflating) this.handler.resume?.();
   }
 
   private deliver(opcode: number, payload: Buffer): void {

@@ -39,6 +39,7 @@ interface CodecEvents {
   ws: WebSocket;
 }
 const DEFAULT_CLOSE_TIMEOUT = 5000;
+const EMPTY = Buffer.alloc(0);
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
 
@@ -112,7 +113,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       this.ws.socket.write(chunk);
     },
     message(this: CodecEvents, data: string | Buffer, isBinary: boolean) {
-      this.ws.emit('message', data, isBinary);
+      // A message inflated in the thread pool may finish after the connection closed.
+      if (this.ws.state !== WebSocket.CLOSED) this.ws.emit('message', data, isBinary);
     },
     ping(this: CodecEvents, payload: Buffer) {
       this.ws.onPing(payload);
@@ -125,6 +127,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     },
     protocolError(this: CodecEvents, error: WsProtocolError) {
       this.ws.onProtocolError(error);
+    },
+    resume(this: CodecEvents) {
+      this.ws.socket.resume();
     },
   };
 
@@ -151,7 +156,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     ws.emit('open');
     if (head && head.length > 0) ws.receive(head);
     ws.socket.on('data', WebSocket.socketEvents.data);
-    ws.socket.resume();
+    if (!ws.codec.receivePaused) ws.socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
@@ -162,6 +167,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     } finally {
       this.socket.uncork();
     }
+    // A large compressed message is being inflated in the thread pool: read on once it is delivered.
+    if (this.codec.receivePaused) this.socket.pause();
   }
 
   /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */
@@ -192,37 +199,43 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /**
    * Sends a message: strings as text, bytes as binary (override with `binary`). Returns false when the
-   * outgoing buffer is above the high-water mark; a 'drain' event follows. Nothing is ever dropped.
+   * outgoing buffer is above the high-water mark; a 'drain' event follows. Nothing accepted is dropped.
+   * Once the connection is CLOSING or CLOSED the message is discarded without throwing (as browsers and
+   * `ws` do): send() returns false and `callback`, if given, gets a WsStateError on the next tick.
+   * Otherwise `callback` is called without an argument once the message is written to the operating system.
    */
-  send(data: string | BinaryData, options?: { binary?: boolean }): boolean {
-    this.assertOpen('send a message');
-    const binary = options?.binary ?? typeof data !== 'string';
-    if (typeof data === 'string') {
-      if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
-      else this.codec.sendText(data);
-      return this.afterSend();
+  send(data: string | BinaryData, options?: { binary?: boolean }, callback?: (error?: Error) => void): boolean {
+    if (this.state !== WebSocket.OPEN) {
+      if (callback) process.nextTick(callback, this.stateError('send a message'));
+      return false;
     }
-    if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
+    const binary = options?.binary ?? typeof data !== 'string';
+    if (typeof data !== 'string' && !binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
     // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
-    const corked = data.byteLength > 16 * 1024;
+    const corked = callback !== undefined || (typeof data !== 'string' && data.byteLength > 16 * 1024);
     if (corked) this.socket.cork();
     try {
-      if (binary) this.codec.sendBinary(data);
+      if (typeof data === 'string') {
+        if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
+        else this.codec.sendText(data);
+      } else if (binary) this.codec.sendBinary(data);
       else this.codec.sendTextBytes(data);
+      // An empty write's callback runs once everything before it has been written.
+      if (callback) this.socket.write(EMPTY, (error) => callback(error ?? undefined));
     } finally {
       if (corked) this.socket.uncork();
     }
     return this.afterSend();
   }
 
+  /** Sends a ping; discarded (no throw) once the connection is CLOSING or CLOSED. */
   ping(payload?: string | Uint8Array): void {
-    this.assertOpen('send a ping');
-    this.codec.sendPing(payload);
+    if (this.state === WebSocket.OPEN) this.codec.sendPing(payload);
   }
 
+  /** Sends an unsolicited pong; discarded (no throw) once the connection is CLOSING or CLOSED. */
   pong(payload?: string | Uint8Array): void {
-    this.assertOpen('send a pong');
-    this.codec.sendPong(payload);
+    if (this.state === WebSocket.OPEN) this.codec.sendPong(payload);
   }
 
   /**
@@ -248,10 +261,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     return this;
   }
 
-  private assertOpen(action: string): void {
-    if (this.state !== WebSocket.OPEN) {
-      throw new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[this.state]}`);
-    }
+  private stateError(action: string): WsStateError {
+    return new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[this.state]}`);
   }
 
   /** Whether the send buffer is below the high-water mark; past the hard limit the connection is closed. */
@@ -272,7 +283,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     const error = new WsLimitError(CloseCode.PolicyViolation, message);
     this.failure = error;
     this.emitError(error);
-    if (!this.codec.closeSent) this.codec.sendClose(CloseCode.PolicyViolation, 'send buffer limit exceeded');
+    // Failing (not just closing) stops the parser: messages still in the chunk being read are not delivered.
+    this.codec.fail(CloseCode.PolicyViolation, 'send buffer limit exceeded');
     this.state = WebSocket.CLOSING;
     this.afterCloseFrame();
   }

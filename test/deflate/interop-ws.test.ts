@@ -60,6 +60,26 @@ test('our client with permessage-deflate <-> ws server with permessage-deflate',
   await new Promise((resolve) => wss.close(resolve));
 });
 
+test('large compressed messages (inflated in the thread pool) and small ones between them arrive in order, both roles', async () => {
+  const { server, url } = await ourEchoServer();
+  const client = await connect(url, { perMessageDeflate: { threshold: 0 } });
+  const received: Array<[string | Buffer, boolean]> = [];
+  client.on('message', (data, isBinary) => received.push([data, isBinary]));
+  const big = (i: number) => `{"message":${i},"sensor":"t-${i}"} `.repeat(150_000);
+  const sent: Array<[string | Buffer, boolean]> = [];
+  for (let i = 0; i < 4; i++) sent.push([big(i), false], [`small ${i}`, false], [Buffer.alloc(3 * 1024 * 1024, i), true]);
+  for (const [data] of sent) client.send(data);
+  while (received.length < sent.length) await once(client, 'message');
+  assert.is(received.length, sent.length);
+  received.forEach(([data, isBinary], index) => {
+    assert.is(isBinary, sent[index]![1], `message ${index}: type`);
+    assert.ok(isBinary ? Buffer.compare(data as Buffer, sent[index]![0] as Buffer) === 0 : data === sent[index]![0], `message ${index}: content`);
+  });
+  client.close(1000);
+  await once(client, 'close');
+  await server.close();
+});
+
 test('without perMessageDeflate our server declines the offer and both sides run uncompressed', async () => {
   const { server, url } = await ourEchoServer({ perMessageDeflate: false });
   const client = new WS(url, { perMessageDeflate: true });

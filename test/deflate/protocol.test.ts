@@ -10,6 +10,7 @@ const AGREEMENT = { header: 'permessage-deflate', serverMaxWindowBits: 15, clien
 function endpoint(role: Role, options: { deflate?: DeflateOptions | false; maxPayload?: number } = {}) {
   const written: Buffer[] = [];
   const events: unknown[] = [];
+  let resumed = () => {};
   const protocol = new Protocol(
     {
       role,
@@ -24,9 +25,26 @@ function endpoint(role: Role, options: { deflate?: DeflateOptions | false; maxPa
       pong: () => {},
       closeFrame: (code, reason) => events.push(['close', code, reason]),
       protocolError: (error: WsProtocolError) => events.push(['error', error.code, error.message]),
+      resume: () => resumed(),
     },
   );
-  return { protocol, written: () => Buffer.concat(written), events };
+  /** Resolves at the handler's next resume() call (a message inflated in the thread pool was delivered). */
+  const resume = () => new Promise<void>((resolve) => (resumed = resolve));
+  return { protocol, written: () => Buffer.concat(written), events, resume };
+}
+
+/** An unmasked frame (as a server sends it) with RSV1 set when `compressed`. */
+function serverFrame(opcode: number, payload: Buffer, compressed = false): Buffer {
+  const first = 0x80 | (compressed ? 0x40 : 0) | opcode;
+  if (payload.length < 126) return Buffer.concat([Buffer.from([first, payload.length]), payload]);
+  const header = payload.length < 65536 ? Buffer.from([first, 126, 0, 0]) : Buffer.from([first, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+  if (header.length === 4) header.writeUInt16BE(payload.length, 2);
+  else header.writeUInt32BE(payload.length, 6);
+  return Buffer.concat([header, payload]);
+}
+
+function compressed(data: Buffer): Buffer {
+  return deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
 }
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -91,11 +109,40 @@ test('a zip bomb is stopped while inflating: 1009, and the output never exceeds 
   const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
   assert.ok(bomb.length < 128 * 1024, `bomb is ${bomb.length} bytes`);
   const client = endpoint('client', { maxPayload: 1024 * 1024 });
-  const header = bomb.length < 65536 ? Buffer.from([0xc2, 126, 0, 0]) : Buffer.from([0xc2, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
-  if (header.length === 4) header.writeUInt16BE(bomb.length, 2);
-  else header.writeUInt32BE(bomb.length, 6);
-  client.protocol.receive(Buffer.concat([header, bomb]));
+  client.protocol.receive(serverFrame(0x2, bomb, true));
   assert.equal(client.events, [['error', 1009, 'compressed message inflates beyond maxPayload of 1048576 bytes']]);
+  assert.is(client.written().toString('hex'), '88820000000003f1', 'masked close 1009 (zero test key)');
+});
+
+test('a message inflating past 1 MiB goes to the thread pool: later frames wait and keep their order', async () => {
+  const client = endpoint('client');
+  const big = Buffer.from('{"sensor":"t-1","ok":true} '.repeat(100_000));
+  client.protocol.receive(
+    Buffer.concat([
+      serverFrame(0x1, compressed(big), true),
+      serverFrame(0x1, Buffer.from('after')),
+      serverFrame(0x2, compressed(Buffer.from('small, inflated at once')), true),
+      serverFrame(0x8, Buffer.from([0x03, 0xe8])),
+    ]),
+  );
+  assert.equal(client.events, [], 'nothing is delivered before the big message');
+  assert.is(client.protocol.receivePaused, true);
+  await client.resume();
+  assert.is(client.protocol.receivePaused, false);
+  assert.equal(client.events, [
+    ['message', big.toString(), false],
+    ['message', 'after', false],
+    ['message', Buffer.from('small, inflated at once'), true],
+    ['close', 1000, ''],
+  ]);
+});
+
+test('maxPayload holds while inflating in the thread pool: 16 MiB of zeros against maxPayload 4 MiB -> 1009', async () => {
+  const client = endpoint('client', { maxPayload: 4 * 1024 * 1024 });
+  client.protocol.receive(Buffer.concat([serverFrame(0x2, compressed(Buffer.alloc(16 * 1024 * 1024)), true), serverFrame(0x1, Buffer.from('never'))]));
+  assert.is(client.protocol.receivePaused, true, 'over 1 MiB: not inflated on the event loop');
+  await client.resume();
+  assert.equal(client.events, [['error', 1009, 'compressed message inflates beyond maxPayload of 4194304 bytes']]);
   assert.is(client.written().toString('hex'), '88820000000003f1', 'masked close 1009 (zero test key)');
 });
 

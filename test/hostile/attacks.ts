@@ -62,26 +62,41 @@ export async function sendHead(port: number, request: Buffer): Promise<AttackOut
 }
 
 /**
- * One binary message of `count` one-byte fragments as a client sends it (masked): a first frame with opcode
- * 2, continuation frames, the last with FIN. Byte i of the message is `i % 251`.
+ * One message as a client sends it (masked) in fragments of `size` bytes (at most 125): a first frame with
+ * `opcode`, continuation frames, the last with FIN.
  */
-export function oneByteFragments(count: number): Buffer {
-  const frame = 7; // 2 header bytes, 4 mask bytes, 1 payload byte
-  const out = Buffer.allocUnsafe(count * frame);
+export function smallFragments(message: Buffer, size: number, opcode = 0x2): Buffer {
+  if (size < 1 || size > 125) throw new RangeError('fragments of 1 to 125 bytes');
+  const count = Math.ceil(message.length / size);
+  const out = Buffer.allocUnsafe(count * 6 + message.length);
   const mask = randomBytes(4);
+  let at = 0;
   for (let i = 0; i < count; i++) {
-    const at = i * frame;
-    out[at] = (i === count - 1 ? 0x80 : 0) | (i === 0 ? 0x2 : 0x0);
-    out[at + 1] = 0x80 | 1;
+    const payload = message.subarray(i * size, (i + 1) * size);
+    out[at] = (i === count - 1 ? 0x80 : 0) | (i === 0 ? opcode : 0x0);
+    out[at + 1] = 0x80 | payload.length;
     mask.copy(out, at + 2);
-    out[at + 6] = (i % 251) ^ mask[0]!;
+    for (let j = 0; j < payload.length; j++) out[at + 6 + j] = payload[j]! ^ mask[j & 3]!;
+    at += 6 + payload.length;
   }
   return out;
+}
+
+/** One binary message of `count` one-byte fragments (masked). Byte i of the message is `i % 251`. */
+export function oneByteFragments(count: number): Buffer {
+  return smallFragments(fragmentedMessage(count), 1);
 }
 
 /** The message `oneByteFragments(count)` carries. */
 export function fragmentedMessage(count: number): Buffer {
   return Buffer.from(Array.from({ length: count }, (_, i) => i % 251));
+}
+
+/** ASCII text of `length` bytes (a-z repeated), as bytes. */
+export function asciiBytes(length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = 0x61 + (i % 26);
+  return out;
 }
 
 /** Opens a raw WebSocket (after a checked 101) to write hand-made frames on. */

@@ -1,10 +1,11 @@
 // Fragment flood: one message in 1,000,000 one-byte fragments, over a socket. The codec collects fragments
-// into one growing buffer, so memory follows the message size (bounded by maxPayload), not the fragment count.
+// into one growing buffer, so memory follows the message size (bounded by maxPayload), not the fragment count;
+// each fragment counts at least 64 bytes against maxPayload, so the flood ends with 1009 (CPU bounded too).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { WebSocketServerOptions } from '../../src/transport/server.ts';
 import { withTimeout } from '../helpers/timeout.ts';
-import { closeCodeOf, fragmentedMessage, oneByteFragments, rawWebSocket, serverFrames } from './attacks.ts';
+import { asciiBytes, closeCodeOf, oneByteFragments, rawWebSocket, serverFrames, smallFragments } from './attacks.ts';
 import { formatGrowth, peakGrowth } from './memory.ts';
 import { startServer, stopAll } from './servers.ts';
 
@@ -12,6 +13,7 @@ const FRAGMENTS = 1_000_000;
 /** Generous: the 7 MB of frames the attacker sends live in this process too. Not a measurement (see measure.ts). */
 const MAX_GROWTH_MIB = 50;
 const FLOOD = oneByteFragments(FRAGMENTS);
+const TEXT_FLOOD = smallFragments(asciiBytes(FRAGMENTS), 1, 0x1);
 
 test.after.each(stopAll);
 
@@ -39,24 +41,39 @@ async function server(options: WebSocketServerOptions): Promise<{ port: number; 
   return { port, received };
 }
 
-test('1,000,000 one-byte fragments within maxPayload: the message arrives whole, memory bounded', async () => {
+test('1,000,000 one-byte text fragments, default maxPayload: 1009 once the fragments count past 16 MiB (64 bytes each), memory bounded', async () => {
   const { port, received } = await server({});
   const raw = await rawWebSocket(port);
   const { growth } = await peakGrowth(async () => {
-    raw.socket.write(FLOOD);
-    await until(() => received.messages.length > 0, 'the fragmented message arriving');
+    raw.socket.write(TEXT_FLOOD);
+    await withTimeout(raw.closed, 30_000, 'the server closing the connection');
+    await until(() => received.closes.length > 0, 'the close event on the server');
   });
-  console.log(`  ${FRAGMENTS} fragments (${FLOOD.length} bytes on the wire): ${formatGrowth(growth)}`);
-  assert.is(received.messages.length, 1);
-  assert.is(received.messages[0].isBinary, true);
-  assert.is(received.messages[0].data.length, FRAGMENTS);
-  assert.ok(received.messages[0].data.equals(fragmentedMessage(FRAGMENTS)), 'the message arrives byte for byte');
+  console.log(`  ${FRAGMENTS} one-byte text fragments (${TEXT_FLOOD.length} bytes on the wire): ${formatGrowth(growth)}`);
+  assert.is(closeCodeOf(serverFrames(raw.received())), 1009);
+  assert.equal(received.messages, []);
+  // 16 MiB / 64 = 262,144 fragments fit; the header of the next one fails the message.
+  assert.equal(received.closes, [
+    [1009, 'message of 262145 bytes in fragments counted as 16777280 bytes (each fragment counts at least 64) exceeds maxPayload of 16777216 bytes'],
+  ]);
   assert.ok(growth.heapMiB < MAX_GROWTH_MIB, `heap grew by ${growth.heapMiB.toFixed(1)} MiB`);
   assert.ok(growth.rssMiB < MAX_GROWTH_MIB, `RSS grew by ${growth.rssMiB.toFixed(1)} MiB`);
+});
+
+test('4 MiB of text in 64-byte fragments, default maxPayload: the message arrives whole', async () => {
+  const { port, received } = await server({});
+  const raw = await rawWebSocket(port);
+  const message = asciiBytes(4 * 1024 * 1024);
+  raw.socket.write(smallFragments(message, 64, 0x1));
+  await until(() => received.messages.length > 0, 'the fragmented message arriving');
+  assert.is(received.messages.length, 1);
+  assert.is(received.messages[0].isBinary, false);
+  assert.ok(Buffer.from(received.messages[0].data).equals(message), 'the message arrives byte for byte');
+  assert.equal(received.closes, []);
   raw.socket.destroy();
 });
 
-test('1,000,000 one-byte fragments over maxPayload: closed with 1009 at the fragment that passes it', async () => {
+test('1,000,000 one-byte fragments, maxPayload 100,000: closed with 1009 at the fragment that passes it', async () => {
   const maxPayload = 100_000;
   const { port, received } = await server({ maxPayload });
   const raw = await rawWebSocket(port);
@@ -70,7 +87,8 @@ test('1,000,000 one-byte fragments over maxPayload: closed with 1009 at the frag
   assert.equal(received.messages, []);
   assert.equal(received.closes.length, 1);
   assert.is(received.closes[0][0], 1009);
-  assert.match(received.closes[0][1], `message of ${maxPayload + 1} bytes or more exceeds maxPayload of ${maxPayload} bytes`);
+  // 100,000 / 64 = 1,562 fragments fit; the 1,563rd fails the message.
+  assert.is(received.closes[0][1], `message of 1563 bytes in fragments counted as 100032 bytes (each fragment counts at least 64) exceeds maxPayload of ${maxPayload} bytes`);
   assert.ok(growth.heapMiB < MAX_GROWTH_MIB, `heap grew by ${growth.heapMiB.toFixed(1)} MiB`);
 });
 
