@@ -2,13 +2,17 @@ import type { DisconnectReason } from '../mesh/link.ts';
 import type { RejectionInfo } from '../mesh/node.ts';
 import type { PendingAddress, PeerInfo } from '../mesh/peer-table.ts';
 
-/** Strips control characters so that names and chat from peers cannot drive the terminal. */
+/**
+ * Replaces control characters (C0, DEL, C1: ESC sequences among them) and bidirectional overrides with '?', so
+ * that ids, names, reasons and chat from peers cannot drive or disguise the terminal. One '?' per UTF-16 unit
+ * keeps column widths.
+ */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return printable(id.slice(0, 8));
 }
 
 export function formatRtt(ms: number | null): string {

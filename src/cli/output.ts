@@ -1,8 +1,9 @@
+import type { DialFailure } from '../mesh/dial-log.ts';
 import type { DisconnectReason } from '../mesh/link.ts';
 import type { MessageInfo } from '../mesh/messenger.ts';
 import type { MeshNode, RejectionInfo } from '../mesh/node.ts';
 import type { PendingAddress, PeerInfo } from '../mesh/peer-table.ts';
-import { describeReason, describeRejection, formatPeerTable, formatRtt, printable, who } from './format.ts';
+import { describeReason, describeRejection, formatPeerTable, formatRtt, printable, shortId, who } from './format.ts';
 
 /** What the CLI prints: human lines, or one JSON object per line with `--json`. */
 export interface Output {
@@ -13,6 +14,7 @@ export interface Output {
   rtt(peer: PeerInfo, rtt: number): void;
   lost(peer: PeerInfo): void;
   rejected(info: RejectionInfo): void;
+  dialFailed(failure: DialFailure): void;
   message(data: string | Buffer, info: MessageInfo): void;
   sent(to: PeerInfo | null, text: string): void;
   delivered(to: PeerInfo): void;
@@ -30,10 +32,18 @@ function line(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** A human line: whatever a peer put in it (ids, names, reasons, addresses) cannot drive the terminal. */
+function safeLine(text: string): void {
+  line(text.split('\n').map(printable).join('\n'));
+}
+
 function humanOutput(node: MeshNode): Output {
   const nameOf = (id: string) => printable(node.table.get(id)?.name ?? id.slice(0, 8));
   /** Peers whose first RTT after connecting was printed; later ones show in /peers. */
   const rttShown = new Set<string>();
+  /** The dial failure last printed per address: a retry that fails the same way prints nothing. */
+  const lastFailure = new Map<string, string>();
+  const line = safeLine;
   return {
     ready: (self) => {
       line(`wsmesh node ${printable(self.name)} id ${self.id} mesh ${printable(self.mesh)}`);
@@ -43,6 +53,7 @@ function humanOutput(node: MeshNode): Output {
     discovered: (peer, source) => line(`* discovered ${who(peer)} ${peer.kind} via ${source}`),
     connected: (peer) => {
       rttShown.delete(peer.id);
+      for (const address of peer.addresses) lastFailure.delete(address.url);
       line(`+ connected ${who(peer)} ${peer.kind} ${peer.direction}`);
     },
     disconnected: (peer, reason) => line(`- disconnected ${who(peer)}: ${describeReason(reason)} (last rtt ${formatRtt(peer.rtt.last)})`),
@@ -52,7 +63,15 @@ function humanOutput(node: MeshNode): Output {
       line(`~ rtt ${who(peer)} ${formatRtt(rtt)}`);
     },
     lost: (peer) => line(`x lost ${who(peer)}`),
-    rejected: (info) => line(describeRejection(info)),
+    rejected: (info) => {
+      // Refusals of our own dials are reported once per change by dialFailed.
+      if (info.direction === 'inbound') line(describeRejection(info));
+    },
+    dialFailed: (failure) => {
+      if (lastFailure.get(failure.url) === failure.cause) return;
+      lastFailure.set(failure.url, failure.cause);
+      line(`! cannot reach ${failure.url}${failure.peerId === null ? '' : ` (${shortId(failure.peerId)})`}: ${failure.cause} (retrying)`);
+    },
     message: (data, info) => {
       const text = typeof data === 'string' ? printable(data) : `[binary, ${data.length} bytes]`;
       line(`<${nameOf(info.from)}>${info.to === null ? '' : ' (direct)'} ${text}`);
@@ -75,6 +94,7 @@ function jsonOutput(node: MeshNode): Output {
     rtt: (peer, rtt) => emit('peer:rtt', { id: peer.id, name: peer.name, rtt, smoothed: peer.rtt.smoothed }),
     lost: (peer) => emit('peer:lost', { peer }),
     rejected: (info) => emit('peer:rejected', info),
+    dialFailed: (failure) => emit('peer:dial-failed', failure),
     message: (data, info) => {
       const binary = typeof data !== 'string';
       const name = node.table.get(info.from)?.name ?? null;

@@ -1,3 +1,5 @@
+import { WsmeshError } from '../errors.ts';
+
 /**
  * WebSocket close codes of the wsmesh.v1 protocol (RFC 6455 reserves 4000-4999 for applications).
  * Every one of them is sent before any application message was accepted on the connection,
@@ -42,12 +44,10 @@ export function closeReason(text: string): string {
 }
 
 /** A violation of the mesh protocol by the peer; the connection is closed with `code`. */
-export class MeshProtocolError extends Error {
+export class MeshProtocolError extends WsmeshError {
   override readonly name = 'MeshProtocolError';
-  constructor(
-    readonly code: MeshCloseCode,
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: MeshCloseCode;
+  constructor(code: MeshCloseCode, message: string) {
+    super(code, message);
   }
 }

@@ -1,5 +1,6 @@
 import { computeProof, createNonce, verifyProof } from './auth.ts';
 import { MeshCloseCode } from './close-codes.ts';
+import { MeshStateError } from '../errors.ts';
 import { MESH_PROTOCOL_VERSION } from './envelope.ts';
 import type { ControlMessage, HelloMessage, MeshMessage, PeerKind, WelcomeMessage } from './envelope.ts';
 
@@ -86,7 +87,7 @@ export class LinkHandshake {
 
   /** The arbiter admits the connection; returns the welcome to send. */
   welcome(): WelcomeMessage {
-    if (this.#state !== 'await-admission') throw new Error(`cannot welcome in state ${this.#state}`);
+    if (this.#state !== 'await-admission') throw new MeshStateError(`cannot welcome in state ${this.#state}`);
     this.#state = 'established';
     return { t: 'welcome' };
   }
@@ -97,7 +98,9 @@ export class LinkHandshake {
       return this.#fail(MeshCloseCode.IncompatibleVersion, `protocol version ${hello.v}, expected ${MESH_PROTOCOL_VERSION}`);
     }
     if (hello.mesh !== local.mesh) return this.#fail(MeshCloseCode.WrongMesh, `mesh "${hello.mesh}", expected "${local.mesh}"`);
-    if (hello.id === local.id) return this.#fail(MeshCloseCode.SelfConnection, 'connected to itself');
+    if (hello.id === local.id) {
+      return this.#fail(MeshCloseCode.SelfConnection, hello.boot === local.boot ? 'connected to itself' : `another node uses this id (${local.id})`);
+    }
     if (hello.kind === 'browser' && local.kind === 'browser') return this.#fail(MeshCloseCode.BadMessage, 'two browsers cannot link');
     if (hello.auth !== (local.secret !== undefined)) {
       return this.#fail(MeshCloseCode.AuthFailed, hello.auth ? 'peer requires a secret, none configured' : 'peer has no secret');

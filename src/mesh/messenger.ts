@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { WsmeshError } from '../errors.ts';
 import { DedupCache } from './dedup-cache.ts';
 import { encodeApp } from './envelope.ts';
 import type { AckMessage, AppMessage } from './envelope.ts';
 
-export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large';
+export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large' | 'no-peers';
 
-/** Why `send()` could not confirm delivery. */
-export class MeshSendError extends Error {
+/** Why `send()` could not confirm delivery, or why `broadcast()` reached nobody. */
+export class MeshSendError extends WsmeshError {
   override readonly name = 'MeshSendError';
-  constructor(
-    readonly code: MeshSendErrorCode,
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: MeshSendErrorCode;
+  constructor(code: MeshSendErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -95,14 +94,16 @@ export class Messenger {
     });
   }
 
-  /** Floods a message to the whole mesh; returns its id. */
+  /** Floods a message to the whole mesh; returns its id. Throws 'no-peers' when no neighbour took it. */
   broadcast(data: string | Uint8Array): string {
     const id = newMessageId();
     const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to: null, ttl: this.options.ttl, hops: 0 }, data);
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
+    let reached = 0;
+    for (const neighbour of this.host.neighbourIds()) if (this.host.transmit(neighbour, frame)) reached++;
+    if (reached === 0) throw new MeshSendError('no-peers', 'broadcast reached nobody: no peer is connected (await node.ready() first)');
     this.#seenBroadcasts.add(id, Date.now());
-    for (const neighbour of this.host.neighbourIds()) this.host.transmit(neighbour, frame);
     return id;
   }
 

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isSameMesh } from '../discovery/discovery.ts';
+import { MeshReadyError, MeshStateError } from '../errors.ts';
 import type { DiscoveredPeer, Discovery } from '../discovery/discovery.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import { connect } from '../transport/connect.ts';
@@ -16,6 +17,8 @@ import { compressionFor } from './compression.ts';
 import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
 import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
+import { DialLog, describeConnectError, describeHandshakeEnd } from './dial-log.ts';
+import type { DialFailure, StaticPeerInfo } from './dial-log.ts';
 import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import type { LocalIdentity } from './handshake.ts';
@@ -54,6 +57,8 @@ export interface MeshNodeEvents {
   /** Discovery said the peer left, or it is no longer reachable through the mesh. */
   'peer:lost': [peer: PeerInfo];
   'peer:rejected': [info: RejectionInfo];
+  /** A dial of a peer address failed (dead port, not a WebSocket server, wrong mesh, wrong secret, ...); it is retried with backoff. */
+  'peer:dial-failed': [failure: DialFailure];
   message: [data: string | Buffer, info: MessageInfo];
   /** Something the node works around (e.g. discovery unavailable); never fatal. */
   warning: [message: string];
@@ -85,6 +90,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** The TCP socket under each inbound WebSocket, counted by the guard until the link is established. */
   readonly #inboundSockets = new WeakMap<WebSocket, Duplex>();
   #dialTimer: NodeJS.Timeout | undefined;
+  readonly #dialLog = new DialLog();
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
 
@@ -120,13 +126,15 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** Adds a static peer address (ws://host:port/) and dials it. */
   addPeer(url: string): void {
-    if (this.#state !== 'running') throw new Error('addPeer() needs a running node');
-    this.table.addPendingAddress(normalizePeerUrl(url), 'static', Date.now());
+    if (this.#state !== 'running') throw new MeshStateError(`addPeer() needs a running node; this one is ${this.#state}`);
+    const normalized = normalizePeerUrl(url);
+    this.#dialLog.addStatic(normalized);
+    this.table.addPendingAddress(normalized, 'static', Date.now());
     this.#scheduleDials();
   }
 
   async start(): Promise<void> {
-    if (this.#state !== 'new') throw new Error(`start() called on a node that is ${this.#state}`);
+    if (this.#state !== 'new') throw new MeshStateError(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
     const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
@@ -169,7 +177,10 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       deliver: (data, info) => this.emit('message', data, info),
     });
     const now = Date.now();
-    for (const url of this.options.peers) this.table.addPendingAddress(url, 'static', now);
+    for (const url of this.options.peers) {
+      this.#dialLog.addStatic(url);
+      this.table.addPendingAddress(url, 'static', now);
+    }
     this.#state = 'running';
     await this.#startDiscovery();
     this.#scheduleDials();
@@ -205,15 +216,55 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#state = 'stopped';
   }
 
+  /**
+   * Resolves once at least `peers` peers (default 1) are connected directly, with their snapshots; rejects with
+   * a `MeshReadyError` after `timeout` ms (default 10000) naming what each static peer failed with, or when the
+   * node stops. Wait for it before the first `broadcast()`: a node that has just started has no peer yet.
+   */
+  ready({ peers = 1, timeout = 10_000 }: { peers?: number; timeout?: number } = {}): Promise<PeerInfo[]> {
+    if (this.#state !== 'running') return Promise.reject(new MeshStateError(`ready() needs a started node; this one is ${this.#state}`));
+    const connected = () => this.table.snapshot().filter((peer) => peer.state === 'connected');
+    if (connected().length >= peers) return Promise.resolve(connected());
+    return new Promise<PeerInfo[]>((resolve, reject) => {
+      const check = () => {
+        if (this.#state !== 'running') return settle(new MeshReadyError('stopped', 'ready(): the node stopped'));
+        const now = connected();
+        if (now.length >= peers) settle(now);
+      };
+      const timer = setTimeout(() => {
+        const failures = this.staticPeers().filter((peer) => peer.lastError !== null).map((peer) => `${peer.url}: ${peer.lastError}`);
+        const why = failures.length > 0 ? `; ${failures.join('; ')}` : this.staticPeers().length === 0 ? '; no static peers configured and none discovered' : '';
+        settle(new MeshReadyError('ready-timeout', `ready(): ${connected().length} of ${peers} peers connected after ${timeout} ms${why}`));
+      }, timeout);
+      const settle = (outcome: PeerInfo[] | MeshReadyError) => {
+        clearTimeout(timer);
+        this.off('peer:connected', check);
+        this.off('peer:disconnected', check);
+        if (outcome instanceof MeshReadyError) reject(outcome);
+        else resolve(outcome);
+      };
+      this.on('peer:connected', check);
+      this.on('peer:disconnected', check);
+    });
+  }
+
+  /** The configured static peers (`peers`, `addPeer()`) with their state and the last dial error. */
+  staticPeers(): StaticPeerInfo[] {
+    return this.#dialLog.staticPeers(this.table.snapshot(), this.table.pendingAddresses());
+  }
+
   /** Sends a direct message; resolves when the destination acknowledged it. */
   send(peerId: string, data: string | Uint8Array): Promise<void> {
-    if (this.#router === undefined || this.#state !== 'running') return Promise.reject(new Error('the node is not running'));
+    if (this.#router === undefined || this.#state !== 'running') return Promise.reject(new MeshStateError(`send() needs a running node; this one is ${this.#state}`));
     return this.#router.messenger.send(peerId, data);
   }
 
-  /** Floods a message to every peer of the mesh; returns its message id. */
+  /**
+   * Floods a message to every peer of the mesh; returns its message id. Throws a `MeshSendError` with code
+   * 'no-peers' when no peer is connected (nobody would get it): see `ready()`.
+   */
   broadcast(data: string | Uint8Array): string {
-    if (this.#router === undefined || this.#state !== 'running') throw new Error('the node is not running');
+    if (this.#router === undefined || this.#state !== 'running') throw new MeshStateError(`broadcast() needs a running node; this one is ${this.#state}`);
     return this.#router.messenger.broadcast(data);
   }
 
@@ -238,7 +289,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.#webUi.serve(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/status') {
-      const body = JSON.stringify({ id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers() });
+      const body = JSON.stringify({
+        id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers(), staticPeers: this.staticPeers(),
+      });
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
@@ -262,9 +315,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
         if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
         this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.options, this.#linkHandler));
       },
-      () => {
+      (error: Error) => {
         if (this.#state !== 'running') return;
         this.table.dialFailed(target, Date.now());
+        const { cause, code } = describeConnectError(error);
+        this.emit('peer:dial-failed', this.#dialLog.failed(target.url, target.peerId, cause, code));
         this.#scheduleDials();
       },
     );
@@ -288,6 +343,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       }
       const socket = this.#inboundSockets.get(link.socket);
       if (socket !== undefined) this.#guard.release(socket);
+      if (link.target !== null) this.#dialLog.succeeded(link.target.url);
       this.#router!.established(link);
       this.#scheduleDials();
     },
@@ -321,12 +377,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     }
     const target = link.target;
     if (target === null || this.#state !== 'running') return;
-    if (code === MeshCloseCode.SelfConnection) return this.table.markSelf(target.url);
     if (remoteId !== null && this.#router!.live.has(remoteId)) {
       this.table.dialSuperseded(target);
       this.table.attachAddress(remoteId, target.url, target.source, Date.now());
       return;
     }
+    const { cause, code: failureCode } = describeHandshakeEnd(reason);
+    this.emit('peer:dial-failed', this.#dialLog.failed(target.url, remoteId ?? target.peerId, cause, failureCode));
+    if (code === MeshCloseCode.SelfConnection) return this.table.markSelf(target.url);
     this.table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
   }
 
