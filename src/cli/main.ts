@@ -36,9 +36,9 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
     );
     return firstPeer;
   };
-  const notSent = (what: string, why: string) => {
+  const notSent = (what: string, why: string, shown = `${what} not sent: ${why}`) => {
     undelivered.push(`${what}: ${why}`);
-    out.problem(`${what} not sent: ${why}`);
+    out.problem(shown);
   };
   const run = async (line: string): Promise<void> => {
     const command = parseInputLine(line);
@@ -60,7 +60,10 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
         const peer = node.findPeer(command.target);
         const what = `message to ${command.target}`;
         if (problem !== null) return notSent(what, problem);
-        if (peer === undefined) return notSent(what, `no peer named or with id ${command.target}`);
+        if (peer === undefined) {
+          const why = `no peer named or with id ${command.target}`;
+          return notSent(what, why, why);
+        }
         out.sent(peer, command.text);
         sends.push(
           node.send(peer.id, command.text).then(
@@ -74,7 +77,7 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
         return;
       }
       case 'peers':
-        return out.peers(node.peers(), node.table.pendingAddresses());
+        return out.peers(node.peers(), node.staticPeers().filter((peer) => peer.peerId === null));
       case 'quit':
         return quit(0);
       case 'help':

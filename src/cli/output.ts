@@ -1,8 +1,8 @@
-import type { DialFailure } from '../mesh/dial-log.ts';
+import type { DialFailure, StaticPeerInfo } from '../mesh/dial-log.ts';
 import type { DisconnectReason } from '../mesh/link.ts';
 import type { MessageInfo } from '../mesh/messenger.ts';
 import type { MeshNode, RejectionInfo } from '../mesh/node.ts';
-import type { PendingAddress, PeerInfo } from '../mesh/peer-table.ts';
+import type { PeerInfo } from '../mesh/peer-table.ts';
 import { describeReason, describeRejection, formatPeerTable, formatRtt, printable, shortId, who } from './format.ts';
 
 /** What the CLI prints: human lines, or one JSON object per line with `--json`. */
@@ -18,14 +18,9 @@ export interface Output {
   message(data: string | Buffer, info: MessageInfo): void;
   sent(to: PeerInfo | null, text: string): void;
   delivered(to: PeerInfo): void;
-  peers(peers: PeerInfo[], pending: PendingAddress[]): void;
+  peers(peers: PeerInfo[], unresolved: StaticPeerInfo[]): void;
   info(text: string): void;
   problem(text: string): void;
-}
-
-/** Where a browser opens the node's web UI: its listen URLs over http. */
-function pageUrls(node: MeshNode): string[] {
-  return node.options.webUi ? node.urls.map((url) => url.replace(/^ws:/, 'http:')) : [];
 }
 
 function line(text: string): void {
@@ -38,7 +33,7 @@ function safeLine(text: string): void {
 }
 
 function humanOutput(node: MeshNode): Output {
-  const nameOf = (id: string) => printable(node.table.get(id)?.name ?? id.slice(0, 8));
+  const nameOf = (id: string) => printable(node.peer(id)?.name ?? id.slice(0, 8));
   /** Peers whose first RTT after connecting was printed; later ones show in /peers. */
   const rttShown = new Set<string>();
   /** The dial failure last printed per address: a retry that fails the same way prints nothing. */
@@ -48,7 +43,7 @@ function humanOutput(node: MeshNode): Output {
     ready: (self) => {
       line(`wsmesh node ${printable(self.name)} id ${self.id} mesh ${printable(self.mesh)}`);
       for (const url of self.urls) line(`listening on ${url}`);
-      for (const url of pageUrls(self)) line(`web page ${url}`);
+      for (const url of self.pageUrls) line(`web page ${url}`);
     },
     discovered: (peer, source) => line(`* discovered ${who(peer)} ${peer.kind} via ${source}`),
     connected: (peer) => {
@@ -78,7 +73,7 @@ function humanOutput(node: MeshNode): Output {
     },
     sent: () => {},
     delivered: (to) => line(`> delivered to ${who(to)}`),
-    peers: (peers, pending) => line(formatPeerTable(peers, pending)),
+    peers: (peers, unresolved) => line(formatPeerTable(peers, unresolved)),
     info: line,
     problem: (text) => line(`! ${text}`),
   };
@@ -87,7 +82,7 @@ function humanOutput(node: MeshNode): Output {
 function jsonOutput(node: MeshNode): Output {
   const emit = (event: string, fields: object) => line(JSON.stringify({ event, time: Date.now(), ...fields }));
   return {
-    ready: (self) => emit('ready', { id: self.id, name: self.name, mesh: self.mesh, urls: self.urls, pages: pageUrls(self) }),
+    ready: (self) => emit('ready', { id: self.id, name: self.name, mesh: self.mesh, urls: self.urls, pages: self.pageUrls }),
     discovered: (peer, source) => emit('peer:discovered', { peer, source }),
     connected: (peer) => emit('peer:connected', { peer }),
     disconnected: (peer, reason) => emit('peer:disconnected', { peer, reason }),
@@ -97,12 +92,12 @@ function jsonOutput(node: MeshNode): Output {
     dialFailed: (failure) => emit('peer:dial-failed', failure),
     message: (data, info) => {
       const binary = typeof data !== 'string';
-      const name = node.table.get(info.from)?.name ?? null;
+      const name = node.peer(info.from)?.name ?? null;
       emit('message', { ...info, name, binary, data: binary ? data.toString('base64') : data });
     },
     sent: (to, text) => emit('sent', { to: to?.id ?? null, text }),
     delivered: (to) => emit('delivered', { to: to.id, name: to.name }),
-    peers: (peers, pending) => emit('peers', { peers, pending }),
+    peers: (peers, unresolved) => emit('peers', { peers, pending: unresolved }),
     info: (text) => emit('info', { text }),
     problem: (text) => emit('problem', { text }),
   };

@@ -46,7 +46,12 @@ export class LinkHandshake {
   #remote: HelloMessage | null = null;
   readonly #nonce = createNonce();
 
-  constructor(readonly local: LocalIdentity) {}
+  /** Private: it holds the mesh secret. */
+  readonly #local: LocalIdentity;
+
+  constructor(local: LocalIdentity) {
+    this.#local = local;
+  }
 
   get state(): HandshakeState {
     return this.#state;
@@ -59,7 +64,7 @@ export class LinkHandshake {
 
   /** The first message to send on a fresh connection. */
   hello(): HelloMessage {
-    const { id, name, mesh, kind, listen, boot, secret } = this.local;
+    const { id, name, mesh, kind, listen, boot, secret } = this.#local;
     return { t: 'hello', v: MESH_PROTOCOL_VERSION, id, name, mesh, kind, listen, nonce: this.#nonce, auth: secret !== undefined, boot };
   }
 
@@ -69,7 +74,7 @@ export class LinkHandshake {
         return message.t === 'hello' ? this.#onHello(message) : this.#fail(MeshCloseCode.BadMessage, `expected hello, got ${message.t}`);
       case 'await-auth':
         if (message.t !== 'auth') return this.#fail(MeshCloseCode.AuthFailed, `expected auth proof, got ${message.t}`);
-        if (!verifyProof(this.local.secret!, message.proof, this.#remote!.id, this.#remote!.nonce, this.#nonce)) {
+        if (!verifyProof(this.#local.secret!, message.proof, this.#remote!.id, this.#remote!.nonce, this.#nonce)) {
           return this.#fail(MeshCloseCode.AuthFailed, 'wrong secret');
         }
         return this.#verified();
@@ -93,7 +98,7 @@ export class LinkHandshake {
   }
 
   #onHello(hello: HelloMessage): HandshakeStep[] {
-    const { local } = this;
+    const local = this.#local;
     if (hello.v !== MESH_PROTOCOL_VERSION) {
       return this.#fail(MeshCloseCode.IncompatibleVersion, `protocol version ${hello.v}, expected ${MESH_PROTOCOL_VERSION}`);
     }
@@ -112,7 +117,7 @@ export class LinkHandshake {
   }
 
   #verified(): HandshakeStep[] {
-    const arbiter = isArbiter(this.local, this.#remote!);
+    const arbiter = isArbiter(this.#local, this.#remote!);
     this.#state = arbiter ? 'await-admission' : 'await-welcome';
     return [{ type: 'admit', arbiter }];
   }

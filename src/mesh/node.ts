@@ -69,11 +69,12 @@ const STOP_GRACE_MS = 1000;
 
 /** A symmetric wsmesh node: listens and dials, keeps the peer table, pings, routes messages. */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
-  readonly options: ResolvedOptions;
+  /** Resolved options: private, since they hold the secret. */
+  readonly #options: ResolvedOptions;
   readonly id: string;
   readonly name: string;
   readonly mesh: string;
-  readonly table: PeerTable;
+  readonly #table: PeerTable;
   /** Random per start: tells peers a restart from a duplicate connection. */
   readonly boot = randomBytes(8).toString('hex');
   #router: MeshRouter | undefined;
@@ -96,14 +97,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   constructor(options: MeshNodeOptions = {}) {
     super();
-    this.options = resolveOptions(options);
-    this.id = this.options.id;
-    this.name = this.options.name;
-    this.mesh = this.options.mesh;
-    this.table = new PeerTable(this.options.reconnect);
-    const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
+    this.#options = resolveOptions(options);
+    this.id = this.#options.id;
+    this.name = this.#options.name;
+    this.mesh = this.#options.mesh;
+    this.#table = new PeerTable(this.#options.reconnect);
+    const { allowOrigins, verifyOrigin, webUi, secret } = this.#options;
     this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
-    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
+    this.#guard = new InboundGuard(this.#options.maxPendingPerAddress, this.#options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node listens on (after `start()`). */
@@ -115,8 +116,20 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** The web UI's http:// URLs (after `start()`; none when `webUi` is false). */
+  get pageUrls(): string[] {
+    return this.#options.webUi ? this.#urls.map((url) => url.replace(/^ws:/, 'http:')) : [];
+  }
+
+  /** A snapshot of every peer this node knows (a copy: changing it changes nothing). */
   peers(): PeerInfo[] {
-    return this.table.snapshot();
+    return this.#table.snapshot();
+  }
+
+  /** A snapshot of one peer by exact id. */
+  peer(id: string): PeerInfo | undefined {
+    const peer = this.#table.get(id);
+    return peer === undefined ? undefined : structuredClone(peer);
   }
 
   /** WebSocket connections open now, established or still in their handshake. */
@@ -129,22 +142,22 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.#state !== 'running') throw new MeshStateError(`addPeer() needs a running node; this one is ${this.#state}`);
     const normalized = normalizePeerUrl(url);
     this.#dialLog.addStatic(normalized);
-    this.table.addPendingAddress(normalized, 'static', Date.now());
+    this.#table.addPendingAddress(normalized, 'static', Date.now());
     this.#scheduleDials();
   }
 
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new MeshStateError(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
-    const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
+    const http = createServer(httpServerOptions(this.#options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
     this.#guard.watch(http);
     const wss = new WebSocketServer({
       noServer: true,
       protocols: [MESH_SUBPROTOCOL],
-      maxPayload: this.options.maxPayload,
+      maxPayload: this.#options.maxPayload,
       verifyOrigin: this.#webUi.verifyOrigin,
-      perMessageDeflate: (request) => compressionFor(this.options.compression, request.headers.has('origin')),
+      perMessageDeflate: (request) => compressionFor(this.#options.compression, request.headers.has('origin')),
     });
     this.#wss = wss;
     http.on('upgrade', (request, socket, head) => {
@@ -155,7 +168,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
-        http.listen(this.options.port, this.options.host, () => {
+        http.listen(this.#options.port, this.#options.host, () => {
           http.off('error', reject);
           resolve();
         });
@@ -165,11 +178,11 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       await this.#wss.close();
       throw error;
     }
-    this.#urls = listenUrls(this.options.host, this.port);
+    this.#urls = listenUrls(this.#options.host, this.port);
     this.#identity = {
-      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls, boot: this.boot, secret: this.options.secret,
+      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls, boot: this.boot, secret: this.#options.secret,
     };
-    this.#router = new MeshRouter(this, this.options, {
+    this.#router = new MeshRouter({ id: this.id, name: this.name, table: this.#table }, this.#options, {
       discovered: (peer, source) => this.emit('peer:discovered', peer, source),
       lost: (peer) => this.emit('peer:lost', peer),
       connected: (peer) => this.emit('peer:connected', peer),
@@ -177,9 +190,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       deliver: (data, info) => this.emit('message', data, info),
     });
     const now = Date.now();
-    for (const url of this.options.peers) {
+    for (const url of this.#options.peers) {
       this.#dialLog.addStatic(url);
-      this.table.addPendingAddress(url, 'static', now);
+      this.#table.addPendingAddress(url, 'static', now);
     }
     this.#state = 'running';
     await this.#startDiscovery();
@@ -223,7 +236,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
    */
   ready({ peers = 1, timeout = 10_000 }: { peers?: number; timeout?: number } = {}): Promise<PeerInfo[]> {
     if (this.#state !== 'running') return Promise.reject(new MeshStateError(`ready() needs a started node; this one is ${this.#state}`));
-    const connected = () => this.table.snapshot().filter((peer) => peer.state === 'connected');
+    const connected = () => this.#table.snapshot().filter((peer) => peer.state === 'connected');
     if (connected().length >= peers) return Promise.resolve(connected());
     return new Promise<PeerInfo[]>((resolve, reject) => {
       const check = () => {
@@ -250,7 +263,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** The configured static peers (`peers`, `addPeer()`) with their state and the last dial error. */
   staticPeers(): StaticPeerInfo[] {
-    return this.#dialLog.staticPeers(this.table.snapshot(), this.table.pendingAddresses());
+    return this.#dialLog.staticPeers(this.#table.snapshot(), this.#table.pendingAddresses());
   }
 
   /** Sends a direct message; resolves when the destination acknowledged it. */
@@ -270,7 +283,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** Finds a peer by exact id, unique id prefix, or name (case-insensitive). */
   findPeer(nameOrId: string): PeerInfo | undefined {
-    const peers = this.table.snapshot();
+    const peers = this.#table.snapshot();
     const lower = nameOrId.toLowerCase();
     const exact = peers.find((peer) => peer.id === nameOrId) ?? peers.find((peer) => peer.name.toLowerCase() === lower);
     if (exact !== undefined) return exact;
@@ -285,7 +298,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   #serveHttp(request: IncomingMessage, response: ServerResponse): void {
     if (this.#guard.isRefused(request.socket)) return;
-    if (this.options.httpHandler?.(request, response)) return;
+    if (this.#options.httpHandler?.(request, response)) return;
     if (this.#webUi.serve(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/status') {
@@ -302,22 +315,22 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#inboundSockets.set(ws, socket);
     if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
     if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.BadMessage, `subprotocol ${MESH_SUBPROTOCOL} required`);
-    const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.options, this.#linkHandler);
+    const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.#options, this.#linkHandler);
     if (request.headers.has('origin')) this.#pageLinks.add(link);
     this.#links.add(link);
   }
 
   #dial(target: DialTarget): void {
-    this.table.dialStarted(target);
-    const { maxPayload, handshakeTimeout, compression } = this.options;
+    this.#table.dialStarted(target);
+    const { maxPayload, handshakeTimeout, compression } = this.#options;
     connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
       (ws) => {
         if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
-        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.options, this.#linkHandler));
+        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.#options, this.#linkHandler));
       },
       (error: Error) => {
         if (this.#state !== 'running') return;
-        this.table.dialFailed(target, Date.now());
+        this.#table.dialFailed(target, Date.now());
         const { cause, code } = describeConnectError(error);
         this.emit('peer:dial-failed', this.#dialLog.failed(target.url, target.peerId, cause, code));
         this.#scheduleDials();
@@ -328,10 +341,10 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    if (this.#router.live.size >= this.options.maxPeers) return;
+    if (this.#router.live.size >= this.#options.maxPeers) return;
     const now = Date.now();
-    for (const target of this.table.dueDials(now)) this.#dial(target);
-    const next = this.table.nextDialAt();
+    for (const target of this.#table.dueDials(now)) this.#dial(target);
+    const next = this.#table.nextDialAt();
     if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
   }
 
@@ -349,7 +362,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     },
     frame: (link: PeerLink, frame: DecodedFrame, bytes: number) => this.#router!.frame(link, frame, bytes),
     rtt: (link, rtt) => {
-      const peer = this.table.recordRtt(link.remote!.id, rtt, Date.now());
+      const peer = this.#table.recordRtt(link.remote!.id, rtt, Date.now());
       if (peer !== undefined) this.emit('peer:rtt', structuredClone(peer), rtt);
     },
     internalError: (link, error) => {
@@ -378,23 +391,23 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     const target = link.target;
     if (target === null || this.#state !== 'running') return;
     if (remoteId !== null && this.#router!.live.has(remoteId)) {
-      this.table.dialSuperseded(target);
-      this.table.attachAddress(remoteId, target.url, target.source, Date.now());
+      this.#table.dialSuperseded(target);
+      this.#table.attachAddress(remoteId, target.url, target.source, Date.now());
       return;
     }
     const { cause, code: failureCode } = describeHandshakeEnd(reason);
     this.emit('peer:dial-failed', this.#dialLog.failed(target.url, remoteId ?? target.peerId, cause, failureCode));
-    if (code === MeshCloseCode.SelfConnection) return this.table.markSelf(target.url);
-    this.table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
+    if (code === MeshCloseCode.SelfConnection) return this.#table.markSelf(target.url);
+    this.#table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
   }
 
   #startDiscovery(): Promise<void> {
-    const discovery = this.options.discovery ?? (this.options.mdns ? createDefaultDiscovery({ interface: this.options.interface }) : undefined);
+    const discovery = this.#options.discovery ?? (this.#options.mdns ? createDefaultDiscovery({ interface: this.#options.interface }) : undefined);
     if (discovery === undefined) return Promise.resolve();
     this.#discovery = discovery;
     discovery.on('found', (peer) => this.#onDiscovered(peer));
     discovery.on('lost', (id) => {
-      const peer = this.table.forgetDiscovered(id);
+      const peer = this.#table.forgetDiscovered(id);
       if (peer !== undefined && peer.state === 'lost') this.emit('peer:lost', structuredClone(peer));
     });
     discovery.on('unavailable', (reason) => this.emit('warning', `discovery unavailable: ${reason}`));
@@ -407,8 +420,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.#state !== 'running' || found.id === this.id) return;
     if (!isSameMesh(found.mesh, this.mesh) || found.version !== MESH_PROTOCOL_VERSION) return;
     const now = Date.now();
-    const { peer, isNew } = this.table.learn(found.id, found.name, 'node', now);
-    for (const address of found.addresses) this.table.attachAddress(found.id, wsUrl(address, found.port, found.path), 'discovery', now);
+    const { peer, isNew } = this.#table.learn(found.id, found.name, 'node', now);
+    for (const address of found.addresses) this.#table.attachAddress(found.id, wsUrl(address, found.port, found.path), 'discovery', now);
     if (isNew) this.emit('peer:discovered', structuredClone(peer), found.source);
     this.#scheduleDials();
   }
