@@ -24,8 +24,9 @@ export { connect } from './transport/connect.ts';
 export type { ConnectOptions } from './transport/connect.ts';
 
 // The mesh node.
-export { MeshNode, createNode } from './mesh/node.ts';
-export type { MeshNodeEvents, RejectionInfo } from './mesh/node.ts';
+export { MeshNode } from './mesh/node.ts';
+export { createNode } from './node.ts';
+export type { MeshNodeEvents, NodeStatus, RejectionInfo } from './mesh/node.ts';
 export type { DialFailure, StaticPeerInfo } from './mesh/dial-log.ts';
 export type { DisconnectReason } from './mesh/link.ts';
 export type { MeshNodeOptions } from './mesh/options.ts';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { createNode } from '../mesh/node.ts';
+import { createNode } from '../node.ts';
 import type { MeshNode } from '../mesh/node.ts';
 import { UsageError, USAGE, parseCliArgs } from './args.ts';
 import { printable } from './format.ts';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { NodeHost, NodeHostFactory } from './node-host.ts';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isSameMesh } from '../discovery/discovery.ts';
@@ -14,9 +15,8 @@ import type { UpgradeRequest } from '../transport/server.ts';
 import type { WebSocket } from '../transport/websocket.ts';
 import { MeshCloseCode, isRefusal } from './close-codes.ts';
 import { compressionFor } from './compression.ts';
-import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
-import type { InboundRefusal } from './inbound-guard.ts';
-import { createDefaultDiscovery } from './default-discovery.ts';
+import { InboundGuard, httpServerOptions } from '../transport/inbound-guard.ts';
+import type { InboundRefusal } from '../transport/inbound-guard.ts';
 import { DialLog, describeConnectError, describeHandshakeEnd } from './dial-log.ts';
 import type { DialFailure, StaticPeerInfo } from './dial-log.ts';
 import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
@@ -30,7 +30,6 @@ import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
 import { PeerTable } from './peer-table.ts';
-import { WebUi } from '../web/web-ui.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
 /**
@@ -64,6 +63,17 @@ export interface MeshNodeEvents {
   warning: [message: string];
 }
 
+/** `node.status()`, served as `GET /status`. */
+export interface NodeStatus {
+  id: string;
+  name: string;
+  mesh: string;
+  version: number;
+  urls: string[];
+  peers: PeerInfo[];
+  staticPeers: StaticPeerInfo[];
+}
+
 /** How long `stop()` waits for peers to answer the 1001 close frames before dropping them. */
 const STOP_GRACE_MS = 1000;
 
@@ -86,7 +96,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #links = new Set<PeerLink>();
   /** Inbound connections from web pages (their upgrade carried Origin): they must join as browsers. */
   readonly #pageLinks = new WeakSet<PeerLink>();
-  readonly #webUi: WebUi;
+  readonly #host: NodeHost;
   readonly #guard: InboundGuard;
   /** The TCP socket under each inbound WebSocket, counted by the guard until the link is established. */
   readonly #inboundSockets = new WeakMap<WebSocket, Duplex>();
@@ -95,15 +105,15 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
 
-  constructor(options: MeshNodeOptions = {}) {
+  /** Use `createNode()` (src/node.ts), which gives the node its host: the page, `/status`, mDNS. */
+  constructor(options: MeshNodeOptions, host: NodeHostFactory<MeshNode>) {
     super();
     this.#options = resolveOptions(options);
     this.id = this.#options.id;
     this.name = this.#options.name;
     this.mesh = this.#options.mesh;
     this.#table = new PeerTable(this.#options.reconnect);
-    const { allowOrigins, verifyOrigin, webUi, secret } = this.#options;
-    this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
+    this.#host = host(this, this.#options);
     this.#guard = new InboundGuard(this.#options.maxPendingPerAddress, this.#options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
@@ -156,7 +166,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       noServer: true,
       protocols: [MESH_SUBPROTOCOL],
       maxPayload: this.#options.maxPayload,
-      verifyOrigin: this.#webUi.verifyOrigin,
+      verifyOrigin: this.#host.verifyOrigin,
       perMessageDeflate: (request) => compressionFor(this.#options.compression, request.headers.has('origin')),
     });
     this.#wss = wss;
@@ -296,19 +306,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return this.#router?.live.get(peerId);
   }
 
+  /** What `GET /status` answers: identity, listen URLs, the peer table and the static peers. */
+  status(): NodeStatus {
+    return { id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.urls, peers: this.peers(), staticPeers: this.staticPeers() };
+  }
+
   #serveHttp(request: IncomingMessage, response: ServerResponse): void {
     if (this.#guard.isRefused(request.socket)) return;
-    if (this.#options.httpHandler?.(request, response)) return;
-    if (this.#webUi.serve(request, response)) return;
-    const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/status') {
-      const body = JSON.stringify({
-        id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers(), staticPeers: this.staticPeers(),
-      });
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
-      return;
-    }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end(`no page at ${path}; WebSocket peers connect to / with subprotocol ${MESH_SUBPROTOCOL}\n`);
+    this.#host.serveHttp(request, response);
   }
 
   #accept(ws: WebSocket, request: UpgradeRequest, socket: Duplex): void {
@@ -402,7 +407,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   }
 
   #startDiscovery(): Promise<void> {
-    const discovery = this.#options.discovery ?? (this.#options.mdns ? createDefaultDiscovery({ interface: this.#options.interface }) : undefined);
+    const discovery = this.#options.discovery ?? (this.#options.mdns ? this.#host.defaultDiscovery() : undefined);
     if (discovery === undefined) return Promise.resolve();
     this.#discovery = discovery;
     discovery.on('found', (peer) => this.#onDiscovered(peer));
@@ -436,8 +441,4 @@ const VIOLATIONS = new Set<number>([
 function isRejection(code: number, by: 'local' | 'remote'): boolean {
   if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
   return by === 'local' && VIOLATIONS.has(code);
-}
-
-export function createNode(options: MeshNodeOptions = {}): MeshNode {
-  return new MeshNode(options);
 }

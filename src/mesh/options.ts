@@ -6,10 +6,9 @@ import type { Discovery } from '../discovery/discovery.ts';
 import type { WebSocketServerOptions } from '../transport/server.ts';
 import { DEFAULT_RECONNECT } from './backoff.ts';
 import type { ReconnectOptions } from './backoff.ts';
-import { parseAllowedOrigin } from '../web/origin-policy.ts';
 import { COMPRESSION_MODES } from './compression.ts';
 import type { Compression } from './compression.ts';
-import { DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
+import { DEFAULT_MAX_PENDING_PER_ADDRESS } from '../transport/inbound-guard.ts';
 import { WsmeshOptionError } from '../errors.ts';
 import { checkOptions } from '../options-check.ts';
 import type { OptionKind } from '../options-check.ts';
@@ -137,14 +136,6 @@ function compression(value: Compression | undefined): Compression {
   return value;
 }
 
-function allowedOrigin(origin: string): string {
-  try {
-    return parseAllowedOrigin(origin);
-  } catch (error) {
-    throw new WsmeshOptionError(`option allowOrigins: ${(error as Error).message}`);
-  }
-}
-
 /** Normalises a static peer address to `ws://host:port/path`; throws a WsmeshOptionError naming the problem. */
 export function normalizePeerUrl(url: string): string {
   let parsed: URL;
@@ -194,7 +185,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     interface: options.interface,
     httpHandler: options.httpHandler,
     verifyOrigin: options.verifyOrigin,
-    allowOrigins: (options.allowOrigins ?? []).map(allowedOrigin),
+    allowOrigins: options.allowOrigins ?? [],
     webUi: options.webUi !== false,
   };
 }

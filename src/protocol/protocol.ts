@@ -14,7 +14,7 @@ import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
-import { Utf8StreamValidator } from './utf8.ts';
+import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
@@ -328,12 +328,4 @@ function toBuffer(data: BinaryData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
 }

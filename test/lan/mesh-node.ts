@@ -9,7 +9,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { MdnsDiscovery } from '../../src/discovery/mdns/mdns-discovery.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 
 const { values } = parseArgs({
   options: {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import type { Compression } from '../../src/mesh/compression.ts';
 import { resolveOptions } from '../../src/mesh/options.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { rawConnect, upgradeRequest } from '../transport/raw-client.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from './support.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WsmeshError, WsmeshOptionError } from '../../src/errors.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { connect } from '../../src/transport/connect.ts';
 import { WebSocketServer } from '../../src/transport/server.ts';
 

@@ -6,7 +6,7 @@ import { MeshReadyError, MeshStateError, WsmeshError } from '../../src/errors.ts
 import type { DialFailure } from '../../src/mesh/dial-log.ts';
 import { MeshSendError } from '../../src/mesh/messenger.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { closeServer, listenOnFreePort } from '../helpers/ports.ts';
 import { startNode, stopAllNodes, waitFor } from './support.ts';
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PeerInfo } from '../../src/index.ts';
 import { LinkHandshake } from '../../src/mesh/handshake.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { WebSocketServer } from '../../src/transport/server.ts';
 import { startNode, stopAllNodes } from '../mesh/support.ts';
 
