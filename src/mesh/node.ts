@@ -301,7 +301,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return byPrefix.length === 1 ? byPrefix[0] : undefined;
   }
 
-  /** The live (established) link to a neighbour. */
+  /** @internal The live (established) link to a neighbour (tests and benchmarks look at its socket). */
   liveLink(peerId: string): PeerLink | undefined {
     return this.#router?.live.get(peerId);
   }
