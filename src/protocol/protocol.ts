@@ -11,7 +11,7 @@ import {
 import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
+import { type FrameHeader, FrameParser } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
@@ -55,7 +55,7 @@ export interface ProtocolHandler {
  * The WebSocket protocol of RFC 6455 for one connection, in either role, without any I/O: bytes go in
  * through `receive`, events and bytes to send come out through the handler.
  */
-export class Protocol implements FrameSink {
+export class Protocol {
   readonly role: Role;
   private limit: number;
   private readonly autoPong: boolean;
@@ -216,7 +216,7 @@ export class Protocol implements FrameSink {
     if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
   }
 
-  /** FrameSink: the parser's call once a header is complete. Not for applications. */
+  /** @internal FrameSink: the parser's call once a header is complete. Not for applications. */
   frameHeader(header: FrameHeader): void {
     const { opcode, payloadLength } = header;
     if (header.rsv !== 0) this.checkReservedBits(header);
@@ -253,7 +253,7 @@ export class Protocol implements FrameSink {
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
   }
 
-  /** FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
+  /** @internal FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
   frame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:

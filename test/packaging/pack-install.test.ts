@@ -79,7 +79,7 @@ test('a strict TypeScript consumer typechecks against the shipped declarations (
   );
   writeFileSync(
     path.join(app, 'consumer.ts'),
-    `import { createNode, MeshSendError, WsmeshError, type DialFailure, type PeerInfo } from 'wsmesh';
+    `import { createNode, MeshSendError, Protocol, WsmeshError, type DialFailure, type PeerInfo } from 'wsmesh';
 import { connectMesh } from 'wsmesh/browser';
 const node = createNode({ mdns: false, peers: ['ws://127.0.0.1:7447/'] });
 node.on('peer:dial-failed', (failure: DialFailure) => console.log(failure.url, failure.attempt, failure.cause));
@@ -97,6 +97,18 @@ export async function main(): Promise<PeerInfo[]> {
   return node.ready({ peers: 1, timeout: 1000 });
 }
 export const browserJoin: typeof connectMesh = connectMesh;
+// Internals are not part of the published types: the codec's parser callbacks, the node's links, options, table.
+const codec = new Protocol({ role: 'server' }, { write() {}, message() {}, ping() {}, pong() {}, closeFrame() {}, protocolError() {} });
+// @ts-expect-error the parser's callback
+codec.frame;
+// @ts-expect-error the parser's callback
+codec.frameHeader;
+// @ts-expect-error internal
+node.liveLink;
+// @ts-expect-error private: holds the secret
+node.options;
+// @ts-expect-error private: the mutable peer table
+node.table;
 `,
   );
   const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
