@@ -2,7 +2,7 @@
  * Three wsmesh nodes in one process: they form a mesh over 127.0.0.1, chat, and leave.
  * Run: npx tsx demo/chat.ts
  */
-import { createNode } from '../src/mesh/node.ts';
+import { createNode } from '../src/node.ts';
 
 async function join(name: string, peers: string[]) {
   const node = createNode({ name, peers, host: '127.0.0.1', mdns: false });

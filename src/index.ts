@@ -1,3 +1,6 @@
+// The one error tree: every error has a stable `code` (docs/api.md lists them).
+export { WsmeshError, WsmeshOptionError, MeshStateError, MeshReadyError } from './errors.ts';
+
 // The codec, sans-I/O: bytes in, events and bytes out.
 export { Protocol } from './protocol/protocol.ts';
 export type { ProtocolHandler, ProtocolOptions, ProtocolState, Role, BinaryData } from './protocol/protocol.ts';
@@ -22,8 +25,10 @@ export { connect } from './transport/connect.ts';
 export type { ConnectOptions } from './transport/connect.ts';
 
 // The mesh node.
-export { MeshNode, createNode } from './mesh/node.ts';
-export type { MeshNodeEvents, RejectionInfo } from './mesh/node.ts';
+export { MeshNode } from './mesh/node.ts';
+export { createNode } from './node.ts';
+export type { MeshNodeEvents, NodeStatus, RejectionInfo } from './mesh/node.ts';
+export type { DialFailure, StaticPeerInfo } from './mesh/dial-log.ts';
 export type { DisconnectReason } from './mesh/link.ts';
 export type { MeshNodeOptions } from './mesh/options.ts';
 export { MeshCloseCode, MeshProtocolError } from './mesh/close-codes.ts';

@@ -1,4 +1,4 @@
-import type * as NodeModule from '../../src/mesh/node.ts';
+import type * as NodeModule from '../../src/node.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import { importOurs } from '../lib/ours.ts';
 import { serveCommands } from '../lib/child-ipc.ts';
@@ -18,8 +18,9 @@ serveCommands(
   {
     start: async (payload) => {
       const { name, peers } = payload as { name: string; peers: string[] };
-      const { MeshNode } = (await importOurs('mesh/node')) as typeof NodeModule;
-      node = new MeshNode({ name, host: '127.0.0.1', port: 0, mdns: false, peers });
+      // src/node.ts composes the node; builds from before it had createNode in mesh/node (A/B runs).
+      const { createNode } = (await importOurs('node').catch(() => importOurs('mesh/node'))) as typeof NodeModule;
+      node = createNode({ name, host: '127.0.0.1', port: 0, mdns: false, peers });
       node.on('message', (data) => {
         receivedAt.set(String(data), process.hrtime.bigint().toString());
       });

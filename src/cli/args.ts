@@ -31,6 +31,8 @@ options:
   --compression C     permessage-deflate: off, browsers or all (default browsers)
   --max-pending-per-address N
                       connections one IP may hold before its peers finish hello (default 64)
+  --wait MS           input from a pipe or file: ms to wait for a first peer before sending
+                      (default 10000); when the input ends, wsmesh waits for acks and exits
   --help              show this help
 
 standard input:
@@ -45,7 +47,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type CliCommand = { help: true } | { help: false; json: boolean; node: MeshNodeOptions };
+export type CliCommand = { help: true } | { help: false; json: boolean; wait: number; node: MeshNodeOptions };
+
+/** How long piped input waits for a first peer unless --wait says otherwise. */
+export const DEFAULT_WAIT_MS = 10_000;
 
 function integer(option: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -90,6 +95,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         'allow-origin': { type: 'string', multiple: true },
         compression: { type: 'string' },
         'max-pending-per-address': { type: 'string' },
+        wait: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -122,6 +128,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
   return {
     help: false,
     json: values.json ?? false,
+    wait: integer('wait', values.wait, 0, 3_600_000) ?? DEFAULT_WAIT_MS,
     node: {
       id: values.id,
       name: values.name,

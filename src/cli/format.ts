@@ -1,14 +1,19 @@
 import type { DisconnectReason } from '../mesh/link.ts';
 import type { RejectionInfo } from '../mesh/node.ts';
-import type { PendingAddress, PeerInfo } from '../mesh/peer-table.ts';
+import type { StaticPeerInfo } from '../mesh/dial-log.ts';
+import type { PeerInfo } from '../mesh/peer-table.ts';
 
-/** Strips control characters so that names and chat from peers cannot drive the terminal. */
+/**
+ * Replaces control characters (C0, DEL, C1: ESC sequences among them) and bidirectional overrides with '?', so
+ * that ids, names, reasons and chat from peers cannot drive or disguise the terminal. One '?' per UTF-16 unit
+ * keeps column widths.
+ */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return printable(id.slice(0, 8));
 }
 
 export function formatRtt(ms: number | null): string {
@@ -43,8 +48,8 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** The peer table as aligned text columns (one header line, one line per peer or unresolved address). */
-export function formatPeerTable(peers: PeerInfo[], pending: PendingAddress[]): string {
+/** The peer table as aligned text columns (one header line, one line per peer or static address not reached yet). */
+export function formatPeerTable(peers: PeerInfo[], unresolved: StaticPeerInfo[]): string {
   const header = ['NAME', 'ID', 'KIND', 'STATE', 'DIR', 'VIA', 'RTT', 'SRTT', 'IN', 'OUT', 'ADDRESS'];
   const rows = peers.map((peer) => [
     printable(peer.name),
@@ -59,7 +64,10 @@ export function formatPeerTable(peers: PeerInfo[], pending: PendingAddress[]): s
     `${peer.messagesOut}/${formatBytes(peer.bytesOut)}`,
     peer.addresses.map((address) => `${address.url} (${address.source})`).join(' ') || '-',
   ]);
-  for (const address of pending) rows.push(['?', '?', '?', address.state, '-', '-', '-', '-', '-', '-', `${address.url} (${address.source})`]);
+  for (const address of unresolved) {
+    const error = address.lastError === null ? '' : `, last error: ${address.lastError}`;
+    rows.push(['?', '?', '?', address.state, '-', '-', '-', '-', '-', '-', `${address.url} (static${error})`]);
+  }
   if (rows.length === 0) return 'no peers yet';
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { createNode } from '../mesh/node.ts';
+import { createNode } from '../node.ts';
 import type { MeshNode } from '../mesh/node.ts';
 import { UsageError, USAGE, parseCliArgs } from './args.ts';
+import { printable } from './format.ts';
 import { INPUT_HELP, parseInputLine } from './input.ts';
 import { consoleOutput } from './output.ts';
 import type { Output } from './output.ts';
@@ -11,40 +12,93 @@ import type { Output } from './output.ts';
 const EXIT_DEADLINE_MS = 1800;
 
 function fail(message: string, status: number): never {
-  process.stderr.write(`wsmesh: ${message}\n${status === 2 ? 'try wsmesh --help\n' : ''}`);
+  process.stderr.write(`wsmesh: ${printable(message)}\n${status === 2 ? 'try wsmesh --help\n' : ''}`);
   process.exit(status);
 }
 
-function readCommands(node: MeshNode, out: Output, quit: () => void): void {
+/**
+ * Reads commands from standard input. From a terminal, each line acts at once. From a pipe or a file, sending
+ * waits (up to `wait` ms) for a first peer; when the input ends, the CLI waits for the acks of direct messages and
+ * exits 0, or 1 naming what was not delivered.
+ */
+function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: number) => void): void {
+  const piped = process.stdin.isTTY !== true;
   const input = createInterface({ input: process.stdin, terminal: false });
-  input.on('line', (line) => {
+  const undelivered: string[] = [];
+  const sends: Promise<void>[] = [];
+  let firstPeer: Promise<string | null> | undefined;
+  /** Null once a peer is connected, else why there is none. */
+  const peerOrProblem = (): Promise<string | null> => {
+    if (!piped) return Promise.resolve(null);
+    firstPeer ??= node.ready({ timeout: wait }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    return firstPeer;
+  };
+  const notSent = (what: string, why: string, shown = `${what} not sent: ${why}`) => {
+    undelivered.push(`${what}: ${why}`);
+    out.problem(shown);
+  };
+  const run = async (line: string): Promise<void> => {
     const command = parseInputLine(line);
     switch (command.type) {
       case 'empty':
         return;
-      case 'broadcast':
-        if (!node.peers().some((peer) => peer.state === 'connected')) return out.problem('not sent: no peer is connected yet');
-        node.broadcast(command.text);
+      case 'broadcast': {
+        const problem = await peerOrProblem();
+        if (problem !== null) return notSent(`broadcast ${JSON.stringify(command.text)}`, problem);
+        try {
+          node.broadcast(command.text);
+        } catch (error) {
+          return notSent(`broadcast ${JSON.stringify(command.text)}`, (error as Error).message);
+        }
         return out.sent(null, command.text);
+      }
       case 'msg': {
+        const problem = await peerOrProblem();
         const peer = node.findPeer(command.target);
-        if (peer === undefined) return out.problem(`no peer named or with id ${command.target}`);
+        const what = `message to ${command.target}`;
+        if (problem !== null) return notSent(what, problem);
+        if (peer === undefined) {
+          const why = `no peer named or with id ${command.target}`;
+          return notSent(what, why, why);
+        }
         out.sent(peer, command.text);
-        node.send(peer.id, command.text).then(
-          () => out.delivered(peer),
-          (error: Error) => out.problem(`message to ${peer.name} not delivered: ${error.message}`),
+        sends.push(
+          node.send(peer.id, command.text).then(
+            () => out.delivered(peer),
+            (error: Error) => {
+              undelivered.push(`${what}: ${error.message}`);
+              out.problem(`message to ${peer.name} not delivered: ${error.message}`);
+            },
+          ),
         );
         return;
       }
       case 'peers':
-        return out.peers(node.peers(), node.table.pendingAddresses());
+        return out.peers(node.peers(), node.staticPeers().filter((peer) => peer.peerId === null));
       case 'quit':
-        return quit();
+        return quit(0);
       case 'help':
         return out.info(INPUT_HELP);
       case 'invalid':
         return out.problem(command.message);
     }
+  };
+  // Lines run one after another, so that piped lines keep their order while the first waits for a peer.
+  let queue = Promise.resolve();
+  input.on('line', (line) => {
+    queue = queue.then(() => run(line));
+  });
+  if (!piped) return;
+  input.on('close', () => {
+    queue
+      .then(() => Promise.all(sends))
+      .then(() => {
+        if (undelivered.length > 0) process.stderr.write(`wsmesh: not delivered:\n${undelivered.map((item) => `  ${printable(item)}\n`).join('')}`);
+        quit(undelivered.length > 0 ? 1 : 0);
+      });
   });
 }
 
@@ -73,21 +127,22 @@ async function main(argv: string[]): Promise<void> {
   node.on('peer:rtt', (peer, rtt) => out.rtt(peer, rtt));
   node.on('peer:lost', (peer) => out.lost(peer));
   node.on('peer:rejected', (info) => out.rejected(info));
+  node.on('peer:dial-failed', (failure) => out.dialFailed(failure));
   node.on('message', (data, info) => out.message(data, info));
   node.on('warning', (message) => out.problem(message));
 
   let stopping = false;
-  const shutdown = () => {
+  const shutdown = (status: number) => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
+    setTimeout(() => process.exit(status), EXIT_DEADLINE_MS).unref();
     node.stop().then(
-      () => process.exit(0),
-      () => process.exit(0),
+      () => process.exit(status),
+      () => process.exit(status),
     );
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
 
   try {
     await node.start();
@@ -95,7 +150,7 @@ async function main(argv: string[]): Promise<void> {
     fail(`cannot listen on ${command.node.host}:${command.node.port}: ${(error as Error).message}`, 1);
   }
   out.ready(node);
-  readCommands(node, out, shutdown);
+  readCommands(node, out, command.wait, shutdown);
 }
 
 main(process.argv.slice(2)).catch((error: Error) => fail(error.stack ?? error.message, 1));

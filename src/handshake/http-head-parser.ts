@@ -1,4 +1,4 @@
-import { WsHandshakeError } from '../protocol/errors.ts';
+import { WsHandshakeError, WsStateError } from '../protocol/errors.ts';
 import { HeaderFields } from './header-fields.ts';
 
 /** Default limit for an HTTP head (start line + header fields + the empty line), in bytes. */
@@ -65,7 +65,7 @@ class HeadCollector {
 
   /** The head's text without the final CRLF CRLF, and the bytes after it; null while incomplete. */
   push(chunk: Uint8Array): { text: string; rest: Buffer } | null {
-    if (this.#done) throw new Error('the HTTP head is already complete');
+    if (this.#done) throw new WsStateError('the HTTP head is already complete');
     for (let index = 0; index < chunk.length; index++) {
       if (this.#consumed === this.#maxSize) {
         throw new WsHandshakeError(`HTTP head is larger than the limit of ${this.#maxSize} bytes`, 431);

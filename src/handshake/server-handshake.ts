@@ -92,6 +92,11 @@ export function switchingProtocolsResponse(key: string, protocol: string, extens
   return response;
 }
 
+/** The path of a plain HTTP request's target (`/a?b` -> `/a`); a target of another form is returned as it is. */
+export function requestPath(target: string | undefined): string {
+  return targetPath(target ?? '/') ?? target ?? '/';
+}
+
 /** The path of a request-target (origin-form `/a?b` or absolute-form `ws://h/a?b`), or null when neither. */
 export function targetPath(target: string): string | null {
   if (target.startsWith('/')) {

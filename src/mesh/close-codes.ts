@@ -1,3 +1,7 @@
+import { WsmeshError } from '../errors.ts';
+import { MAX_CLOSE_REASON_BYTES } from '../protocol/constants.ts';
+import { truncateUtf8 } from '../protocol/utf8.ts';
+
 /**
  * WebSocket close codes of the wsmesh.v1 protocol (RFC 6455 reserves 4000-4999 for applications).
  * Every one of them is sent before any application message was accepted on the connection,
@@ -35,19 +39,14 @@ export function isRefusal(code: number): boolean {
 
 /** Close reasons carry at most 123 bytes of UTF-8 (RFC 6455 section 5.5); longer texts are cut at a character boundary. */
 export function closeReason(text: string): string {
-  const MAX_BYTES = 123;
-  if (Buffer.byteLength(text) <= MAX_BYTES) return text;
-  const cut = Buffer.from(text).subarray(0, MAX_BYTES).toString();
-  return cut.endsWith('\ufffd') ? cut.slice(0, -1) : cut;
+  return truncateUtf8(text, MAX_CLOSE_REASON_BYTES);
 }
 
 /** A violation of the mesh protocol by the peer; the connection is closed with `code`. */
-export class MeshProtocolError extends Error {
+export class MeshProtocolError extends WsmeshError {
   override readonly name = 'MeshProtocolError';
-  constructor(
-    readonly code: MeshCloseCode,
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: MeshCloseCode;
+  constructor(code: MeshCloseCode, message: string) {
+    super(code, message);
   }
 }

@@ -1,5 +1,6 @@
 import { computeProof, createNonce, verifyProof } from './auth.ts';
 import { MeshCloseCode } from './close-codes.ts';
+import { MeshStateError } from '../errors.ts';
 import { MESH_PROTOCOL_VERSION } from './envelope.ts';
 import type { ControlMessage, HelloMessage, MeshMessage, PeerKind, WelcomeMessage } from './envelope.ts';
 
@@ -45,7 +46,12 @@ export class LinkHandshake {
   #remote: HelloMessage | null = null;
   readonly #nonce = createNonce();
 
-  constructor(readonly local: LocalIdentity) {}
+  /** Private: it holds the mesh secret. */
+  readonly #local: LocalIdentity;
+
+  constructor(local: LocalIdentity) {
+    this.#local = local;
+  }
 
   get state(): HandshakeState {
     return this.#state;
@@ -58,7 +64,7 @@ export class LinkHandshake {
 
   /** The first message to send on a fresh connection. */
   hello(): HelloMessage {
-    const { id, name, mesh, kind, listen, boot, secret } = this.local;
+    const { id, name, mesh, kind, listen, boot, secret } = this.#local;
     return { t: 'hello', v: MESH_PROTOCOL_VERSION, id, name, mesh, kind, listen, nonce: this.#nonce, auth: secret !== undefined, boot };
   }
 
@@ -68,7 +74,7 @@ export class LinkHandshake {
         return message.t === 'hello' ? this.#onHello(message) : this.#fail(MeshCloseCode.BadMessage, `expected hello, got ${message.t}`);
       case 'await-auth':
         if (message.t !== 'auth') return this.#fail(MeshCloseCode.AuthFailed, `expected auth proof, got ${message.t}`);
-        if (!verifyProof(this.local.secret!, message.proof, this.#remote!.id, this.#remote!.nonce, this.#nonce)) {
+        if (!verifyProof(this.#local.secret!, message.proof, this.#remote!.id, this.#remote!.nonce, this.#nonce)) {
           return this.#fail(MeshCloseCode.AuthFailed, 'wrong secret');
         }
         return this.#verified();
@@ -86,18 +92,20 @@ export class LinkHandshake {
 
   /** The arbiter admits the connection; returns the welcome to send. */
   welcome(): WelcomeMessage {
-    if (this.#state !== 'await-admission') throw new Error(`cannot welcome in state ${this.#state}`);
+    if (this.#state !== 'await-admission') throw new MeshStateError(`cannot welcome in state ${this.#state}`);
     this.#state = 'established';
     return { t: 'welcome' };
   }
 
   #onHello(hello: HelloMessage): HandshakeStep[] {
-    const { local } = this;
+    const local = this.#local;
     if (hello.v !== MESH_PROTOCOL_VERSION) {
       return this.#fail(MeshCloseCode.IncompatibleVersion, `protocol version ${hello.v}, expected ${MESH_PROTOCOL_VERSION}`);
     }
     if (hello.mesh !== local.mesh) return this.#fail(MeshCloseCode.WrongMesh, `mesh "${hello.mesh}", expected "${local.mesh}"`);
-    if (hello.id === local.id) return this.#fail(MeshCloseCode.SelfConnection, 'connected to itself');
+    if (hello.id === local.id) {
+      return this.#fail(MeshCloseCode.SelfConnection, hello.boot === local.boot ? 'connected to itself' : `another node uses this id (${local.id})`);
+    }
     if (hello.kind === 'browser' && local.kind === 'browser') return this.#fail(MeshCloseCode.BadMessage, 'two browsers cannot link');
     if (hello.auth !== (local.secret !== undefined)) {
       return this.#fail(MeshCloseCode.AuthFailed, hello.auth ? 'peer requires a secret, none configured' : 'peer has no secret');
@@ -109,7 +117,7 @@ export class LinkHandshake {
   }
 
   #verified(): HandshakeStep[] {
-    const arbiter = isArbiter(this.local, this.#remote!);
+    const arbiter = isArbiter(this.#local, this.#remote!);
     this.#state = arbiter ? 'await-admission' : 'await-welcome';
     return [{ type: 'admit', arbiter }];
   }

@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { BroadcastTree, DEFAULT_TREE_OPTIONS } from './broadcast-tree.ts';
 import type { TreeOptions } from './broadcast-tree.ts';
+import { WsmeshError } from '../errors.ts';
 import { DedupCache } from './dedup-cache.ts';
 import { ackMessage, encodeApp, encodeControl } from './envelope.ts';
 import type { AckMessage, AppMessage, TreeMessage } from './envelope.ts';
 
-export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large';
+export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large' | 'no-peers';
 
-/** Why `send()` could not confirm delivery. */
-export class MeshSendError extends Error {
+/** Why `send()` could not confirm delivery, or why `broadcast()` reached nobody. */
+export class MeshSendError extends WsmeshError {
   override readonly name = 'MeshSendError';
-  constructor(
-    readonly code: MeshSendErrorCode,
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: MeshSendErrorCode;
+  constructor(code: MeshSendErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -103,12 +102,15 @@ export class Messenger {
     });
   }
 
-  /** Sends a message to the whole mesh; returns its id. */
+  /** Sends a message to the whole mesh; returns its id. Throws 'no-peers' when no neighbour can take it. */
   broadcast(data: string | Uint8Array): string {
     const id = newMessageId();
     const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to: null, ttl: this.options.ttl, hops: 0 }, data);
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
+    if (this.host.neighbourIds().length === 0) {
+      throw new MeshSendError('no-peers', 'broadcast reached nobody: no peer is connected (await node.ready() first)');
+    }
     this.tree.receive(null, id, frame, Date.now());
     return id;
   }

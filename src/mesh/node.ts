@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { NodeHost, NodeHostFactory } from './node-host.ts';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isSameMesh } from '../discovery/discovery.ts';
+import { MeshReadyError, MeshStateError } from '../errors.ts';
 import type { DiscoveredPeer, Discovery } from '../discovery/discovery.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import { connect } from '../transport/connect.ts';
@@ -13,9 +15,10 @@ import type { UpgradeRequest } from '../transport/server.ts';
 import type { WebSocket } from '../transport/websocket.ts';
 import { MeshCloseCode, isRefusal } from './close-codes.ts';
 import { compressionFor } from './compression.ts';
-import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
-import type { InboundRefusal } from './inbound-guard.ts';
-import { createDefaultDiscovery } from './default-discovery.ts';
+import { InboundGuard, httpServerOptions } from '../transport/inbound-guard.ts';
+import type { InboundRefusal } from '../transport/inbound-guard.ts';
+import { DialLog, describeConnectError, describeHandshakeEnd } from './dial-log.ts';
+import type { DialFailure, StaticPeerInfo } from './dial-log.ts';
 import { MAX_LISTEN_URLS, MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import type { LocalIdentity } from './handshake.ts';
@@ -27,7 +30,6 @@ import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
 import { PeerTable } from './peer-table.ts';
-import { WebUi } from '../web/web-ui.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
 /**
@@ -54,9 +56,22 @@ export interface MeshNodeEvents {
   /** Discovery said the peer left, or it is no longer reachable through the mesh. */
   'peer:lost': [peer: PeerInfo];
   'peer:rejected': [info: RejectionInfo];
+  /** A dial of a peer address failed (dead port, not a WebSocket server, wrong mesh, wrong secret, ...); it is retried with backoff. */
+  'peer:dial-failed': [failure: DialFailure];
   message: [data: string | Buffer, info: MessageInfo];
   /** Something the node works around (e.g. discovery unavailable); never fatal. */
   warning: [message: string];
+}
+
+/** `node.status()`, served as `GET /status`. */
+export interface NodeStatus {
+  id: string;
+  name: string;
+  mesh: string;
+  version: number;
+  urls: string[];
+  peers: PeerInfo[];
+  staticPeers: StaticPeerInfo[];
 }
 
 /** How long `stop()` waits for peers to answer the 1001 close frames before dropping them. */
@@ -64,11 +79,12 @@ const STOP_GRACE_MS = 1000;
 
 /** A symmetric wsmesh node: listens and dials, keeps the peer table, pings, routes messages. */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
-  readonly options: ResolvedOptions;
+  /** Resolved options: private, since they hold the secret. */
+  readonly #options: ResolvedOptions;
   readonly id: string;
   readonly name: string;
   readonly mesh: string;
-  readonly table: PeerTable;
+  readonly #table: PeerTable;
   /** Random per start: tells peers a restart from a duplicate connection. */
   readonly boot = randomBytes(8).toString('hex');
   #router: MeshRouter | undefined;
@@ -81,24 +97,25 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #links = new Set<PeerLink>();
   /** Inbound connections from web pages (their upgrade carried Origin): they must join as browsers. */
   readonly #pageLinks = new WeakSet<PeerLink>();
-  readonly #webUi: WebUi;
+  readonly #host: NodeHost;
   readonly #guard: InboundGuard;
   /** The TCP socket under each inbound WebSocket, counted by the guard until the link is established. */
   readonly #inboundSockets = new WeakMap<WebSocket, Duplex>();
   #dialTimer: NodeJS.Timeout | undefined;
+  readonly #dialLog = new DialLog();
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
 
-  constructor(options: MeshNodeOptions = {}) {
+  /** Use `createNode()` (src/node.ts), which gives the node its host: the page, `/status`, mDNS. */
+  constructor(options: MeshNodeOptions, host: NodeHostFactory<MeshNode>) {
     super();
-    this.options = resolveOptions(options);
-    this.id = this.options.id;
-    this.name = this.options.name;
-    this.mesh = this.options.mesh;
-    this.table = new PeerTable(this.options.reconnect);
-    const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
-    this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
-    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
+    this.#options = resolveOptions(options);
+    this.id = this.#options.id;
+    this.name = this.#options.name;
+    this.mesh = this.#options.mesh;
+    this.#table = new PeerTable(this.#options.reconnect);
+    this.#host = host(this, this.#options);
+    this.#guard = new InboundGuard(this.#options.maxPendingPerAddress, this.#options.maxPending, this.#options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node can be reached at now (after `start()`): every address of every interface. */
@@ -110,8 +127,20 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** The web UI's http:// URLs (after `start()`; none when `webUi` is false). */
+  get pageUrls(): string[] {
+    return this.#options.webUi ? this.#urls.map((url) => url.replace(/^ws:/, 'http:')) : [];
+  }
+
+  /** A snapshot of every peer this node knows (a copy: changing it changes nothing). */
   peers(): PeerInfo[] {
-    return this.table.snapshot();
+    return this.#table.snapshot();
+  }
+
+  /** A snapshot of one peer by exact id. */
+  peer(id: string): PeerInfo | undefined {
+    const peer = this.#table.get(id);
+    return peer === undefined ? undefined : structuredClone(peer);
   }
 
   /** WebSocket connections open now, established or still in their handshake. */
@@ -121,23 +150,25 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** Adds a static peer address (ws://host:port/) and dials it. */
   addPeer(url: string): void {
-    if (this.#state !== 'running') throw new Error('addPeer() needs a running node');
-    this.table.addPendingAddress(normalizePeerUrl(url), 'static', Date.now());
+    if (this.#state !== 'running') throw new MeshStateError(`addPeer() needs a running node; this one is ${this.#state}`);
+    const normalized = normalizePeerUrl(url);
+    this.#dialLog.addStatic(normalized);
+    this.#table.addPendingAddress(normalized, 'static', Date.now());
     this.#scheduleDials();
   }
 
   async start(): Promise<void> {
-    if (this.#state !== 'new') throw new Error(`start() called on a node that is ${this.#state}`);
+    if (this.#state !== 'new') throw new MeshStateError(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
-    const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
+    const http = createServer(httpServerOptions(this.#options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
     this.#guard.watch(http);
     const wss = new WebSocketServer({
       noServer: true,
       protocols: [MESH_SUBPROTOCOL],
-      maxPayload: this.options.maxPayload,
-      verifyOrigin: this.#webUi.verifyOrigin,
-      perMessageDeflate: (request) => compressionFor(this.options.compression, request.headers.has('origin')),
+      maxPayload: this.#options.maxPayload,
+      verifyOrigin: this.#host.verifyOrigin,
+      perMessageDeflate: (request) => compressionFor(this.#options.compression, request.headers.has('origin')),
     });
     this.#wss = wss;
     http.on('upgrade', (request, socket, head) => {
@@ -147,12 +178,12 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     wss.on('rejected', (error, remoteAddress) => this.#refusedHttp({ status: error.status ?? 400, reason: error.message, remoteAddress }));
     const listen = (host: string) => new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(this.options.port, host, () => {
+      http.listen(this.#options.port, host, () => {
         http.off('error', reject);
         resolve();
       });
     });
-    this.#listenHost = this.options.host;
+    this.#listenHost = this.#options.host;
     try {
       // '::' (the default) takes IPv4 and IPv6 connections; a host without IPv6 gets 0.0.0.0 instead.
       await listen(this.#listenHost).catch((error: NodeJS.ErrnoException) => {
@@ -168,9 +199,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#urls = listenUrls(this.#listenHost, this.port);
     this.#identity = {
       // A zone (link-local URL) means nothing on the peer's host, and v1 peers refuse it: hello leaves those out.
-      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls.filter((url) => !url.includes('%25')).slice(0, MAX_LISTEN_URLS), boot: this.boot, secret: this.options.secret,
+      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls.filter((url) => !url.includes('%25')).slice(0, MAX_LISTEN_URLS), boot: this.boot, secret: this.#options.secret,
     };
-    this.#router = new MeshRouter(this, this.options, {
+    this.#router = new MeshRouter({ id: this.id, name: this.name, boot: this.boot, table: this.#table }, this.#options, {
       discovered: (peer, source) => this.emit('peer:discovered', peer, source),
       lost: (peer) => this.emit('peer:lost', peer),
       connected: (peer) => this.emit('peer:connected', peer),
@@ -178,7 +209,10 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       deliver: (data, info) => this.emit('message', data, info),
     });
     const now = Date.now();
-    for (const url of this.options.peers) this.table.addPendingAddress(url, 'static', now);
+    for (const url of this.#options.peers) {
+      this.#dialLog.addStatic(url);
+      this.#table.addPendingAddress(url, 'static', now);
+    }
     this.#state = 'running';
     await this.#startDiscovery();
     this.#scheduleDials();
@@ -214,21 +248,61 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#state = 'stopped';
   }
 
+  /**
+   * Resolves once at least `peers` peers (default 1) are connected directly, with their snapshots; rejects with
+   * a `MeshReadyError` after `timeout` ms (default 10000) naming what each static peer failed with, or when the
+   * node stops. Wait for it before the first `broadcast()`: a node that has just started has no peer yet.
+   */
+  ready({ peers = 1, timeout = 10_000 }: { peers?: number; timeout?: number } = {}): Promise<PeerInfo[]> {
+    if (this.#state !== 'running') return Promise.reject(new MeshStateError(`ready() needs a started node; this one is ${this.#state}`));
+    const connected = () => this.#table.snapshot().filter((peer) => peer.state === 'connected');
+    if (connected().length >= peers) return Promise.resolve(connected());
+    return new Promise<PeerInfo[]>((resolve, reject) => {
+      const check = () => {
+        if (this.#state !== 'running') return settle(new MeshReadyError('stopped', 'ready(): the node stopped'));
+        const now = connected();
+        if (now.length >= peers) settle(now);
+      };
+      const timer = setTimeout(() => {
+        const failures = this.staticPeers().filter((peer) => peer.lastError !== null).map((peer) => `${peer.url}: ${peer.lastError}`);
+        const why = failures.length > 0 ? `; ${failures.join('; ')}` : this.staticPeers().length === 0 ? '; no static peers configured and none discovered' : '';
+        settle(new MeshReadyError('ready-timeout', `ready(): ${connected().length} of ${peers} peers connected after ${timeout} ms${why}`));
+      }, timeout);
+      const settle = (outcome: PeerInfo[] | MeshReadyError) => {
+        clearTimeout(timer);
+        this.off('peer:connected', check);
+        this.off('peer:disconnected', check);
+        if (outcome instanceof MeshReadyError) reject(outcome);
+        else resolve(outcome);
+      };
+      this.on('peer:connected', check);
+      this.on('peer:disconnected', check);
+    });
+  }
+
+  /** The configured static peers (`peers`, `addPeer()`) with their state and the last dial error. */
+  staticPeers(): StaticPeerInfo[] {
+    return this.#dialLog.staticPeers(this.#table.snapshot(), this.#table.pendingAddresses());
+  }
+
   /** Sends a direct message; resolves when the destination acknowledged it. */
   send(peerId: string, data: string | Uint8Array): Promise<void> {
-    if (this.#router === undefined || this.#state !== 'running') return Promise.reject(new Error('the node is not running'));
+    if (this.#router === undefined || this.#state !== 'running') return Promise.reject(new MeshStateError(`send() needs a running node; this one is ${this.#state}`));
     return this.#router.messenger.send(peerId, data);
   }
 
-  /** Floods a message to every peer of the mesh; returns its message id. */
+  /**
+   * Floods a message to every peer of the mesh; returns its message id. Throws a `MeshSendError` with code
+   * 'no-peers' when no peer is connected (nobody would get it): see `ready()`.
+   */
   broadcast(data: string | Uint8Array): string {
-    if (this.#router === undefined || this.#state !== 'running') throw new Error('the node is not running');
+    if (this.#router === undefined || this.#state !== 'running') throw new MeshStateError(`broadcast() needs a running node; this one is ${this.#state}`);
     return this.#router.messenger.broadcast(data);
   }
 
   /** Finds a peer by exact id, unique id prefix, or name (case-insensitive). */
   findPeer(nameOrId: string): PeerInfo | undefined {
-    const peers = this.table.snapshot();
+    const peers = this.#table.snapshot();
     const lower = nameOrId.toLowerCase();
     const exact = peers.find((peer) => peer.id === nameOrId) ?? peers.find((peer) => peer.name.toLowerCase() === lower);
     if (exact !== undefined) return exact;
@@ -236,44 +310,43 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return byPrefix.length === 1 ? byPrefix[0] : undefined;
   }
 
-  /** The live (established) link to a neighbour. */
+  /** @internal The live (established) link to a neighbour (tests and benchmarks look at its socket). */
   liveLink(peerId: string): PeerLink | undefined {
     return this.#router?.live.get(peerId);
   }
 
+  /** What `GET /status` answers: identity, listen URLs, the peer table and the static peers. */
+  status(): NodeStatus {
+    return { id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.urls, peers: this.peers(), staticPeers: this.staticPeers() };
+  }
+
   #serveHttp(request: IncomingMessage, response: ServerResponse): void {
     if (this.#guard.isRefused(request.socket)) return;
-    if (this.options.httpHandler?.(request, response)) return;
-    if (this.#webUi.serve(request, response)) return;
-    const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/status') {
-      const body = JSON.stringify({ id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.urls, peers: this.peers() });
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
-      return;
-    }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end(`no page at ${path}; WebSocket peers connect to / with subprotocol ${MESH_SUBPROTOCOL}\n`);
+    this.#host.serveHttp(request, response);
   }
 
   #accept(ws: WebSocket, request: UpgradeRequest, socket: Duplex): void {
     this.#inboundSockets.set(ws, socket);
     if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
     if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.BadMessage, `subprotocol ${MESH_SUBPROTOCOL} required`);
-    const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.options, this.#linkHandler);
+    const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.#options, this.#linkHandler);
     if (request.headers.has('origin')) this.#pageLinks.add(link);
     this.#links.add(link);
   }
 
   #dial(target: DialTarget): void {
-    this.table.dialStarted(target);
-    const { maxPayload, handshakeTimeout, compression } = this.options;
+    this.#table.dialStarted(target);
+    const { maxPayload, handshakeTimeout, compression } = this.#options;
     connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
       (ws) => {
         if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
-        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.options, this.#linkHandler));
+        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.#options, this.#linkHandler));
       },
-      () => {
+      (error: Error) => {
         if (this.#state !== 'running') return;
-        this.table.dialFailed(target, Date.now());
+        this.#table.dialFailed(target, Date.now());
+        const { cause, code } = describeConnectError(error);
+        this.emit('peer:dial-failed', this.#dialLog.failed(target.url, target.peerId, cause, code));
         this.#scheduleDials();
       },
     );
@@ -282,10 +355,10 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    if (this.#router.live.size >= this.options.maxPeers) return;
+    if (this.#router.live.size >= this.#options.maxPeers) return;
     const now = Date.now();
-    for (const target of this.table.dueDials(now)) this.#dial(target);
-    const next = this.table.nextDialAt();
+    for (const target of this.#table.dueDials(now)) this.#dial(target);
+    const next = this.#table.nextDialAt();
     if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
   }
 
@@ -297,12 +370,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       }
       const socket = this.#inboundSockets.get(link.socket);
       if (socket !== undefined) this.#guard.release(socket);
+      if (link.target !== null) this.#dialLog.succeeded(link.target.url);
       this.#router!.established(link);
       this.#scheduleDials();
     },
     frame: (link: PeerLink, frame: DecodedFrame, bytes: number) => this.#router!.frame(link, frame, bytes),
     rtt: (link, rtt) => {
-      const peer = this.table.recordRtt(link.remote!.id, rtt, Date.now());
+      const peer = this.#table.recordRtt(link.remote!.id, rtt, Date.now());
       if (peer !== undefined) this.emit('peer:rtt', structuredClone(peer), rtt);
     },
     internalError: (link, error) => {
@@ -330,22 +404,24 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     }
     const target = link.target;
     if (target === null || this.#state !== 'running') return;
-    if (code === MeshCloseCode.SelfConnection) return this.table.markSelf(target.url);
     if (remoteId !== null && this.#router!.live.has(remoteId)) {
-      this.table.dialSuperseded(target);
-      this.table.attachAddress(remoteId, target.url, target.source, Date.now());
+      this.#table.dialSuperseded(target);
+      this.#table.attachAddress(remoteId, target.url, target.source, Date.now());
       return;
     }
-    this.table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
+    const { cause, code: failureCode } = describeHandshakeEnd(reason);
+    this.emit('peer:dial-failed', this.#dialLog.failed(target.url, remoteId ?? target.peerId, cause, failureCode));
+    if (code === MeshCloseCode.SelfConnection) return this.#table.markSelf(target.url);
+    this.#table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
   }
 
   #startDiscovery(): Promise<void> {
-    const discovery = this.options.discovery ?? (this.options.mdns ? createDefaultDiscovery({ interface: this.options.interface }) : undefined);
+    const discovery = this.#options.discovery ?? (this.#options.mdns ? this.#host.defaultDiscovery() : undefined);
     if (discovery === undefined) return Promise.resolve();
     this.#discovery = discovery;
     discovery.on('found', (peer) => this.#onDiscovered(peer));
     discovery.on('lost', (id) => {
-      const peer = this.table.forgetDiscovered(id);
+      const peer = this.#table.forgetDiscovered(id);
       if (peer !== undefined && peer.state === 'lost') this.emit('peer:lost', structuredClone(peer));
     });
     discovery.on('unavailable', (reason) => this.emit('warning', `discovery unavailable: ${reason}`));
@@ -358,9 +434,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (this.#state !== 'running' || found.id === this.id) return;
     if (!isSameMesh(found.mesh, this.mesh) || found.version !== MESH_PROTOCOL_VERSION) return;
     const now = Date.now();
-    const { peer, isNew } = this.table.learn(found.id, found.name, 'node', now);
+    const { peer, isNew } = this.#table.learn(found.id, found.name, 'node', now);
     // Every address of every family, in discovery's order (IPv4 first); addresses it no longer lists go.
-    this.table.setDiscoveredAddresses(found.id, found.addresses.map((address) => wsUrl(address, found.port, found.path)), now);
+    this.#table.setDiscoveredAddresses(found.id, found.addresses.map((address) => wsUrl(address, found.port, found.path)), now);
     if (isNew) this.emit('peer:discovered', structuredClone(peer), found.source);
     this.#scheduleDials();
   }
@@ -375,8 +451,4 @@ const VIOLATIONS = new Set<number>([
 function isRejection(code: number, by: 'local' | 'remote'): boolean {
   if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
   return by === 'local' && VIOLATIONS.has(code);
-}
-
-export function createNode(options: MeshNodeOptions = {}): MeshNode {
-  return new MeshNode(options);
 }

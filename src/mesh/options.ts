@@ -6,10 +6,12 @@ import type { Discovery } from '../discovery/discovery.ts';
 import type { WebSocketServerOptions } from '../transport/server.ts';
 import { DEFAULT_RECONNECT } from './backoff.ts';
 import type { ReconnectOptions } from './backoff.ts';
-import { parseAllowedOrigin } from '../web/origin-policy.ts';
 import { COMPRESSION_MODES } from './compression.ts';
 import type { Compression } from './compression.ts';
-import { DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
+import { DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_ADDRESS } from '../transport/inbound-guard.ts';
+import { WsmeshOptionError } from '../errors.ts';
+import { checkOptions } from '../options-check.ts';
+import type { OptionKind } from '../options-check.ts';
 
 export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 
@@ -113,57 +115,63 @@ export interface ResolvedOptions {
   webUi: boolean;
 }
 
+/** Every option of `createNode()` with the kinds of value it takes: plain-JS callers get named errors. */
+const MESH_OPTIONS = {
+  id: ['string'], name: ['string'], mesh: ['string'], secret: ['string'], peers: ['string[]'], port: ['number'], host: ['string'],
+  pingInterval: ['number'], pingTimeout: ['number'], handshakeTimeout: ['number'], maxPeers: ['number'], maxPeersPerAddress: ['number'], maxPendingPerAddress: ['number'], maxPending: ['number'],
+  compression: ['string'], maxPayload: ['number'], reconnect: ['object'], ttl: ['number'], sendTimeout: ['number'], outboxLimit: ['number'],
+  discovery: ['object'], mdns: ['boolean'], interface: ['string'], httpHandler: ['function'], verifyOrigin: ['function'],
+  allowOrigins: ['string[]'], webUi: ['boolean'],
+} as const satisfies Record<keyof MeshNodeOptions, readonly OptionKind[]>;
+
+const RECONNECT_OPTIONS = { min: ['number'], max: ['number'], jitter: ['number'] } as const satisfies Record<keyof ReconnectOptions, readonly OptionKind[]>;
+
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < min) throw new RangeError(`option ${name} must be a number >= ${min}, got ${value}`);
+  if (!Number.isFinite(value) || value < min) throw new WsmeshOptionError(`option ${name} must be a number >= ${min}, got ${value}`);
   return value;
 }
 
 function label(name: string, value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value.length === 0 || value.length > 128) {
-    throw new TypeError(`option ${name} must be a non-empty string of at most 128 characters`);
+    throw new WsmeshOptionError(`option ${name} must be a non-empty string of at most 128 characters`);
   }
   return value;
 }
 
 function compression(value: Compression | undefined): Compression {
   if (value === undefined) return 'browsers';
-  if (!COMPRESSION_MODES.includes(value)) throw new TypeError(`option compression must be one of ${COMPRESSION_MODES.join(', ')}, got ${String(value)}`);
+  if (!COMPRESSION_MODES.includes(value)) throw new WsmeshOptionError(`option compression must be one of ${COMPRESSION_MODES.join(', ')}, got ${String(value)}`);
   return value;
 }
 
-function allowedOrigin(origin: string): string {
-  try {
-    return parseAllowedOrigin(origin);
-  } catch (error) {
-    throw new TypeError(`option allowOrigins: ${(error as Error).message}`);
-  }
-}
-
-/** Normalises a static peer address to `ws://host:port/path`; throws a TypeError naming the problem. */
+/** Normalises a static peer address to `ws://host:port/path`; throws a WsmeshOptionError naming the problem. */
 export function normalizePeerUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`peer address ${JSON.stringify(url)} is not a URL (expected ws://host:port/)`);
+    throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} is not a URL (expected ws://host:port/)`);
   }
-  if (parsed.protocol !== 'ws:') throw new TypeError(`peer address ${JSON.stringify(url)} must start with ws://`);
+  if (parsed.protocol !== 'ws:') throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} must start with ws://`);
+  if (url.includes('#')) throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} must not have a #fragment (RFC 6455 section 3)`);
   return parsed.href;
 }
 
 export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
+  checkOptions('createNode()', options, MESH_OPTIONS);
+  checkOptions('createNode() option reconnect', options.reconnect, RECONNECT_OPTIONS);
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
   positive('reconnect.min', reconnect.min, 0, 0);
   positive('reconnect.max', reconnect.max, 0, reconnect.min);
-  if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new RangeError('option reconnect.jitter must be within 0..1');
+  if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new WsmeshOptionError('option reconnect.jitter must be within 0..1');
   if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
-    throw new TypeError('option secret must be a non-empty string');
+    throw new WsmeshOptionError('option secret must be a non-empty string');
   }
   const port = options.port ?? 0;
   const maxPeers = positive('maxPeers', options.maxPeers, 64);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`option port must be 0..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WsmeshOptionError(`option port must be an integer 0..65535, got ${port}`);
   return {
     id: label('id', options.id, randomBytes(16).toString('hex')),
     name: label('name', options.name, hostname() || 'wsmesh'),
@@ -190,7 +198,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     interface: options.interface,
     httpHandler: options.httpHandler,
     verifyOrigin: options.verifyOrigin,
-    allowOrigins: (options.allowOrigins ?? []).map(allowedOrigin),
+    allowOrigins: options.allowOrigins ?? [],
     webUi: options.webUi !== false,
   };
 }

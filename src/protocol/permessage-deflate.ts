@@ -40,27 +40,47 @@ const WINDOW_BITS = /^(?:9|1[0-5])$/; // zlib cannot honour 8 for raw deflate (i
 /** The offer a client sends: no context takeover either way, so the server must agree to it. */
 export const CLIENT_DEFLATE_OFFER = `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover`;
 
+/** The parameters of one permessage-deflate offer or answer (RFC 7692 section 7.1). */
+interface DeflateParams {
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+  serverMaxWindowBits: number | null;
+  /** `true`: the client may be told a value; a number: the client's limit. */
+  clientMaxWindowBits: number | true | null;
+}
+
+/** Reads and checks the parameters of an offer or an answer, the same for both sides; a string says what is wrong. */
+function readDeflateParams(params: ExtensionOffer['params']): DeflateParams | string {
+  const read: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: null, clientMaxWindowBits: null };
+  const seen = new Set<string>();
+  for (const [name, value] of params) {
+    if (seen.has(name)) return `parameter ${name} repeated`;
+    seen.add(name);
+    if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') {
+      if (value !== true) return `parameter ${name} must not have a value`;
+      read[name === 'server_no_context_takeover' ? 'serverNoContextTakeover' : 'clientNoContextTakeover'] = true;
+    } else if (name === 'server_max_window_bits') {
+      if (value === true || !WINDOW_BITS.test(value)) return `invalid server_max_window_bits ${String(value)}`;
+      read.serverMaxWindowBits = Number(value);
+    } else if (name === 'client_max_window_bits') {
+      if (value !== true && !WINDOW_BITS.test(value)) return `invalid client_max_window_bits ${value}`;
+      read.clientMaxWindowBits = value === true ? true : Number(value);
+    } else {
+      return `parameter ${name} was not offered`;
+    }
+  }
+  return read;
+}
+
 /** Server side: accepts the first permessage-deflate offer whose parameters are valid and can be honoured. */
 export function acceptDeflateOffer(offers: readonly ExtensionOffer[]): DeflateAgreement | null {
   for (const offer of offers) {
     if (offer.name !== PERMESSAGE_DEFLATE) continue;
-    const seen = new Set<string>();
-    let serverBits: number | null = null;
-    let valid = true;
-    for (const [name, value] of offer.params) {
-      if (seen.has(name)) valid = false;
-      seen.add(name);
-      if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') valid &&= value === true;
-      else if (name === 'server_max_window_bits') {
-        if (value === true || !WINDOW_BITS.test(value)) valid = false;
-        else serverBits = Number(value);
-      } else if (name === 'client_max_window_bits') valid &&= value === true || /^(?:[89]|1[0-5])$/.test(value);
-      else valid = false;
-    }
-    if (!valid) continue;
-    const header =
-      `${PERMESSAGE_DEFLATE}; server_no_context_takeover; client_no_context_takeover` +
-      (serverBits === null ? '' : `; server_max_window_bits=${serverBits}`);
+    const read = readDeflateParams(offer.params);
+    // zlib cannot honour 8 server window bits for raw deflate (it silently uses 9): decline that offer.
+    if (typeof read === 'string' || read.serverMaxWindowBits === 8) continue;
+    const serverBits = read.serverMaxWindowBits;
+    const header = CLIENT_DEFLATE_OFFER + (serverBits === null ? '' : `; server_max_window_bits=${serverBits}`);
     return { header, serverMaxWindowBits: serverBits ?? 15, clientMaxWindowBits: 15 };
   }
   return null;
@@ -69,22 +89,11 @@ export function acceptDeflateOffer(offers: readonly ExtensionOffer[]): DeflateAg
 /** Client side: checks the server's answer to CLIENT_DEFLATE_OFFER; returns why it is unacceptable, or the agreement. */
 export function acceptDeflateAnswer(answer: ExtensionOffer, header: string): DeflateAgreement | string {
   if (answer.name !== PERMESSAGE_DEFLATE) return `server accepted extension "${answer.name}", which was not offered`;
-  const seen = new Set<string>();
-  let serverBits = 15;
-  for (const [name, value] of answer.params) {
-    if (seen.has(name)) return `parameter ${name} repeated`;
-    seen.add(name);
-    if (name === 'server_no_context_takeover' || name === 'client_no_context_takeover') {
-      if (value !== true) return `parameter ${name} must not have a value`;
-    } else if (name === 'server_max_window_bits') {
-      if (value === true || !/^(?:[89]|1[0-5])$/.test(value)) return `invalid server_max_window_bits ${String(value)}`;
-      serverBits = Number(value);
-    } else {
-      return `parameter ${name} was not offered`;
-    }
-  }
-  if (!seen.has('server_no_context_takeover')) return 'server_no_context_takeover was offered but not agreed';
-  return { header, serverMaxWindowBits: serverBits, clientMaxWindowBits: 15 };
+  const read = readDeflateParams(answer.params);
+  if (typeof read === 'string') return read;
+  if (read.clientMaxWindowBits !== null) return 'parameter client_max_window_bits was not offered';
+  if (!read.serverNoContextTakeover) return 'server_no_context_takeover was offered but not agreed';
+  return { header, serverMaxWindowBits: read.serverMaxWindowBits ?? 15, clientMaxWindowBits: 15 };
 }
 
 /** Compression of whole messages for one connection, by its role and agreement. */

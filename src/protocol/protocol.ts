@@ -12,10 +12,10 @@ import {
 import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
+import { type FrameHeader, FrameParser } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
-import { Utf8StreamValidator } from './utf8.ts';
+import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
@@ -65,7 +65,7 @@ export interface ProtocolHandler {
  * The WebSocket protocol of RFC 6455 for one connection, in either role, without any I/O: bytes go in
  * through `receive`, events and bytes to send come out through the handler.
  */
-export class Protocol implements FrameSink {
+export class Protocol {
   readonly role: Role;
   private limit: number;
   private readonly autoPong: boolean;
@@ -240,7 +240,7 @@ export class Protocol implements FrameSink {
     if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
   }
 
-  /** FrameSink: the parser's call once a header is complete. Not for applications. */
+  /** @internal FrameSink: the parser's call once a header is complete. Not for applications. */
   frameHeader(header: FrameHeader): void {
     const { opcode, payloadLength } = header;
     if (header.rsv !== 0) this.checkReservedBits(header);
@@ -285,7 +285,7 @@ export class Protocol implements FrameSink {
   }
 
   /**
-   * FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
+   * @internal FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
    * arrives, so an invalid sequence fails the connection (1007) at once, not when the frame is complete.
    */
   partialPayload(header: FrameHeader, piece: Buffer): void {
@@ -298,7 +298,7 @@ export class Protocol implements FrameSink {
     }
   }
 
-  /** FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
+  /** @internal FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
   frame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:
@@ -410,12 +410,4 @@ function toBuffer(data: BinaryData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
 }

@@ -75,3 +75,12 @@ function incompleteTailStart(chunk: Uint8Array, from: number): number {
   }
   return chunk.length;
 }
+
+/** Cuts `text` to at most `maxBytes` bytes of UTF-8 without splitting a character (close reasons, DNS labels). */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}

@@ -11,7 +11,9 @@ import {
 } from '../handshake/client-handshake.ts';
 import { DEFAULT_MAX_HEAD_SIZE, HttpResponseParser, type HttpResponseHead } from '../handshake/http-head-parser.ts';
 import { WsHandshakeError } from '../protocol/errors.ts';
-import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
+import { CONNECTION_SETTINGS, openWebSocket, type ConnectionSettings } from './open-websocket.ts';
+import { checkOptions } from '../options-check.ts';
+import type { OptionKind } from '../options-check.ts';
 import type { WebSocket } from './websocket.ts';
 import type { DeflateAgreement } from '../protocol/permessage-deflate.ts';
 
@@ -35,6 +37,12 @@ export interface ConnectOptions extends ConnectionSettings {
   /** Aborts the handshake (rejects with the signal's reason). */
   signal?: AbortSignal;
 }
+
+const CONNECT_OPTIONS = {
+  ...CONNECTION_SETTINGS,
+  protocols: ['string[]'], origin: ['string'], headers: ['object'], handshakeTimeout: ['number'], maxHeaderSize: ['number'], family: ['number'],
+  localAddress: ['string'], tls: ['object'], signal: ['object'],
+} as const satisfies Record<keyof ConnectOptions, readonly OptionKind[]>;
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 /** At most this much of a refusal's body is waited for (and at most this long, in ms) to quote it. */
@@ -80,6 +88,7 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
     let target: WsUrl;
     let request: ClientRequest;
     try {
+      checkOptions('connect()', options, CONNECT_OPTIONS);
       target = parseWsUrl(url);
       request = buildClientRequest(target, { ...options, perMessageDeflate: Boolean(options.perMessageDeflate) });
     } catch (error) {

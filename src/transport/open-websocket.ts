@@ -1,3 +1,4 @@
+import type { OptionKind } from '../options-check.ts';
 import type { Duplex } from 'node:stream';
 import type { DeflateAgreement, DeflateOptions } from '../protocol/permessage-deflate.ts';
 import { WebSocket, type WebSocketOptions } from './websocket.ts';
@@ -13,6 +14,12 @@ export interface ConnectionSettings
   /** Offer (client) or accept (server) permessage-deflate; `true` or options. Default false. */
   perMessageDeflate?: boolean | DeflateOptions;
 }
+
+/** The kinds of value each connection setting takes (checked for plain-JS callers of connect() and the server). */
+export const CONNECTION_SETTINGS = {
+  maxPayload: ['number'], autoPong: ['boolean'], fragmentSize: ['number'], textAsBuffer: ['boolean'], closeTimeout: ['number'],
+  highWaterMark: ['number'], maxBufferedAmount: ['number'], generateMask: ['function'], noDelay: ['boolean'], perMessageDeflate: ['boolean', 'object'],
+} as const satisfies Record<keyof ConnectionSettings, readonly OptionKind[]>;
 
 /**
  * Hands a stream whose opening handshake just completed, and the bytes that followed it, to a new WebSocket.

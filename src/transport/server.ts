@@ -14,10 +14,13 @@ import {
   type ServerHandshakeOutcome,
 } from '../handshake/server-handshake.ts';
 import { CloseCode } from '../protocol/constants.ts';
-import { WsHandshakeError } from '../protocol/errors.ts';
+import { WsHandshakeError, WsStateError } from '../protocol/errors.ts';
 import type { DeflateOptions } from '../protocol/permessage-deflate.ts';
 import { requestFromIncomingMessage } from './incoming-message.ts';
-import { openWebSocket, type ConnectionSettings } from './open-websocket.ts';
+import { WsmeshOptionError } from '../errors.ts';
+import { checkOptions } from '../options-check.ts';
+import type { OptionKind } from '../options-check.ts';
+import { CONNECTION_SETTINGS, openWebSocket, type ConnectionSettings } from './open-websocket.ts';
 import type { WebSocket } from './websocket.ts';
 
 /** Also the per-connection settings (maxPayload, autoPong, fragmentSize, closeTimeout, highWaterMark, noDelay). */
@@ -70,6 +73,13 @@ export interface WebSocketServerEvents {
   close: [];
 }
 
+const SERVER_OPTIONS = {
+  ...CONNECTION_SETTINGS,
+  port: ['number'], host: ['string'], server: ['object'], noServer: ['boolean'], path: ['string'], protocols: ['string[]'],
+  handleProtocols: ['function'], verifyOrigin: ['function'], maxHeaderSize: ['number'], handshakeTimeout: ['number'], shutdownTimeout: ['number'],
+  perMessageDeflate: ['boolean', 'object', 'function'],
+} as const satisfies Record<keyof WebSocketServerOptions, readonly OptionKind[]>;
+
 type OpenCallback = (ws: WebSocket, request: UpgradeRequest) => void;
 
 /** A refused client keeps its socket this long (ms) to read our answer before it is destroyed. */
@@ -96,9 +106,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
 
   constructor(options: WebSocketServerOptions = {}) {
     super();
-    if (options.server && options.noServer) throw new TypeError('options server and noServer exclude each other');
+    checkOptions('new WebSocketServer()', options, SERVER_OPTIONS);
+    if (options.server && options.noServer) throw new WsmeshOptionError('options server and noServer exclude each other');
     if ((options.server || options.noServer) && (options.port !== undefined || options.host !== undefined)) {
-      throw new TypeError('options port and host are for standalone mode, not with server or noServer');
+      throw new WsmeshOptionError('options port and host are for standalone mode, not with server or noServer');
     }
     this.#options = options;
     const selectProtocol = options.handleProtocols ?? preferProtocols(options.protocols ?? []);
@@ -122,8 +133,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   /** Standalone mode: starts listening; resolves with the bound address (rejects on e.g. EADDRINUSE). */
   listen(port = this.#options.port ?? 0, host = this.#options.host): Promise<AddressInfo> {
     const server = this.#netServer;
-    if (!server) return Promise.reject(new Error('listen() is only for standalone mode (no server/noServer option)'));
-    if (this.#closing) return Promise.reject(new Error('the server is closed'));
+    if (!server) return Promise.reject(new WsStateError('listen() is only for standalone mode (no server/noServer option)'));
+    if (this.#closing) return Promise.reject(new WsStateError('the server is closed'));
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       server.once('error', onError);

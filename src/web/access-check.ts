@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestPath } from '../handshake/server-handshake.ts';
 import type { OriginVerdict } from './origin-policy.ts';
 
 export const ACCESS_PATH = '/access';
@@ -35,7 +36,7 @@ export function answerAccessCheck(request: IncomingMessage, context: AccessCheck
 
 /** Serves `GET /access`; returns false, without touching `response`, for any other path. */
 export function serveAccessCheck(request: IncomingMessage, response: ServerResponse, context: AccessCheckContext): boolean {
-  const path = (request.url ?? '').split('?')[0];
+  const path = requestPath(request.url);
   if (path !== ACCESS_PATH) return false;
   const common = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
   if (request.method !== 'GET' && request.method !== 'HEAD') {

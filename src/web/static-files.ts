@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestPath } from '../handshake/server-handshake.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,9 +61,7 @@ function listAssets(folder: string): string[] {
 }
 
 function pathOf(request: IncomingMessage): string {
-  const target = request.url ?? '/';
-  const query = target.indexOf('?');
-  return query === -1 ? target : target.slice(0, query);
+  return requestPath(request.url);
 }
 
 /** Whether `serveWebUi` answers this request path (`/`, `/app.js`, `/browser/index.js`, ...). */

@@ -2,7 +2,7 @@
 // pages that must join as browsers, and the web UI options.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { WsHandshakeError } from '../../src/protocol/errors.ts';
 import type { Socket } from 'node:net';
 import { WebSocket as BrowserStyleWebSocket } from 'ws';

@@ -9,6 +9,7 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
   assert.equal(command, {
     help: false,
     json: false,
+    wait: 10_000,
     node: {
       id: undefined, name: undefined, mesh: undefined, host: '::', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
       pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], compression: undefined, maxPendingPerAddress: undefined,

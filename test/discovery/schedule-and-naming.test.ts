@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { meshTag } from '../../src/discovery/discovery.ts';
-import { buildOwnService, instanceLabel, truncateUtf8 } from '../../src/discovery/mdns/own-service.ts';
+import { buildOwnService, instanceLabel } from '../../src/discovery/mdns/own-service.ts';
+import { truncateUtf8 } from '../../src/protocol/utf8.ts';
 import { QuerySchedule } from '../../src/discovery/mdns/query-schedule.ts';
 import { decodeTxt } from '../../src/discovery/mdns/txt.ts';
 

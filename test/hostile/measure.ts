@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import { WebSocketServer } from '../../src/transport/server.ts';
 import { connect } from '../../src/transport/connect.ts';
 import { rawConnect } from '../transport/raw-client.ts';

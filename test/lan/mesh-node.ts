@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Discovery, DiscoveryEvents, LocalService } from '../../src/discovery/discovery.ts';
 import { MdnsDiscovery } from '../../src/discovery/mdns/mdns-discovery.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 
 const { values } = parseArgs({
   options: {

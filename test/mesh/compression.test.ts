@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import type { Compression } from '../../src/mesh/compression.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { resolveOptions } from '../../src/mesh/options.ts';
+import { createNode } from '../../src/node.ts';
 import { rawConnect, upgradeRequest } from '../transport/raw-client.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from './support.ts';
 
@@ -56,7 +57,7 @@ test("the default ('browsers') and 'off' never compress node-to-node links; 'all
     assert.is(extensionsOf(b, a), '', `${x} / ${y}`);
     await stopAllNodes();
   }
-  assert.is(createNode({ mdns: false }).options.compression, 'browsers');
+  assert.is(resolveOptions({ mdns: false }).compression, 'browsers');
   assert.throws(() => createNode({ mdns: false, compression: 'sometimes' as Compression }), /option compression must be one of off, browsers, all/);
 });
 

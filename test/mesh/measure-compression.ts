@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import type { Compression } from '../../src/mesh/compression.ts';
 
 const BASE = { host: '127.0.0.1', mdns: false, pingInterval: 60_000, pingTimeout: 60_000 } as const;

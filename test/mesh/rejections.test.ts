@@ -63,7 +63,9 @@ test('a node dialling itself closes with 4004 and never dials that address again
   assert.equal(atA.map((info) => [info.code, info.direction]).sort(), [[4004, 'inbound'], [4004, 'outbound']]);
   await sleep(400);
   assert.is(atA.length, 2);
-  assert.ok(a.table.isSelfUrl(a.urls[0]));
+  const [listed] = a.staticPeers();
+  assert.equal([listed.url, listed.peerId, listed.state], [a.urls[0], null, 'lost']);
+  assert.match(listed.lastError ?? '', /^refused by (this node|the peer): 4004 connected to itself$/);
   assert.equal(a.peers(), []);
   a.addPeer(a.urls[0]);
   await sleep(200);

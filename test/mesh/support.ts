@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawnManaged } from '../helpers/processes.ts';
 import type { ManagedProcess } from '../helpers/processes.ts';
-import { createNode } from '../../src/mesh/node.ts';
+import { createNode } from '../../src/node.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import type { MeshNodeOptions } from '../../src/mesh/options.ts';
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { WsmeshError } from '../../errors.ts';
 import os from 'node:os';
 import { meshTag, type DiscoveredPeer, type Discovery, type DiscoveryEvents, type LocalService } from '../discovery.ts';
 import { MDNS_PORT, RecordType, SERVICE_TYPE } from './constants.ts';
@@ -113,7 +114,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   }
 
   async start(self: LocalService): Promise<void> {
-    if (this.state !== 'idle') throw new Error(`MdnsDiscovery.start() called twice (state: ${this.state})`);
+    if (this.state !== 'idle') throw new WsmeshError('invalid-state', `MdnsDiscovery.start() called twice (state: ${this.state})`);
     this.self = self;
     this.state = 'down';
     this.watchTimer = setInterval(() => void this.watch(), this.options.watchInterval ?? 1000);

@@ -2,24 +2,12 @@ import { meshTag, type LocalService } from '../discovery.ts';
 import { SERVICE_TYPE } from './constants.ts';
 import type { OwnService } from './responder.ts';
 import { encodeTxt } from './txt.ts';
+import { truncateUtf8 } from '../../protocol/utf8.ts';
 
 /** How a node appears in DNS-SD: instance name, host name and TXT record. */
 
 const MAX_LABEL_BYTES = 63;
 const MAX_TXT_STRING_BYTES = 255;
-
-/** Cuts a string to at most `limit` UTF-8 bytes without splitting a character. */
-export function truncateUtf8(text: string, limit: number): string {
-  let result = '';
-  let bytes = 0;
-  for (const character of text) {
-    const size = Buffer.byteLength(character, 'utf8');
-    if (bytes + size > limit) break;
-    result += character;
-    bytes += size;
-  }
-  return result;
-}
 
 /** The first 8 characters of the id, kept to DNS-friendly characters. */
 export function shortId(id: string): string {

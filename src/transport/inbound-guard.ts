@@ -2,7 +2,7 @@ import type { Server as HttpServer, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorResponse } from '../handshake/server-handshake.ts';
-import { endWithResponse } from '../transport/server.ts';
+import { endWithResponse } from './server.ts';
 
 /** Largest HTTP request head on a node's port, in bytes (set explicitly: `--max-http-header-size` cannot raise it). */
 export const NODE_MAX_HEADER_SIZE = 16 * 1024;
