@@ -9,6 +9,8 @@ import { chunkedFrames } from '../codec/frames.ts';
  *   npx tsx bench/tools/ab-parse.ts BUILD_A BUILD_B [--rounds 15] [--ms 150]
  * BUILD_* are `tsc -p tsconfig.build.json --outDir DIR` trees (keep them under a node_modules directory so
  * that tsx leaves them alone). Prints the median MB/s of each and B/A with the spread of the round ratios.
+ * Rates are per second of this process's CPU time (process.cpuUsage), not wall time: on a loaded machine
+ * the time spent descheduled would otherwise dominate.
  */
 
 const KiB = 1024;
@@ -27,13 +29,14 @@ async function parser(build: string, size: number, binary: boolean): Promise<() 
     { role: 'server', maxPayload: 64 * 1024 * 1024 },
     { write: ignore, message: () => messages++, ping: ignore, pong: ignore, closeFrame: ignore, protocolError: (error) => { throw error; } },
   );
-  /** One pass: the payload bytes parsed per second. */
+  /** One pass: the payload bytes parsed per CPU second. */
   return () => {
     pristine.copy(input);
     messages = 0;
-    const started = process.hrtime.bigint();
+    const started = process.cpuUsage();
     for (const chunk of chunks) protocol.receive(chunk);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const used = process.cpuUsage(started);
+    const seconds = (used.user + used.system) / 1e6;
     if (messages !== frameCount) throw new Error(`parsed ${messages} of ${frameCount} frames`);
     return (frameCount * size) / seconds;
   };

@@ -19,7 +19,6 @@ import { Utf8StreamValidator } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
-
 export type ProtocolState = 'open' | 'closing' | 'closed';
 export type BinaryData = Uint8Array | ArrayBuffer;
 
