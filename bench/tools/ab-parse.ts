@@ -61,7 +61,7 @@ const rounds = argument('rounds', 15);
 const ms = argument('ms', 150);
 console.log(`A = ${buildA}\nB = ${buildB}\n${rounds} interleaved rounds of ${ms} ms each; 64 KiB chunks; text has 2-byte characters\n`);
 console.log('| case | A MB/s | B MB/s | B/A (spread of rounds) |\n| --- | --- | --- | --- |');
-for (const [size, binary] of [[KiB, false], [16 * KiB, false], [64 * KiB, false], [1024 * KiB, false], [64 * KiB, true]] as const) {
+for (const [size, binary] of [[16, false], [16, true], [KiB, false], [16 * KiB, false], [64 * KiB, false], [1024 * KiB, false], [64 * KiB, true]] as const) {
   const a = await parser(buildA, size, binary);
   const b = await parser(buildB, size, binary);
   measure(a, ms);
@@ -76,7 +76,7 @@ for (const [size, binary] of [[KiB, false], [16 * KiB, false], [64 * KiB, false]
     ratesB.push(round % 2 === 0 ? r2 : r1);
   }
   const ratios = ratesB.map((rate, i) => rate / ratesA[i]!).sort((x, y) => x - y);
-  const label = `parse ${binary ? 'binary' : 'text'} ${size >= 1024 * KiB ? `${size / 1024 / KiB} MiB` : `${size / KiB} KiB`}`;
+  const label = `parse ${binary ? 'binary' : 'text'} ${size >= 1024 * KiB ? `${size / 1024 / KiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`}`;
   const mb = (rate: number) => (rate / 1e6).toFixed(0);
   console.log(`| ${label} | ${mb(median(ratesA))} | ${mb(median(ratesB))} | ${median(ratios).toFixed(3)}x (${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)}) |`);
 }
