@@ -19,7 +19,6 @@ import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
-
 export type ProtocolState = 'open' | 'closing' | 'closed';
 export type BinaryData = Uint8Array | ArrayBuffer;
 
@@ -259,20 +258,24 @@ export class Protocol {
     } else if (this.messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
+    if (header.fin && opcode !== Opcode.Continuation) {
+      if (payloadLength > this.limit) throw this.tooBig(payloadLength, payloadLength);
+      return;
+    }
     // A fragmented message is charged at least FRAGMENT_COST bytes per fragment: a flood of tiny fragments
     // costs a frame's work each, so it ends with 1009 instead of holding the CPU (issue 11).
-    const unfragmented = header.fin && opcode !== Opcode.Continuation;
-    const total = this.charged + (unfragmented ? payloadLength : Math.max(payloadLength, FRAGMENT_COST));
-    if (total > this.limit) {
-      const bytes = (this.assembler?.byteLength ?? 0) + payloadLength;
-      throw new WsProtocolError(
-        CloseCode.MessageTooBig,
-        unfragmented || total === bytes
-          ? `message of ${total} bytes or more exceeds maxPayload of ${this.limit} bytes`
-          : `message of ${bytes} bytes in fragments counted as ${total} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
-      );
-    }
+    const total = this.charged + Math.max(payloadLength, FRAGMENT_COST);
+    if (total > this.limit) throw this.tooBig((this.assembler?.byteLength ?? 0) + payloadLength, total);
     this.charged = header.fin ? 0 : total;
+  }
+
+  private tooBig(bytes: number, charged: number): WsProtocolError {
+    return new WsProtocolError(
+      CloseCode.MessageTooBig,
+      bytes === charged
+        ? `message of ${bytes} bytes or more exceeds maxPayload of ${this.limit} bytes`
+        : `message of ${bytes} bytes in fragments counted as ${charged} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
+    );
   }
 
   /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */
@@ -314,7 +317,7 @@ export class Protocol {
     }
     const compressed = header.rsv !== 0;
     const streamed = this.streamed;
-    this.streamed = false;
+    if (streamed) this.streamed = false;
     if (header.fin && this.messageOpcode === 0) {
       if (streamed) this.deliverStreamedText(payload);
       else if (compressed) this.inflate(header.opcode, payload);

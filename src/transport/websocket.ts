@@ -210,22 +210,29 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       return false;
     }
     const binary = options?.binary ?? typeof data !== 'string';
-    if (typeof data !== 'string' && !binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
+    if (typeof data === 'string') {
+      if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
+      else this.codec.sendText(data);
+      if (callback) this.whenWritten(callback);
+      return this.afterSend();
+    }
+    if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
     // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
-    const corked = callback !== undefined || (typeof data !== 'string' && data.byteLength > 16 * 1024);
+    const corked = data.byteLength > 16 * 1024;
     if (corked) this.socket.cork();
     try {
-      if (typeof data === 'string') {
-        if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
-        else this.codec.sendText(data);
-      } else if (binary) this.codec.sendBinary(data);
+      if (binary) this.codec.sendBinary(data);
       else this.codec.sendTextBytes(data);
-      // An empty write's callback runs once everything before it has been written.
-      if (callback) this.socket.write(EMPTY, (error) => callback(error ?? undefined));
     } finally {
       if (corked) this.socket.uncork();
     }
+    if (callback) this.whenWritten(callback);
     return this.afterSend();
+  }
+
+  /** An empty write's callback runs once everything written before it has gone to the operating system. */
+  private whenWritten(callback: (error?: Error) => void): void {
+    this.socket.write(EMPTY, (error) => callback(error ?? undefined));
   }
 
   /** Sends a ping; discarded (no throw) once the connection is CLOSING or CLOSED. */
