@@ -20,7 +20,7 @@ serveCommands(
       const { name, peers } = payload as { name: string; peers: string[] };
       // src/node.ts composes the node; builds from before it had createNode in mesh/node (A/B runs).
       const { createNode } = (await importOurs('node').catch(() => importOurs('mesh/node'))) as typeof NodeModule;
-      node = createNode({ name, host: '127.0.0.1', port: 0, mdns: false, peers });
+      node = createNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers });
       node.on('message', (data) => {
         receivedAt.set(String(data), process.hrtime.bigint().toString());
       });

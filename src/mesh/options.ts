@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/constants.ts';
@@ -12,6 +11,8 @@ import { DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_ADDRESS } from '../transpo
 import { WsmeshOptionError } from '../errors.ts';
 import { checkOptions } from '../options-check.ts';
 import type { OptionKind } from '../options-check.ts';
+import { checkSecret } from '../wire/identity.js';
+import { defaultKeyFile } from './identity-file.ts';
 
 export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 
@@ -19,13 +20,21 @@ export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 export interface MeshNodeOptions {
-  /** Peer id. Default: random 128-bit, hex. */
-  id?: string;
+  /**
+   * The identity key file (Ed25519, PKCS#8 PEM, mode 0600; created on first start). The node's id derives from its key.
+   * Default: `$XDG_CONFIG_HOME/wsmesh/identity.key` (or `~/.config/wsmesh/identity.key`).
+   */
+  keyFile?: string;
+  /** A fresh in-memory identity every start, nothing written (tests; several nodes in one process). Default false. */
+  ephemeralIdentity?: boolean;
   /** Human name. Default: the host name. */
   name?: string;
   /** Mesh name; nodes of different meshes never link. Default 'wsmesh'. */
   mesh?: string;
-  /** Shared secret for challenge-response auth. Default: none (no auth). */
+  /**
+   * The mesh secret (at least 12 characters): only nodes with the same secret can link (it keys the Noise PSK
+   * through scrypt). Default: none, an open mesh (links still encrypted and identities proven, but anyone may join).
+   */
   secret?: string;
   /** Static ws:// URLs to dial. Default []. */
   peers?: string[];
@@ -86,7 +95,8 @@ export interface MeshNodeOptions {
 }
 
 export interface ResolvedOptions {
-  id: string;
+  /** The key file, or null for an ephemeral identity. */
+  keyFile: string | null;
   name: string;
   mesh: string;
   secret: string | undefined;
@@ -117,7 +127,7 @@ export interface ResolvedOptions {
 
 /** Every option of `createNode()` with the kinds of value it takes: plain-JS callers get named errors. */
 const MESH_OPTIONS = {
-  id: ['string'], name: ['string'], mesh: ['string'], secret: ['string'], peers: ['string[]'], port: ['number'], host: ['string'],
+  keyFile: ['string'], ephemeralIdentity: ['boolean'], name: ['string'], mesh: ['string'], secret: ['string'], peers: ['string[]'], port: ['number'], host: ['string'],
   pingInterval: ['number'], pingTimeout: ['number'], handshakeTimeout: ['number'], maxPeers: ['number'], maxPeersPerAddress: ['number'], maxPendingPerAddress: ['number'], maxPending: ['number'],
   compression: ['string'], maxPayload: ['number'], reconnect: ['object'], ttl: ['number'], sendTimeout: ['number'], outboxLimit: ['number'],
   discovery: ['object'], mdns: ['boolean'], interface: ['string'], httpHandler: ['function'], verifyOrigin: ['function'],
@@ -160,20 +170,27 @@ export function normalizePeerUrl(url: string): string {
 }
 
 export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
+  if (typeof options === 'object' && options !== null && (options as { id?: unknown }).id !== undefined) {
+    throw new WsmeshOptionError('option id was removed: the id derives from the identity key (options keyFile, ephemeralIdentity)');
+  }
   checkOptions('createNode()', options, MESH_OPTIONS);
   checkOptions('createNode() option reconnect', options.reconnect, RECONNECT_OPTIONS);
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
   positive('reconnect.min', reconnect.min, 0, 0);
   positive('reconnect.max', reconnect.max, 0, reconnect.min);
   if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new WsmeshOptionError('option reconnect.jitter must be within 0..1');
-  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
-    throw new WsmeshOptionError('option secret must be a non-empty string');
+  if (options.secret !== undefined) {
+    try {
+      checkSecret(options.secret);
+    } catch (error) {
+      throw new WsmeshOptionError(`option secret: ${(error as Error).message}`);
+    }
   }
   const port = options.port ?? 0;
   const maxPeers = positive('maxPeers', options.maxPeers, 64);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WsmeshOptionError(`option port must be an integer 0..65535, got ${port}`);
   return {
-    id: label('id', options.id, randomBytes(16).toString('hex')),
+    keyFile: options.ephemeralIdentity === true ? null : (options.keyFile ?? defaultKeyFile()),
     name: label('name', options.name, hostname() || 'wsmesh'),
     mesh: label('mesh', options.mesh, 'wsmesh'),
     secret: options.secret,

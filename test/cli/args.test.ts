@@ -10,8 +10,9 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
     help: false,
     json: false,
     wait: 10_000,
+    warnings: [],
     node: {
-      id: undefined, name: undefined, mesh: undefined, host: '::', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
+      keyFile: undefined, ephemeralIdentity: false, name: undefined, mesh: undefined, host: '::', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
       pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], compression: undefined, maxPendingPerAddress: undefined,
     },
   });

@@ -6,7 +6,7 @@
  *
  * `--passive`: the node announces itself but never dials what mDNS finds (so every link to it is dialled by others).
  *
- *   node --import tsx test/lan/mesh-node.ts --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS] [--passive]
+ *   node --import tsx test/lan/mesh-node.ts [--key-file F] --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS] [--passive]
  */
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,7 @@ import { createNode } from '../../src/node.ts';
 
 const { values } = parseArgs({
   options: {
-    id: { type: 'string' },
+    'key-file': { type: 'string' },
     name: { type: 'string', default: 'node' },
     mesh: { type: 'string', default: 'lan-mesh' },
     port: { type: 'string', default: '8000' },
@@ -41,7 +41,8 @@ class AnnounceOnly extends EventEmitter<DiscoveryEvents> implements Discovery {
 }
 const node = createNode({
   discovery: values.passive ? new AnnounceOnly() : discovery,
-  id: values.id,
+  keyFile: values['key-file'],
+  ephemeralIdentity: values['key-file'] === undefined,
   name: values.name,
   mesh: values.mesh,
   port: Number(values.port),

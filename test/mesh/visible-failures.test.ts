@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { test } from 'uvu';
@@ -121,14 +124,21 @@ test('a wrong mesh and a wrong secret are dial failures with the close code; the
   assert.match(a.staticPeers()[0].lastError ?? '', '4001');
 });
 
-test('two nodes with the same id: "another node uses this id", not "connected to itself"', async () => {
-  const a = await startNode({ id: 'same-id', name: 'a' });
-  const b = await startNode({ id: 'same-id', name: 'b', peers: [a.urls[0]] });
-  const seen = dialFailures(b);
-  await waitFor(() => seen.length >= 1, 'the dial failed');
-  assert.is(seen[0].code, 4004);
-  assert.match(seen[0].cause, 'another node uses this id (same-id)');
-  assert.not.match(seen[0].cause, 'itself');
+test('two nodes with the same identity key: "another node uses this id", not "connected to itself"', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsmesh-same-id-'));
+  try {
+    const keyFile = path.join(dir, 'identity.key');
+    const a = await startNode({ keyFile, ephemeralIdentity: false, name: 'a' });
+    const b = await startNode({ keyFile, ephemeralIdentity: false, name: 'b', peers: [a.urls[0]] });
+    assert.is(a.id, b.id);
+    const seen = dialFailures(b);
+    await waitFor(() => seen.length >= 1, 'the dial failed');
+    assert.is(seen[0].code, 4004);
+    assert.match(seen[0].cause, `another node uses this id (${a.id})`);
+    assert.not.match(seen[0].cause, 'itself');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a dial that finally succeeds clears the last error', async () => {
