@@ -16,7 +16,7 @@ import { compressionFor } from './compression.ts';
 import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
 import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
-import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
+import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL, signEnvelope } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import { PeerLink } from './link.ts';
 import type { DisconnectReason, LinkHandler, LocalIdentity } from './link.ts';
@@ -110,7 +110,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.table = new PeerTable(this.options.reconnect);
     const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
     this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
-    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
+    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node listens on (after `start()`). */
@@ -179,7 +179,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
-    });
+    }, (message, payload) => signEnvelope(this.#key, message, payload));
     const now = Date.now();
     for (const url of this.options.peers) this.table.addPendingAddress(url, 'static', now);
     this.#state = 'running';

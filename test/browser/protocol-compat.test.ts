@@ -44,7 +44,7 @@ test('text and binary messages from the node decode in the browser', () => {
 });
 
 test('the browser ignores message types it does not use (links) and rejects broken frames', () => {
-  const links = encodeControl({ t: 'links', origin: 'n1', seq: 1, name: 'n', kind: 'node', links: [] });
+  const links = encodeControl({ t: 'links', origin: 'n1', boot: 'b1', seq: 1, name: 'n', kind: 'node', links: [] });
   assert.is(envelope.decodeFrame(links), null);
   for (const broken of ['not json', '[1]', '{"t":1}', '{"t":"msg","id":"x","from":"y","to":null,"hops":0}']) {
     assert.throws(() => envelope.decodeFrame(broken), /JSON|object|string|data/, broken);
