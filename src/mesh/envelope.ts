@@ -1,4 +1,7 @@
 import { MeshCloseCode, MeshProtocolError } from './close-codes.ts';
+import { nodeCrypto } from './node-crypto.ts';
+import { signMessage, signatureProblem } from '../wire/signing.js';
+import type { Identity } from '../wire/identity.js';
 
 /** The WebSocket subprotocol (wsmesh.v2) and the version in hello and discovery: shared with browser peers. */
 export { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from '../wire/constants.js';
@@ -46,6 +49,8 @@ export interface LinksMessage {
   name: string;
   kind: PeerKind;
   links: LinkEntry[];
+  key?: string;
+  sig?: string;
 }
 /**
  * Sent once on a new node-to-node link: the `[origin, seq]` of every links record the sender holds (its own
@@ -80,7 +85,12 @@ export interface AppMessage {
   to: string | null;
   ttl: number;
   hops: number;
+  /** The origin's message counter (replay protection per origin, see replay-window.ts). */
+  seq?: number;
   data?: string;
+  /** The origin's identity key and signature (see {@link signEnvelope}); required on receipt. */
+  key?: string;
+  sig?: string;
 }
 /** Acknowledges a direct message to its sender. */
 export interface AckMessage {
@@ -89,6 +99,8 @@ export interface AckMessage {
   from: string;
   to: string;
   ttl: number;
+  key?: string;
+  sig?: string;
 }
 /** Node to browser peer: the node's peer table (browsers do not follow `links`); nodes ignore it. */
 export interface PeersMessage {
@@ -122,6 +134,8 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_LISTEN_URLS = 32;
 export const MAX_URL_LENGTH = 512;
 export const MAX_LINK_ENTRIES = 4096;
+/** Longest `key` / `sig` field (base64url of 32 / 64 bytes is 43 / 86 characters). */
+const MAX_SIGNATURE_FIELD = 128;
 /** Most entries of a `digest` (a node keeps at most 1024 records, plus its own). */
 export const MAX_DIGEST_ENTRIES = 1025;
 /** Most broadcast ids in one `ihave` or `graft`. */
@@ -171,6 +185,14 @@ function list<T>(fields: Fields, key: string, maxLength: number, item: (value: u
   const value = fields[key];
   if (!Array.isArray(value) || value.length > maxLength) bad(`field "${key}" must be an array of at most ${maxLength}`);
   return value.map(item);
+}
+
+/** The `key` and `sig` of a signed message, when present (their check is {@link envelopeSignatureProblem}'s). */
+function signature(fields: Fields): { key?: string; sig?: string } {
+  const out: { key?: string; sig?: string } = {};
+  if (fields.key !== undefined) out.key = text(fields, 'key', MAX_SIGNATURE_FIELD);
+  if (fields.sig !== undefined) out.sig = text(fields, 'sig', MAX_SIGNATURE_FIELD);
+  return out;
 }
 
 function messageId(value: unknown): string {
@@ -223,6 +245,7 @@ export function parseMessage(value: unknown): MeshMessage | null {
         name: text(fields, 'name', MAX_NAME_LENGTH),
         kind: kind(fields),
         links: list(fields, 'links', MAX_LINK_ENTRIES, linkEntry),
+        ...signature(fields),
       };
     case 'digest':
       return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry) };
@@ -241,11 +264,12 @@ export function parseMessage(value: unknown): MeshMessage | null {
         ttl: count(fields, 'ttl'),
         hops: count(fields, 'hops'),
       };
+      if (fields.seq !== undefined) message.seq = count(fields, 'seq');
       if (fields.data !== undefined) {
         if (typeof fields.data !== 'string') bad('field "data" must be a string');
         message.data = fields.data;
       }
-      return message;
+      return Object.assign(message, signature(fields));
     }
     case 'ack':
       return {
@@ -254,6 +278,7 @@ export function parseMessage(value: unknown): MeshMessage | null {
         from: text(fields, 'from', MAX_ID_LENGTH),
         to: text(fields, 'to', MAX_ID_LENGTH),
         ttl: count(fields, 'ttl'),
+        ...signature(fields),
       };
     default:
       if (typeof fields.t !== 'string') bad('field "t" must be a string');
@@ -331,4 +356,21 @@ export function ackMessage(id: string, from: string, to: string, ttl: number): A
 /** The digest a node sends on a new link (see {@link DigestMessage}). */
 export function digestMessage(have: Array<[string, number]>): DigestMessage {
   return { t: 'digest', have };
+}
+
+/** Messages signed by their origin: every node verifies them before relaying or delivering. */
+export type SignedMessage = AppMessage | AckMessage | LinksMessage;
+
+/**
+ * Signs a message as its origin (this node): adds `key` and `sig`; `payload` is a binary message's data. The one
+ * place the node signs; the canonical form is src/wire/signing.js (shared with browser peers).
+ */
+export function signEnvelope<T extends SignedMessage>(identity: Identity, message: T, payload?: Uint8Array): T {
+  return signMessage(nodeCrypto, identity, message as T & Record<string, unknown>, payload);
+}
+
+/** Why a signed message does not verify (its key must be its origin's, `from` or `origin`), or null when it does. */
+export function envelopeSignatureProblem(message: SignedMessage, payload?: Uint8Array): string | null {
+  const origin = message.t === 'links' ? message.origin : message.from;
+  return signatureProblem(nodeCrypto, message as unknown as Record<string, unknown>, origin, payload);
 }

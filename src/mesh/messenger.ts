@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BroadcastTree, DEFAULT_TREE_OPTIONS } from './broadcast-tree.ts';
 import type { TreeOptions } from './broadcast-tree.ts';
 import { WsmeshError } from '../errors.ts';
-import { DedupCache } from './dedup-cache.ts';
+import { ReplayWindows } from './replay-window.ts';
 import { ackMessage, encodeApp, encodeControl } from './envelope.ts';
 import type { AckMessage, AppMessage, TreeMessage } from './envelope.ts';
 
@@ -39,6 +39,8 @@ export interface MessengerHost {
   isLeaf(id: string): boolean;
   isKnownPeer(id: string): boolean;
   deliver(data: string | Buffer, info: MessageInfo): void;
+  /** Signs a message as this node (its origin); `payload` is a binary message's data. */
+  sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T;
 }
 
 export interface MessengerOptions {
@@ -76,7 +78,10 @@ function newMessageId(): string {
  */
 export class Messenger {
   readonly #pending = new Map<string, PendingSend>();
-  readonly #seenDirect = new DedupCache();
+  /** Delivered (origin, seq) pairs: each signed message is delivered once, whatever else arrives meanwhile. */
+  readonly #delivered: ReplayWindows;
+  /** This node's message counter; starts at the clock (µs) so that a restarted node's counter is higher. */
+  #seq = Date.now() * 1000;
   readonly tree: BroadcastTree;
 
   constructor(
@@ -84,12 +89,21 @@ export class Messenger {
     readonly options: MessengerOptions,
   ) {
     this.tree = new BroadcastTree(host, { ...DEFAULT_TREE_OPTIONS, ...options.tree });
+    this.#delivered = new ReplayWindows((id) => host.isKnownPeer(id));
+  }
+
+  /** A new message of this node, signed: text data is a signed field, binary data the signed payload. */
+  #newMessage(to: string | null, data: string | Uint8Array): { id: string; frame: string | Buffer } {
+    const id = newMessageId();
+    const header: AppMessage = { t: 'msg', id, from: this.host.selfId, to, ttl: this.options.ttl, hops: 0, seq: ++this.#seq };
+    if (typeof data !== 'string') return { id, frame: encodeApp(this.host.sign(header, data), data) };
+    const { data: _signed, ...signed } = this.host.sign({ ...header, data });
+    return { id, frame: encodeApp(signed, data) };
   }
 
   /** Resolves once `to` acknowledged the message; waits in the outbox while there is no route. */
   send(to: string, data: string | Uint8Array): Promise<void> {
-    const id = newMessageId();
-    const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to, ttl: this.options.ttl, hops: 0 }, data);
+    const { id, frame } = this.#newMessage(to, data);
     const problem = this.#checkSend(to, frame);
     if (problem !== null) return Promise.reject(problem);
     return new Promise<void>((resolve, reject) => {
@@ -104,8 +118,7 @@ export class Messenger {
 
   /** Sends a message to the whole mesh; returns its id. Throws 'no-peers' when no neighbour can take it. */
   broadcast(data: string | Uint8Array): string {
-    const id = newMessageId();
-    const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to: null, ttl: this.options.ttl, hops: 0 }, data);
+    const { id, frame } = this.#newMessage(null, data);
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
     if (this.host.neighbourIds().length === 0) {
@@ -127,16 +140,19 @@ export class Messenger {
     const now = Date.now();
     const { id, from, to, hops } = message;
     if (from === this.host.selfId) return;
+    // The router verified the signature, so seq is the origin's own.
+    const seq = message.seq!;
     if (to === null) {
       if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, null, now);
+      if (!this.#delivered.accept(from, seq)) return;
       const ttl = this.#nextTtl(message.ttl);
       const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
       if (this.tree.receive(fromNeighbour, id, frame, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));
-    if (this.#seenDirect.add(`${from}/${id}`, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
-    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl));
+    if (this.#delivered.accept(from, seq)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
+    this.#sendAck(this.host.sign(ackMessage(id, this.host.selfId, from, this.options.ttl)));
   }
 
   receiveAck(fromNeighbour: string, ack: AckMessage): void {
@@ -224,7 +240,8 @@ export class Messenger {
   }
 }
 
+/** Everything but the text data: what a relay passes on in front of the data (signature included). */
 function header(message: AppMessage): Omit<AppMessage, 'data'> {
-  const { t, id, from, to, ttl, hops } = message;
-  return { t, id, from, to, ttl, hops };
+  const { data: _data, ...rest } = message;
+  return rest;
 }

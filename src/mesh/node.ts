@@ -19,7 +19,7 @@ import { InboundGuard, httpServerOptions } from '../transport/inbound-guard.ts';
 import type { InboundRefusal } from '../transport/inbound-guard.ts';
 import { DialLog, describeConnectError, describeHandshakeEnd } from './dial-log.ts';
 import type { DialFailure, StaticPeerInfo } from './dial-log.ts';
-import { MAX_LISTEN_URLS, MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
+import { MAX_LISTEN_URLS, MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL, signEnvelope } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import { PeerLink } from './link.ts';
 import type { DisconnectReason, LinkHandler, LocalIdentity } from './link.ts';
@@ -225,7 +225,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
-    });
+    }, (message, payload) => signEnvelope(this.#key, message, payload));
     const now = Date.now();
     for (const url of this.#options.peers) {
       this.#dialLog.addStatic(url);

@@ -1,5 +1,6 @@
 import { MeshCloseCode } from './close-codes.ts';
-import { digestMessage, encodeControl, linksRecord } from './envelope.ts';
+import { digestMessage, encodeControl, envelopeSignatureProblem, linksRecord } from './envelope.ts';
+import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
 import type { DecodedFrame, DigestMessage, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
 import type { DisconnectReason, PeerLink } from './link.ts';
 import { wsUrl } from './listen-urls.ts';
@@ -48,6 +49,8 @@ export class MeshRouter implements MessengerHost {
     readonly self: { id: string; name: string; boot: string; table: PeerTable },
     readonly options: ResolvedOptions,
     readonly events: RouterEvents,
+    /** Signs a message as this node (envelope.ts signEnvelope with the node's identity). */
+    readonly signer: <T extends SignedMessage>(message: T, payload?: Uint8Array) => T,
   ) {
     this.topology = new Topology(self.id, (id) => this.#routes.has(id));
     this.messenger = new Messenger(this, {
@@ -65,6 +68,10 @@ export class MeshRouter implements MessengerHost {
 
   get selfId(): string {
     return this.self.id;
+  }
+
+  sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T {
+    return this.signer(message, payload);
   }
 
   stop(): void {
@@ -139,6 +146,11 @@ export class MeshRouter implements MessengerHost {
     if (link.remote!.kind === 'browser' && !speaksForItself(from, message)) {
       return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
     }
+    if (this.#usable(message)) {
+      // Signed by its origin, checked by every node it reaches before anything else (relaying included).
+      const problem = envelopeSignatureProblem(message, frame.payload) ?? (message.t === 'msg' && message.seq === undefined ? 'no "seq"' : null);
+      if (problem !== null) return link.close(MeshCloseCode.BadMessage, `unverifiable ${message.t}: ${problem}`);
+    }
     switch (message.t) {
       case 'msg':
         return this.messenger.receiveApp(from, message, frame.payload);
@@ -154,6 +166,24 @@ export class MeshRouter implements MessengerHost {
         return this.messenger.receiveTree(from, message);
       default:
         return link.close(MeshCloseCode.BadMessage, `unexpected ${message.t} after the handshake`);
+    }
+  }
+
+  /**
+   * Whether a signed message will be used (relayed, delivered, stored): those are verified. A copy of a broadcast
+   * already seen or a links record not newer than the stored one is dropped unverified (its signature would change
+   * nothing: it is not passed on). Messages of types that carry no signature are never 'usable' here.
+   */
+  #usable(message: MeshMessage): message is SignedMessage {
+    switch (message.t) {
+      case 'msg':
+        return message.to !== null || !this.messenger.tree.has(message.id);
+      case 'ack':
+        return true;
+      case 'links':
+        return message.origin === this.self.id || this.topology.isNewer(message);
+      default:
+        return false;
     }
   }
 
@@ -223,15 +253,10 @@ export class MeshRouter implements MessengerHost {
 
   /** A new neighbour's digest: send it only the records it lacks or holds older. */
   #onDigest(from: PeerLink, digest: DigestMessage): void {
+    // A digest is not signed: the seq it claims for this node's own record is never adopted. If the neighbour
+    // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
     const theirs = new Map(digest.have);
-    const ownSeq = theirs.get(this.self.id);
-    // It holds a record of ours at least as new as this run's (from a previous run): supersede it.
-    if (ownSeq !== undefined && ownSeq > this.#seq && ownSeq < Number.MAX_SAFE_INTEGER) {
-      this.#seq = ownSeq;
-      this.#scheduleLinks(true);
-    }
     for (const record of this.topology.records()) {
-      if (record.origin === from.remote!.id) continue;
       const known = theirs.get(record.origin);
       if (known === undefined || known < record.seq) this.#sendOn(from, encodeControl(record));
     }
@@ -264,7 +289,7 @@ export class MeshRouter implements MessengerHost {
   #publishLinks(): void {
     this.#forcePublish = false;
     this.#seq = Math.max(this.#seq + 1, Date.now());
-    const record = linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries());
+    const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
     this.#published = record;
     const frame = encodeControl(record);
     for (const link of this.#nodeLinks()) this.#sendOn(link, frame);

@@ -33,6 +33,8 @@ class Network {
         isLeaf: () => false,
         isKnownPeer: (peer) => known.includes(peer),
         deliver: (data, info) => this.delivered.push({ at: id, data: String(data), info }),
+        // Signatures are the router's business (verified before the messenger sees a message).
+        sign: (message) => message,
       },
       { ...options, tree: { graftAfter: 20, ihaveDelay: 5 } },
     );

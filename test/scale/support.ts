@@ -1,5 +1,6 @@
 import { PeerLink } from '../../src/mesh/link.ts';
-import { connect } from '../../src/transport/connect.ts';
+import { RawPeer } from '../security/raw-peer.ts';
+import type { Received } from '../security/raw-peer.ts';
 import type { WebSocket } from '../../src/transport/websocket.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import type { MeshNodeOptions } from '../../src/mesh/options.ts';
@@ -83,13 +84,15 @@ export function tablesAgree(running: MeshNode[], stopped: MeshNode[]): boolean {
   return tablesComplete(running) && running.every((node) => node.peers().every((peer) => !gone.has(peer.id) || !peer.reachable));
 }
 
-export interface RawPeer {
+export interface ScaleRawPeer {
   ws: WebSocket;
-  /** Messages the node sent after the handshake, parsed. */
-  received: Array<Record<string, unknown>>;
+  /** Its id (from its fresh key). */
+  id: string;
+  /** Messages the node sent after the handshake (test/security/raw-peer.ts). */
+  received: Received[];
   /** Resolves 'welcome' when admitted, or with the close code and reason when refused. */
   outcome: Promise<'welcome' | [code: number, reason: string]>;
-  /** Sends the hello (at once unless `holdHello`). */
+  /** Starts the link handshake (at once unless `holdHello`). */
   hello(): void;
 }
 
@@ -99,20 +102,23 @@ export interface RawPeer {
  */
 export async function rawPeer(
   url: string,
-  id: string,
+  name: string,
   options: { kind?: 'node' | 'browser'; localAddress?: string; holdHello?: boolean } = {},
-): Promise<RawPeer> {
-  const ws = await connect(url, { protocols: ['wsmesh.v1'], localAddress: options.localAddress });
-  const received: Array<Record<string, unknown>> = [];
-  const outcome = new Promise<'welcome' | [number, string]>((resolve) => {
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as Record<string, unknown>;
-      if (message.t === 'welcome') resolve('welcome');
-      else if (message.t !== 'hello') received.push(message);
-    });
-    ws.on('close', (code, reason) => resolve([code, reason]));
-  });
-  const hello = () => ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind: options.kind ?? 'node', listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
-  if (options.holdHello !== true) hello();
-  return { ws, received, outcome, hello };
+): Promise<ScaleRawPeer> {
+  const peer = await RawPeer.open(url, { name, kind: options.kind ?? 'node', localAddress: options.localAddress });
+  let start!: () => void;
+  const go = new Promise<void>((resolve) => (start = resolve));
+  const refusal = async (): Promise<[number, string]> => {
+    await peer.waitClosed().catch(() => {});
+    return [peer.close?.code ?? 0, peer.close?.reason ?? ''];
+  };
+  const admitted = async (): Promise<'welcome' | [number, string]> => {
+    await peer.handshake();
+    // An arbiter raw peer welcomes the node itself: the node may still refuse right behind its hello.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return peer.close === null ? 'welcome' : refusal();
+  };
+  const outcome = go.then(admitted).catch(refusal);
+  if (options.holdHello !== true) start();
+  return { ws: peer.ws, id: peer.id, received: peer.received, outcome, hello: start };
 }
