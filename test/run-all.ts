@@ -8,7 +8,8 @@
  *   npm test -- --jobs 2 --timeout 300    two files at a time (output buffered per file), 300 s per file
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,8 @@ import { formatTotals, tallyFile } from './helpers/uvu-summary.ts';
 import type { FileTally } from './helpers/uvu-summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The config directory every test process sees: no test reads or writes the user's own ~/.config/wsmesh. */
+const CONFIG_HOME = mkdtempSync(path.join(tmpdir(), 'wsmesh-test-config-'));
 const KILL_GRACE_MS = 5_000;
 
 const USAGE = `usage: npm test -- [filters...] [--jobs N] [--timeout SECONDS] [--dir DIR] [--skip-typecheck]
@@ -129,7 +132,8 @@ function runJob(job: Job, options: Options, streamOutput: boolean): Promise<JobR
     cwd: ROOT,
     detached: true, // its own process group: a timeout kills the file and everything it spawned
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}) },
+    // XDG_CONFIG_HOME: a node's default key file (~/.config/wsmesh/identity.key) lands in a temporary directory.
+    env: { ...process.env, XDG_CONFIG_HOME: CONFIG_HOME, ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}) },
   });
   const pid = child.pid!;
   runningGroups.add(pid);
@@ -210,6 +214,7 @@ async function main(): Promise<void> {
   stopOnSignal('SIGTERM');
   process.on('exit', () => {
     for (const pid of runningGroups) killGroup(pid, 'SIGKILL');
+    rmSync(CONFIG_HOME, { recursive: true, force: true });
   });
 
   const files = discoverTestFiles(options.dir, options.filters);

@@ -45,7 +45,7 @@ function tsconfig(lang: 'ts' | 'js', names: string[]): object {
   return {
     compilerOptions: {
       strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true,
-      allowImportingTsExtensions: true, allowJs: lang === 'js', checkJs: lang === 'js', noImplicitAny: lang === 'ts',
+      allowImportingTsExtensions: true, allowJs: true, checkJs: lang === 'js', noImplicitAny: lang === 'ts',
       lib: lang === 'js' ? ['es2022', 'dom'] : ['es2022'], types: lang === 'js' ? [] : ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')],
       paths: { wsmesh: [path.join(ROOT, 'src/index.ts')], 'wsmesh/browser': [path.join(ROOT, 'src/browser/index.js')] },
     },

@@ -51,9 +51,9 @@ try {
 } catch (error) {
   if (!(error instanceof WsmeshError) || error.code !== 'invalid-option') throw error;
 }
-const a = createNode({ host: '127.0.0.1', mdns: false, name: 'a' });
+const a = createNode({ host: '127.0.0.1', mdns: false, name: 'a', keyFile: 'a.key' });
 await a.start();
-const b = createNode({ host: '127.0.0.1', mdns: false, name: 'b', peers: a.urls });
+const b = createNode({ host: '127.0.0.1', mdns: false, name: 'b', keyFile: 'b.key', peers: a.urls });
 await b.start();
 const got = new Promise((resolve) => a.on('message', (data) => resolve(String(data))));
 await b.ready({ timeout: 10000 });
