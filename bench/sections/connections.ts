@@ -109,7 +109,7 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
           ...unavailable.map((text) => `Not measured: ${text}.`),
           `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
             `RSS and heap after gc(), relative to the same server after a warm-up. Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
-            `wsmesh = standalone WebSocketServer (its own request parser on net.Server, what the mesh node uses); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage).`,
+            `wsmesh = standalone WebSocketServer (its own request parser on net.Server); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage; how the mesh node serves its page and WebSockets on one port).`,
         ],
       },
     ];

@@ -29,6 +29,7 @@ export interface ParsedHead<Head> {
 }
 
 const INITIAL_HEAD_BUFFER = 1024;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const CR = 0x0d;
 const LF = 0x0a;
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
@@ -48,7 +49,7 @@ function badHead(message: string): WsHandshakeError {
  */
 class HeadCollector {
   /** Grows (doubling, up to the limit) as the head arrives: a slow client costs what it sent, not the limit. */
-  #buffer = Buffer.allocUnsafe(INITIAL_HEAD_BUFFER);
+  #buffer: Buffer | null = null;
   readonly #maxSize: number;
   #filled = 0;
   #consumed = 0;
@@ -66,6 +67,10 @@ class HeadCollector {
   /** The head's text without the final CRLF CRLF, and the bytes after it; null while incomplete. */
   push(chunk: Uint8Array): { text: string; rest: Buffer } | null {
     if (this.#done) throw new WsStateError('the HTTP head is already complete');
+    if (this.#consumed === 0) {
+      const whole = this.#wholeHead(chunk);
+      if (whole !== null) return whole;
+    }
     for (let index = 0; index < chunk.length; index++) {
       if (this.#consumed === this.#maxSize) {
         throw new WsHandshakeError(`HTTP head is larger than the limit of ${this.#maxSize} bytes`, 431);
@@ -74,11 +79,11 @@ class HeadCollector {
       const byte = chunk[index];
       if (!this.#started && this.#skipLeadingEmptyLine(byte)) continue;
       this.#started = true;
-      if (this.#filled === this.#buffer.length) this.#grow();
-      this.#buffer[this.#filled++] = byte;
+      const buffer = this.#buffer !== null && this.#filled < this.#buffer.length ? this.#buffer : this.#grow();
+      buffer[this.#filled++] = byte;
       if (this.#advanceTerminator(byte)) {
         this.#done = true;
-        const text = this.#buffer.toString('latin1', 0, this.#filled - 4);
+        const text = buffer.toString('latin1', 0, this.#filled - 4);
         const rest = Buffer.from(chunk.buffer, chunk.byteOffset + index + 1, chunk.length - index - 1);
         return { text, rest };
       }
@@ -86,10 +91,35 @@ class HeadCollector {
     return null;
   }
 
-  #grow(): void {
-    const grown = Buffer.allocUnsafe(Math.min(2 * this.#buffer.length, this.#maxSize));
-    this.#buffer.copy(grown, 0, 0, this.#filled);
-    this.#buffer = grown;
+  /**
+   * Fast path for the usual case, a whole head in the first chunk: no leading empty line, within the limit,
+   * every CR followed by LF and every LF preceded by CR. Reads it without copying it into the collector's
+   * buffer; anything else (including every error) goes through the byte loop, which reports it.
+   */
+  #wholeHead(chunk: Uint8Array): { text: string; rest: Buffer } | null {
+    if (chunk.length === 0 || chunk[0] === CR || chunk[0] === LF) return null;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const end = bytes.indexOf(HEAD_END);
+    if (end === -1 || end + 4 > this.#maxSize) return null;
+    for (let index = 0; index < end; index++) {
+      const byte = bytes[index];
+      if (byte === CR) {
+        if (bytes[++index] !== LF) return null;
+      } else if (byte === LF) {
+        return null;
+      }
+    }
+    this.#done = true;
+    this.#consumed = end + 4;
+    return { text: bytes.toString('latin1', 0, end), rest: bytes.subarray(end + 4) };
+  }
+
+  /** Allocates the buffer (first byte of a head the fast path did not take) or doubles it. */
+  #grow(): Buffer {
+    const old = this.#buffer;
+    const grown = Buffer.allocUnsafe(old === null ? Math.min(INITIAL_HEAD_BUFFER, this.#maxSize) : Math.min(2 * old.length, this.#maxSize));
+    old?.copy(grown, 0, 0, this.#filled);
+    return (this.#buffer = grown);
   }
 
   #skipLeadingEmptyLine(byte: number): boolean {

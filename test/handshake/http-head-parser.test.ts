@@ -204,4 +204,42 @@ test('status lines: reason may be empty or missing; malformed ones are refused',
   }
 });
 
+test('a head in one chunk (fast path) and byte by byte (byte loop) give the same head, rest and errors', () => {
+  const heads = [
+    REQUEST,
+    'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET / HTTP/1.1\r\n\r\n',
+    '\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\r\r\n\r\n',
+    'GET / HTTP/1.1\nHost: a\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: ' + 'a'.repeat(200) + '\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a',
+    'GET / HTTP/1.1\r\n Host: a\r\n\r\n',
+  ];
+  const outcome = (chunks: Buffer[], limit: number) => {
+    const parser = new HttpRequestParser(limit);
+    try {
+      for (const [index, chunk] of chunks.entries()) {
+        const parsed = parser.push(chunk);
+        if (parsed) return { head: { ...parsed.head, headers: parsed.head.headers.toObject() }, rest: Buffer.concat([parsed.rest, ...chunks.slice(index + 1)]).toString('latin1') };
+      }
+      return 'incomplete';
+    } catch (error) {
+      assert.instance(error, WsHandshakeError);
+      return `${(error as WsHandshakeError).status} ${(error as Error).message}`;
+    }
+  };
+  for (const head of heads) {
+    for (const limit of [64, 16 * 1024]) {
+      const bytes = Buffer.concat([Buffer.from(head, 'latin1'), FRAME]);
+      const whole = outcome([bytes], limit);
+      const byteByByte = outcome([...bytes].map((byte) => Buffer.of(byte)), limit);
+      assert.equal(whole, byteByByte, `${JSON.stringify(head.slice(0, 40))}, limit ${limit}`);
+    }
+  }
+});
+
 test.run();

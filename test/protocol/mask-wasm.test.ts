@@ -1,5 +1,6 @@
 // The WebAssembly masking kernel: the bytes embedded in src/protocol/mask-wasm.ts are src/protocol/mask.wat
 // assembled now (so the two cannot drift), and the kernel agrees with the JS loop on random inputs.
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -59,6 +60,20 @@ test('chunk by chunk with key offset continuity equals one pass (unmask while co
     }
     assert.ok(actual.equals(expected), `length ${input.length}`);
   }
+});
+
+test('without WebAssembly (node --jitless) everything runs on the JS loop and still masks correctly', () => {
+  const script =
+    "import('./src/protocol/mask.ts').then((m) => { const d = Buffer.alloc(70000, 7); m.xorMaskInPlace(d, Buffer.from([1, 2, 3, 4]), 1); " +
+    "const t = Buffer.alloc(70000); m.maskInto(Buffer.alloc(70000, 7), Buffer.from([1, 2, 3, 4]), t, 0); " +
+    "console.log(JSON.stringify([typeof WebAssembly, m.wasmMaskAvailable, m.maskImplementations.wasm, [...d.subarray(0, 6)], d[69999], [...t.subarray(0, 4)]])); })";
+  const output = execFileSync(process.execPath, ['--jitless', '--no-warnings', '--import', 'tsx', '-e', script], {
+    cwd: new URL('../..', import.meta.url),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // 7 ^ key: from offset 1 the key starts at byte 1 (1, 2, 3, 4); byte 69999 is key index (69998 & 3) = 2.
+  assert.equal(JSON.parse(output.trim()), ['undefined', false, null, [7, 6, 5, 4, 3, 6], 7 ^ 3, [6, 5, 4, 3]]);
 });
 
 test.run();
