@@ -95,8 +95,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.name = this.options.name;
     this.mesh = this.options.mesh;
     this.table = new PeerTable(this.options.reconnect);
-    const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
-    this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
+    const { allowOrigins, allowHosts, verifyOrigin, webUi, secret } = this.options;
+    this.#webUi = new WebUi({ allowOrigins, allowHosts, verifyOrigin, page: webUi, auth: secret !== undefined });
     this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
@@ -235,10 +235,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #serveHttp(request: IncomingMessage, response: ServerResponse): void {
     if (this.#guard.isRefused(request.socket)) return;
     if (this.options.httpHandler?.(request, response)) return;
+    if (this.#webUi.hosts.refuseForeign(request, response)) return;
     if (this.#webUi.serve(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/status') {
-      const body = JSON.stringify({ id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers() });
+      // With a secret, HTTP cannot tell a member from an outsider: members see the table through the mesh.
+      const body = JSON.stringify(this.options.secret !== undefined
+        ? { version: MESH_PROTOCOL_VERSION, auth: true, message: 'this mesh has a secret: its members see its peers through the mesh' }
+        : { id: this.id, name: this.name, mesh: this.mesh, version: MESH_PROTOCOL_VERSION, urls: this.#urls, peers: this.peers() });
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }

@@ -7,6 +7,7 @@ import type { WebSocketServerOptions } from '../transport/server.ts';
 import { DEFAULT_RECONNECT } from './backoff.ts';
 import type { ReconnectOptions } from './backoff.ts';
 import { parseAllowedOrigin } from '../web/origin-policy.ts';
+import { parseAllowedHost } from '../web/host-check.ts';
 import { COMPRESSION_MODES } from './compression.ts';
 import type { Compression } from './compression.ts';
 import { DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
@@ -71,6 +72,11 @@ export interface MeshNodeOptions {
    * `null` (file:// pages) or `*` (any). Others get 403; peers that send no Origin are unaffected. Default [].
    */
   allowOrigins?: string[];
+  /**
+   * DNS names the node may be called by in HTTP requests (`Host`), besides IP addresses, `localhost` and the
+   * machine's name; other names get 421 on every HTTP route (DNS rebinding). Default [].
+   */
+  allowHosts?: string[];
   /** Serve the web UI at `/` (and `/access`, which tells a refused page why). Default true. */
   webUi?: boolean;
 }
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   httpHandler: HttpHandler | undefined;
   verifyOrigin: OriginCheck | undefined;
   allowOrigins: string[];
+  allowHosts: string[];
   webUi: boolean;
 }
 
@@ -128,6 +135,14 @@ function allowedOrigin(origin: string): string {
     return parseAllowedOrigin(origin);
   } catch (error) {
     throw new TypeError(`option allowOrigins: ${(error as Error).message}`);
+  }
+}
+
+function allowedHost(host: string): string {
+  try {
+    return parseAllowedHost(host);
+  } catch (error) {
+    throw new TypeError(`option allowHosts: ${(error as Error).message}`);
   }
 }
 
@@ -178,6 +193,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     httpHandler: options.httpHandler,
     verifyOrigin: options.verifyOrigin,
     allowOrigins: (options.allowOrigins ?? []).map(allowedOrigin),
+    allowHosts: (options.allowHosts ?? []).map(allowedHost),
     webUi: options.webUi !== false,
   };
 }

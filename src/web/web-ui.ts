@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HandshakeRequest } from '../handshake/server-handshake.ts';
 import { requestFromIncomingMessage } from '../handshake/server-handshake.ts';
 import { serveAccessCheck } from './access-check.ts';
+import { HostCheck } from './host-check.ts';
 import { OriginPolicy } from './origin-policy.ts';
 import type { OriginVerdict } from './origin-policy.ts';
 import { serveWebUi } from './static-files.ts';
@@ -9,6 +10,8 @@ import { serveWebUi } from './static-files.ts';
 export interface WebUiOptions {
   /** Origins besides the node's own whose pages may connect (`--allow-origin`). */
   allowOrigins?: readonly string[];
+  /** DNS names the node is reached by, besides IP addresses, localhost and the machine's name (`--allow-host`). */
+  allowHosts?: readonly string[];
   /** Replaces the origin policy entirely (the mesh node's `verifyOrigin` option). */
   verifyOrigin?: (origin: string | undefined, request: HandshakeRequest) => boolean;
   /** Whether the mesh has a secret (the page then asks for it). */
@@ -23,11 +26,14 @@ export interface WebUiOptions {
  */
 export class WebUi {
   readonly policy: OriginPolicy;
+  /** Which `Host` names the node answers plain HTTP requests for (DNS rebinding). */
+  readonly hosts: HostCheck;
   readonly #options: WebUiOptions;
 
   constructor(options: WebUiOptions) {
     this.#options = options;
-    this.policy = new OriginPolicy(options.allowOrigins ?? []);
+    this.hosts = new HostCheck(options.allowHosts ?? []);
+    this.policy = new OriginPolicy(options.allowOrigins ?? [], this.hosts);
   }
 
   /** For `WebSocketServer`'s `verifyOrigin`: false answers the upgrade with 403. */
