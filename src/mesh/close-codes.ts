@@ -1,26 +1,7 @@
-/**
- * WebSocket close codes of the wsmesh.v1 protocol (RFC 6455 reserves 4000-4999 for applications).
- * Every one of them is sent before any application message was accepted on the connection,
- * except `Duplicate`, which may also replace a connection of a peer that restarted.
- */
-export const MeshCloseCode = {
-  /** A message that is not valid wsmesh.v1, or an application message before the handshake finished. */
-  BadMessage: 4000,
-  /** Shared-secret challenge-response failed, or only one side has a secret. */
-  AuthFailed: 4001,
-  /** The peers belong to different meshes. */
-  WrongMesh: 4002,
-  /** The peers speak incompatible protocol versions. */
-  IncompatibleVersion: 4003,
-  /** The node reached itself (same id on both ends). The dialer never dials that address again. */
-  SelfConnection: 4004,
-  /** The handshake (hello, auth, welcome) did not finish in time. */
-  HandshakeTimeout: 4005,
-  /** The node already has `maxPeers` connections. */
-  TooManyPeers: 4008,
-  /** The pair already has a connection; this one is closed (or an older one is replaced). */
-  Duplicate: 4009,
-} as const;
+import { MeshCloseCode } from '../wire/constants.js';
+
+/** The close codes live in the wire module, shared with browser peers. */
+export { MeshCloseCode };
 export type MeshCloseCode = (typeof MeshCloseCode)[keyof typeof MeshCloseCode];
 
 /** Codes after which redialing soon would only be refused again: the dialer waits the maximum backoff. */

@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket as BrowserStyleWebSocket } from 'ws';
 import { connectedIds, startNode, stopAllNodes, waitFor } from './support.ts';
-// @ts-expect-error: plain browser JavaScript, no types
 import { joinMesh } from './fixtures/minimal-browser-peer.js';
 
 // The documented browser peer runs unchanged on `ws`'s browser-compatible WebSocket (Node 20 has no global one).

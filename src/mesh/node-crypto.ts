@@ -1,0 +1,105 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, scrypt, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { CryptoProvider, KeyPair, ScryptParams } from '../wire/provider.js';
+
+/** DER prefixes that wrap a raw 32-byte key as PKCS#8 (private) or SPKI (public), for X25519 and Ed25519. */
+const PKCS8_PREFIX = { x25519: '302e020100300506032b656e04220420', ed25519: '302e020100300506032b657004220420' } as const;
+const SPKI_PREFIX = { x25519: '302a300506032b656e032100', ed25519: '302a300506032b6570032100' } as const;
+type Curve = keyof typeof PKCS8_PREFIX;
+
+function privateKeyObject(curve: Curve, raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new TypeError(`${curve} private key must be 32 bytes`);
+  return createPrivateKey({ key: Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), raw]), format: 'der', type: 'pkcs8' });
+}
+
+function publicKeyObject(curve: Curve, raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new TypeError(`${curve} public key must be 32 bytes`);
+  return createPublicKey({ key: Buffer.concat([Buffer.from(SPKI_PREFIX[curve], 'hex'), raw]), format: 'der', type: 'spki' });
+}
+
+function rawPublic(key: KeyObject): Uint8Array {
+  return new Uint8Array(key.export({ format: 'der', type: 'spki' }).subarray(-32));
+}
+
+function rawPrivate(key: KeyObject): Uint8Array {
+  return new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
+}
+
+function keyPair(curve: Curve, privateKey: Uint8Array | undefined): KeyPair {
+  if (privateKey === undefined) {
+    const pair = curve === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
+    return { publicKey: rawPublic(pair.publicKey), privateKey: rawPrivate(pair.privateKey) };
+  }
+  const key = privateKeyObject(curve, privateKey);
+  return { publicKey: rawPublic(createPublicKey(key)), privateKey: new Uint8Array(privateKey) };
+}
+
+/**
+ * Key objects of recently used raw keys: a node signs with one identity key and verifies the same few peer
+ * keys again and again; importing a DER key costs more than the signature itself.
+ */
+class KeyCache {
+  readonly #keys = new Map<string, KeyObject>();
+  constructor(readonly make: (raw: Uint8Array) => KeyObject, readonly max = 1024) {}
+  get(raw: Uint8Array): KeyObject {
+    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      if (this.#keys.size >= this.max) this.#keys.delete(this.#keys.keys().next().value!);
+      key = this.make(raw);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+}
+
+const edPrivate = new KeyCache((raw) => privateKeyObject('ed25519', raw), 64);
+const edPublic = new KeyCache((raw) => publicKeyObject('ed25519', raw));
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** The wire module's crypto provider on `node:crypto` (every operation synchronous except scrypt). */
+export const nodeCrypto: CryptoProvider = {
+  randomBytes: (length) => bytes(randomBytes(length)),
+  x25519Generate: (privateKey) => keyPair('x25519', privateKey),
+  x25519: (privateKey, publicKey) =>
+    bytes(diffieHellman({ privateKey: privateKeyObject('x25519', privateKey), publicKey: publicKeyObject('x25519', publicKey) })),
+  aeadEncrypt(key, nonce, ad, plaintext) {
+    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    const head = cipher.update(plaintext);
+    cipher.final();
+    return bytes(Buffer.concat([head, cipher.getAuthTag()]));
+  },
+  aeadDecrypt(key, nonce, ad, ciphertext) {
+    if (ciphertext.length < 16) return null;
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    decipher.setAAD(ad, { plaintextLength: ciphertext.length - 16 });
+    decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+    const plaintext = decipher.update(ciphertext.subarray(0, ciphertext.length - 16));
+    try {
+      decipher.final();
+    } catch {
+      return null;
+    }
+    return bytes(plaintext);
+  },
+  sha256: (data) => bytes(createHash('sha256').update(data).digest()),
+  hmacSha256: (key, data) => bytes(createHmac('sha256', key).update(data).digest()),
+  ed25519Generate: (privateKey) => keyPair('ed25519', privateKey),
+  ed25519Sign: (privateKey, message) => bytes(sign(null, message, edPrivate.get(privateKey))),
+  ed25519Verify(publicKey, message, signature) {
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    try {
+      return verify(null, message, edPublic.get(publicKey), signature);
+    } catch {
+      return false;
+    }
+  },
+  scrypt: (password: Uint8Array, salt: Uint8Array, { N, r, p, dkLen }: ScryptParams) =>
+    new Promise<Uint8Array>((resolve, reject) => {
+      scrypt(password, salt, dkLen, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(bytes(key))));
+    }),
+};
