@@ -1,0 +1,105 @@
+// The Node side of a wsmesh.v2 link without a mesh node: an HTTP server that serves the page's modules and
+// answers WebSockets with the wire module's SecureHandshake (node:crypto), then echoes every mesh message
+// upper-cased. For the browser handshake test and the browser bench.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { nodeCrypto } from '../../../src/mesh/node-crypto.ts';
+import { fromUtf8, utf8 } from '../../../src/wire/bytes.js';
+import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from '../../../src/wire/constants.js';
+import { WireError } from '../../../src/wire/errors.js';
+import type { Hello } from '../../../src/wire/hello.js';
+import { createIdentity, derivePsk, type Identity } from '../../../src/wire/identity.js';
+import { SecureHandshake } from '../../../src/wire/secure-link.js';
+import { WebSocketServer } from '../../../src/transport/server.ts';
+import { serveWebUi } from '../../../src/web/static-files.ts';
+import { closeServer, listenOnFreePort } from '../../helpers/ports.ts';
+
+/** A blank page (no CSP) at the responder's origin, and the page-side script that runs one handshake. */
+export const BLANK_PAGE = '/blank.html';
+const HANDSHAKE_PAGE_PATH = '/test-support/handshake-page.js';
+const HANDSHAKE_PAGE_FILE = new URL('./handshake-page.js', import.meta.url);
+
+export interface Accepted {
+  remoteId: string | null;
+  remoteHello: Hello | null;
+  closeCode: number | null;
+  error: string | null;
+}
+
+export interface WireResponder {
+  port: number;
+  identity: Identity;
+  mesh: string;
+  /** Every connection accepted since the last `clear()`. */
+  accepted: Accepted[];
+  close(): Promise<void>;
+}
+
+export async function startWireResponder(mesh: string, secret: string | undefined): Promise<WireResponder> {
+  const identity = createIdentity(nodeCrypto);
+  const psk = await derivePsk(nodeCrypto, mesh, secret);
+  const hello: Hello = { v: MESH_PROTOCOL_VERSION, name: 'test-node', mesh, kind: 'node', listen: [], boot: 'b' };
+  const accepted: Accepted[] = [];
+  const http: Server = createServer((request, response) => {
+    if (request.url === BLANK_PAGE) return void response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>t</title>');
+    if (request.url === HANDSHAKE_PAGE_PATH) return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(HANDSHAKE_PAGE_FILE));
+    if (!serveWebUi(request, response)) response.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server: http, protocols: [MESH_SUBPROTOCOL] });
+  wss.on('connection', (ws) => {
+    const record: Accepted = { remoteId: null, remoteHello: null, closeCode: null, error: null };
+    accepted.push(record);
+    const handshake = new SecureHandshake({ provider: nodeCrypto, initiator: false, identity, psk, hello });
+    let queue: Promise<unknown> = handshake.start();
+    ws.on('close', (code) => (record.closeCode = code));
+    ws.on('message', (data, isBinary) => {
+      queue = queue.then(async () => {
+        if (!isBinary) return ws.close(4000, 'binary only');
+        try {
+          const link = handshake.result;
+          if (link === null) {
+            for (const out of await handshake.receive(new Uint8Array(data as Buffer))) ws.send(out);
+            if (handshake.result !== null) {
+              record.remoteId = handshake.result.remote.id;
+              record.remoteHello = handshake.result.remote.hello;
+            }
+            return;
+          }
+          const message = link.transport.open(new Uint8Array(data as Buffer));
+          if (message !== null) for (const out of link.transport.seal(utf8(fromUtf8(message.data).toUpperCase()), false)) ws.send(out);
+        } catch (error) {
+          record.error = String(error);
+          ws.close(error instanceof WireError ? error.code : 1011, String(error).slice(0, 100));
+        }
+      });
+    });
+  });
+  const port = await listenOnFreePort(http);
+  return {
+    port, identity, mesh, accepted,
+    async close() {
+      await wss.close();
+      await closeServer(http);
+    },
+  };
+}
+
+/** What `runHandshake` in the page reports. */
+export interface PageHandshake {
+  secure: boolean;
+  provider: 'noble' | 'webcrypto';
+  storage: 'raw' | 'webcrypto';
+  id: string;
+  pskMs: number;
+  remote?: { id: string; name: string; ms: number };
+  echo?: string;
+  closed?: number;
+  reason?: string;
+  error?: string | null;
+}
+
+/** The page-side call (for `page.evaluate`) that runs one handshake with the responder at `port`. */
+export function handshakeScript(port: number, mesh: string, secret: string | undefined, provider: 'auto' | 'noble' | 'webcrypto' = 'auto'): string {
+  const options = { url: `ws://127.0.0.1:${port}/`, secret, mesh, provider };
+  return `import('${HANDSHAKE_PAGE_PATH}').then((m) => m.runHandshake(${JSON.stringify(options)}))`;
+}
