@@ -5,11 +5,13 @@
 // its bytes. Elsewhere (a page on http://<LAN address>) WebCrypto does not exist and the key is kept as
 // raw bytes, signed with @noble/curves: any script running in the page's origin can read and copy it.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { randomBytes } from './crypto-noble.js';
+import { idFromPublicKey } from '../wire/identity.js';
+import { nobleCrypto, randomBytes } from './crypto-noble.js';
 import { isSecureContext } from './crypto-webcrypto.js';
 
 /**
  * @typedef {object} IdentityKey
+ * @property {string} id the peer id derived from the public key (as every node derives it)
  * @property {Uint8Array} publicKey the 32-byte Ed25519 public key
  * @property {(message: Uint8Array) => Promise<Uint8Array>} sign a 64-byte Ed25519 signature
  * @property {'webcrypto' | 'raw'} storage how the private key is kept
@@ -90,6 +92,7 @@ function toIdentity(stored) {
   if (stored.type === 'webcrypto') {
     const privateKey = stored.keys.privateKey;
     return {
+      id: idFromPublicKey(nobleCrypto, stored.publicKey),
       publicKey: stored.publicKey,
       storage: 'webcrypto',
       privateKey: null,
@@ -97,7 +100,13 @@ function toIdentity(stored) {
     };
   }
   const seed = stored.seed;
-  return { publicKey: stored.publicKey, storage: 'raw', privateKey: seed, sign: async (message) => ed25519.sign(message, seed) };
+  return {
+    id: idFromPublicKey(nobleCrypto, stored.publicKey),
+    publicKey: stored.publicKey,
+    storage: 'raw',
+    privateKey: seed,
+    sign: async (message) => ed25519.sign(message, seed),
+  };
 }
 
 /**

@@ -7,7 +7,6 @@
 import { concat, equalBytes, utf8 } from '../wire/bytes.js';
 import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL, STATIC_KEY_SIGNATURE_PREFIX } from '../wire/constants.js';
 import { WireError } from '../wire/errors.js';
-import { idFromPublicKey } from '../wire/identity.js';
 import { SecureHandshake } from '../wire/secure-link.js';
 import { nobleCrypto } from './crypto-noble.js';
 import { webCrypto, webCryptoAvailable } from './crypto-webcrypto.js';
@@ -36,11 +35,6 @@ export async function chooseProvider(wanted = 'auto') {
   return { name: 'noble', provider: nobleCrypto };
 }
 
-/** The peer id of an identity key. @param {IdentityKey} key */
-export function peerIdOf(key) {
-  return idFromPublicKey(nobleCrypto, key.publicKey);
-}
-
 /**
  * A handshake whose identity proof is signed by `key`, which may sign only asynchronously (a WebCrypto key):
  * the page picks its Noise static key itself and signs it before the handshake starts; the handshake's
@@ -59,7 +53,7 @@ export async function browserHandshake({ provider, key, psk, hello }) {
       return signature;
     },
   };
-  const identity = { id: peerIdOf(key), publicKey: key.publicKey, privateKey: new Uint8Array(32) };
+  const identity = { id: key.id, publicKey: key.publicKey, privateKey: new Uint8Array(32) };
   return new SecureHandshake({ provider: signingProvider, initiator: true, identity, psk, hello, staticKeys });
 }
 

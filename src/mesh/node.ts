@@ -95,8 +95,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.name = this.options.name;
     this.mesh = this.options.mesh;
     this.table = new PeerTable(this.options.reconnect);
-    const { allowOrigins, allowHosts, verifyOrigin, webUi, secret } = this.options;
-    this.#webUi = new WebUi({ allowOrigins, allowHosts, verifyOrigin, page: webUi, auth: secret !== undefined });
+    const { allowOrigins, allowHosts, verifyOrigin, webUi, secret, mesh } = this.options;
+    this.#webUi = new WebUi({ allowOrigins, allowHosts, verifyOrigin, page: webUi, auth: secret !== undefined, mesh });
     this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 

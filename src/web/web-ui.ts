@@ -16,6 +16,8 @@ export interface WebUiOptions {
   verifyOrigin?: (origin: string | undefined, request: HandshakeRequest) => boolean;
   /** Whether the mesh has a secret (the page then asks for it). */
   auth: boolean;
+  /** The mesh name (in `/access`: pages derive the link's PSK from it). */
+  mesh: string;
   /** Serve the page and its files; false leaves only the origin check and `/access`. Default true. */
   page?: boolean;
 }
@@ -44,7 +46,7 @@ export class WebUi {
     const check = {
       check: (origin: string | undefined) => this.#verdict(origin, requestFromIncomingMessage(request)),
     };
-    if (serveAccessCheck(request, response, { policy: check, auth: this.#options.auth })) return true;
+    if (serveAccessCheck(request, response, { policy: check, auth: this.#options.auth, mesh: this.#options.mesh })) return true;
     return this.#options.page !== false && serveWebUi(request, response);
   }
 

@@ -1,16 +1,10 @@
 // The page's crypto providers (src/browser/crypto-noble.js, crypto-webcrypto.js) in Node: the published
 // vectors of each primitive (RFC 7748, RFC 8032, RFC 8439, RFC 4231) and the same bytes as node:crypto.
 import { createCipheriv, createHmac, createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CryptoProvider } from '../../src/wire/provider.js';
-import { BROWSER_SOURCE } from './support/browser-modules.ts';
-
-const load = async <T>(name: string): Promise<T> => (await import(pathToFileURL(join(BROWSER_SOURCE, name)).href)) as T;
-const { nobleCrypto } = await load<{ nobleCrypto: CryptoProvider }>('crypto-noble.js');
-const { webCrypto } = await load<{ webCrypto: CryptoProvider }>('crypto-webcrypto.js');
+import { nobleCrypto } from '../../src/browser/crypto-noble.js';
+import { webCrypto } from '../../src/browser/crypto-webcrypto.js';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

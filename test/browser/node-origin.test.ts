@@ -54,7 +54,7 @@ test('verifyOrigin replaces the policy, also in /access', async () => {
   assert.is((await refusal(dialAs(node.port, `http://127.0.0.1:${node.port}`))).status, 403);
   (await dialAs(node.port, 'http://only.example')).terminate();
   const answer = await (await fetch(`http://127.0.0.1:${node.port}/access`, { headers: { origin: 'http://x.example' } })).json();
-  assert.equal(answer, { allowed: false, origin: 'http://x.example', auth: false, reason: "The node's verifyOrigin option refuses it." });
+  assert.equal(answer, { allowed: false, origin: 'http://x.example', auth: false, reason: "The node's verifyOrigin option refuses it.", mesh: 'wsmesh' });
 });
 
 test('a web page (Origin sent) that says hello as a node is closed with 4000 and never listed', async () => {

@@ -69,7 +69,7 @@ test('parseAllowedOrigin normalises origins and names what is wrong with bad val
 
 test('GET /access answers any origin about itself, readable cross-origin', async () => {
   const server = createServer((request, response) => {
-    if (!serveAccessCheck(request, response, { policy, auth: true })) response.writeHead(404).end();
+    if (!serveAccessCheck(request, response, { policy, auth: true, mesh: 'lab' })) response.writeHead(404).end();
   });
   const port = await listenOnFreePort(server);
   try {
@@ -79,7 +79,7 @@ test('GET /access answers any origin about itself, readable cross-origin', async
     assert.is(foreign.headers.get('access-control-allow-origin'), '*');
     assert.is(foreign.headers.get('cache-control'), 'no-store');
     const answer = (await foreign.json()) as AccessAnswer;
-    assert.equal([answer.allowed, answer.origin, answer.auth], [false, 'http://127.0.0.1:9', true]);
+    assert.equal([answer.allowed, answer.origin, answer.auth, answer.mesh], [false, 'http://127.0.0.1:9', true, 'lab']);
     assert.match(answer.reason, '--allow-origin http://127.0.0.1:9');
     const same = (await (await fetch(`${base}/access?x=1`)).json()) as AccessAnswer;
     assert.equal([same.allowed, same.origin], [true, `http://${LOOPBACK}:${port}`], 'a same-origin fetch sends no Origin');

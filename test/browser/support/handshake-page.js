@@ -2,7 +2,7 @@
 // of the browser client's code with the node at `url`, one message each way, and what the page saw
 // (`remote.ms`: from opening the WebSocket to the end of the handshake; `pskMs`: deriving the PSK).
 import { derivePsk } from '/wire/identity.js';
-import { browserHandshake, browserHello, chooseProvider, peerIdOf, SecureSocket } from '/browser/secure-socket.js';
+import { browserHandshake, browserHello, chooseProvider, SecureSocket } from '/browser/secure-socket.js';
 import { ephemeralIdentityKey } from '/browser/identity-key.js';
 
 export async function runHandshake({ url, secret, mesh, provider = 'auto' }) {
@@ -12,7 +12,7 @@ export async function runHandshake({ url, secret, mesh, provider = 'auto' }) {
   const psk = await derivePsk(chosen.provider, mesh, secret);
   const pskMs = performance.now() - pskStarted;
   const handshake = await browserHandshake({ provider: chosen.provider, key, psk, hello: browserHello('page', mesh, 'boot-1') });
-  const base = { secure: isSecureContext, provider: chosen.name, storage: key.storage, id: peerIdOf(key), pskMs };
+  const base = { secure: isSecureContext, provider: chosen.name, storage: key.storage, id: key.id, pskMs };
   return new Promise((resolve) => {
     let remote = null;
     const started = performance.now();

@@ -30,7 +30,8 @@ export async function until(check: () => Promise<boolean>, what: string, ms = WA
 }
 
 export async function pagePeerId(page: Page): Promise<string> {
-  const id = await page.evaluate('sessionStorage.getItem("wsmesh.tabPeerId")');
+  await page.waitForSelector('html[data-peer-id]', { timeout: WAIT_MS });
+  const id = await page.evaluate('document.documentElement.dataset.peerId');
   if (typeof id !== 'string') throw new Error('the page has no peer id');
   return id;
 }

@@ -1,6 +1,7 @@
 // The Node side of a wsmesh.v2 link without a mesh node: an HTTP server that serves the page's modules and
-// answers WebSockets with the wire module's SecureHandshake (node:crypto), then echoes every mesh message
-// upper-cased. For the browser handshake test and the browser bench.
+// answers WebSockets with the wire module's SecureHandshake (node:crypto). Then either it echoes every mesh
+// message upper-cased (the browser handshake test and bench), or (`node: true`) it acts as a minimal node
+// for one page: welcome, a peer table, and signed messages both ways (checked with the wire module).
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { nodeCrypto } from '../../../src/mesh/node-crypto.ts';
@@ -9,7 +10,8 @@ import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from '../../../src/wire/const
 import { WireError } from '../../../src/wire/errors.js';
 import type { Hello } from '../../../src/wire/hello.js';
 import { createIdentity, derivePsk, type Identity } from '../../../src/wire/identity.js';
-import { SecureHandshake } from '../../../src/wire/secure-link.js';
+import { SecureHandshake, type SecureTransport } from '../../../src/wire/secure-link.js';
+import { signMessage, signatureProblem } from '../../../src/wire/signing.js';
 import { WebSocketServer } from '../../../src/transport/server.ts';
 import { serveWebUi } from '../../../src/web/static-files.ts';
 import { closeServer, listenOnFreePort } from '../../helpers/ports.ts';
@@ -24,6 +26,10 @@ export interface Accepted {
   remoteHello: Hello | null;
   closeCode: number | null;
   error: string | null;
+  /** `node` mode: the mesh messages the page sent (decoded JSON), with whether their signature held. */
+  messages: Array<{ message: Record<string, unknown>; signatureProblem: string | null }>;
+  /** `node` mode: sends a signed text message from the responder (to the page, or a broadcast). */
+  sendFromNode?: (text: string, to: string | null) => void;
 }
 
 export interface WireResponder {
@@ -35,7 +41,7 @@ export interface WireResponder {
   close(): Promise<void>;
 }
 
-export async function startWireResponder(mesh: string, secret: string | undefined): Promise<WireResponder> {
+export async function startWireResponder(mesh: string, secret: string | undefined, mode: { node?: boolean } = {}): Promise<WireResponder> {
   const identity = createIdentity(nodeCrypto);
   const psk = await derivePsk(nodeCrypto, mesh, secret);
   const hello: Hello = { v: MESH_PROTOCOL_VERSION, name: 'test-node', mesh, kind: 'node', listen: [], boot: 'b' };
@@ -47,7 +53,7 @@ export async function startWireResponder(mesh: string, secret: string | undefine
   });
   const wss = new WebSocketServer({ server: http, protocols: [MESH_SUBPROTOCOL] });
   wss.on('connection', (ws) => {
-    const record: Accepted = { remoteId: null, remoteHello: null, closeCode: null, error: null };
+    const record: Accepted = { remoteId: null, remoteHello: null, closeCode: null, error: null, messages: [] };
     accepted.push(record);
     const handshake = new SecureHandshake({ provider: nodeCrypto, initiator: false, identity, psk, hello });
     let queue: Promise<unknown> = handshake.start();
@@ -62,10 +68,18 @@ export async function startWireResponder(mesh: string, secret: string | undefine
             if (handshake.result !== null) {
               record.remoteId = handshake.result.remote.id;
               record.remoteHello = handshake.result.remote.hello;
+              if (mode.node) actAsNode(record, handshake.result.transport, (out) => ws.send(out));
             }
             return;
           }
           const message = link.transport.open(new Uint8Array(data as Buffer));
+          if (mode.node) {
+            if (message !== null && !message.binary) {
+              const decoded = JSON.parse(fromUtf8(message.data)) as Record<string, unknown>;
+              record.messages.push({ message: decoded, signatureProblem: signatureProblem(nodeCrypto, decoded, String(decoded.from)) });
+            }
+            return;
+          }
           if (message !== null) for (const out of link.transport.seal(utf8(fromUtf8(message.data).toUpperCase()), false)) ws.send(out);
         } catch (error) {
           record.error = String(error);
@@ -74,6 +88,19 @@ export async function startWireResponder(mesh: string, secret: string | undefine
       });
     });
   });
+  /** Welcome, a peer table naming the node and the page, and a way to send the page signed messages. */
+  function actAsNode(record: Accepted, transport: SecureTransport, send: (out: Uint8Array) => void): void {
+    const sendJson = (message: object) => transport.seal(utf8(JSON.stringify(message)), false).forEach(send);
+    sendJson({ t: 'welcome' });
+    const page = { id: record.remoteId, name: record.remoteHello!.name, kind: 'browser', state: 'connected', direction: 'inbound', reachable: true, via: null, hops: 1, rtt: 0.8 };
+    const other = { id: 'ab'.repeat(16), name: 'far-node', kind: 'node', state: 'connected', direction: 'inbound', reachable: true, via: null, hops: 1, rtt: 2.5 };
+    sendJson({ t: 'peers', peers: [page, other] });
+    let next = 0;
+    record.sendFromNode = (text, to) => {
+      sendJson(signMessage(nodeCrypto, identity, { t: 'msg', id: `n${next++}`, from: identity.id, to, ttl: 16, hops: 0, data: text }));
+    };
+  }
+
   const port = await listenOnFreePort(http);
   return {
     port, identity, mesh, accepted,
