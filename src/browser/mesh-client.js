@@ -180,7 +180,7 @@ class MeshConnection {
     this.#stopped = false;
     clearTimeout(this.#retryTimer);
     this.#dropSocket(CLOSE_NORMAL, 'reconnecting');
-    this.#update({ failures: 0, retryAt: null });
+    this.#update({ state: 'connecting', failures: 0, retryAt: null, problem: null });
     this.#start();
   }
 

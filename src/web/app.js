@@ -111,10 +111,12 @@ function renderStatus() {
   const open = status.state === 'open';
   if (action === 'retry' && !open) ui.status.append(button('Retry now', () => client?.reconnect()));
   const askSecret = action === 'secret';
-  if (askSecret && ui.secretForm.hidden) {
-    ui.secretForm.hidden = false;
+  if (askSecret) {
     ui.secretHint.textContent = status.problem?.code === 'wrong-secret' ? 'Wrong secret, try again.' : '';
-    ui.secret.focus();
+    if (ui.secretForm.hidden) {
+      ui.secretForm.hidden = false;
+      ui.secret.focus();
+    }
   }
   // With a secret, nothing of the mesh is shown before the node accepted it.
   if (open) {

@@ -53,6 +53,34 @@ if (suite) {
       await page.close();
     });
   }
+
+  test('a mesh with a secret: the page shows nothing of it until the node accepted the secret', async () => {
+    const closed = await startWireResponder('private', 'correct horse battery staple', { node: true });
+    try {
+      const page = await suite.session.newPage();
+      await page.goto(`http://${INSECURE_HOST}:${closed.port}/`);
+      await waitForState(page, 'stopped', 'secret-required');
+      assert.ok(await page.isVisible('#secret-form'));
+      assert.ok(await page.isHidden('#mesh'));
+      assert.is(await page.locator('#peer-table tbody tr').count(), 0, 'no peer of the mesh in the page');
+      assert.is(closed.accepted.length, 0, 'no handshake without a secret');
+      await page.fill('#secret', 'a wrong secret, long enough');
+      await page.click('#secret-form button[type=submit]');
+      await waitForState(page, 'stopped', 'wrong-secret');
+      assert.ok(await page.isHidden('#mesh'));
+      assert.match((await page.textContent('#secret-hint')) ?? '', 'Wrong secret');
+      assert.equal([closed.accepted[0].closeCode, closed.accepted[0].remoteId], [4001, null], 'the node refused the page in the handshake');
+      await page.fill('#secret', 'correct horse battery staple');
+      await page.click('#secret-form button[type=submit]');
+      await waitForState(page, 'open');
+      assert.ok(await page.isVisible('#mesh'));
+      await peerRow(page, 'ab'.repeat(16));
+      assert.not.match((await page.textContent('#link-info')) ?? '', 'Open mesh');
+      await page.close();
+    } finally {
+      await closed.close();
+    }
+  });
 }
 
 test.run();

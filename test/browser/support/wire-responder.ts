@@ -48,6 +48,9 @@ export async function startWireResponder(mesh: string, secret: string | undefine
   const accepted: Accepted[] = [];
   const http: Server = createServer((request, response) => {
     if (request.url === BLANK_PAGE) return void response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>t</title>');
+    if (mode.node && request.url === '/access') {
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ allowed: true, origin: null, auth: secret !== undefined, reason: '', mesh }));
+    }
     if (request.url === HANDSHAKE_PAGE_PATH) return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(HANDSHAKE_PAGE_FILE));
     if (!serveWebUi(request, response)) response.writeHead(404).end();
   });
