@@ -212,7 +212,14 @@ class MeshConnection {
     let handshake;
     try {
       this.#crypto ??= await chooseProvider(this.#options.crypto);
-      const psk = await this.#pskFor(mesh ?? DEFAULT_MESH);
+      let psk;
+      try {
+        psk = await this.#pskFor(mesh ?? DEFAULT_MESH);
+      } catch (error) {
+        // derivePsk refuses secrets too short to resist guessing: no node accepts them either.
+        if (attempt === this.#attempt && !this.#stopped) this.#failed(problem('wrong-secret', `Wrong secret: ${messageOf(error)}.`, true));
+        return;
+      }
       handshake = await browserHandshake({ provider: this.#crypto.provider, key: this.#key, psk, hello: browserHello(this.name, mesh ?? DEFAULT_MESH, this.#boot) });
     } catch (error) {
       if (attempt !== this.#attempt || this.#stopped) return;
