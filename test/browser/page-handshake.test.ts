@@ -46,6 +46,21 @@ if (suite) {
     });
   }
 
+  test('a node whose proof in message 2 fails: the page closes with 4001 and never sends its identity (message 3)', async () => {
+    const forger = await startWireResponder(MESH, SECRET, { forgedProof: true });
+    try {
+      const page = await suite!.session.newPage();
+      await page.goto(`http://${INSECURE_HOST}:${forger.port}${BLANK_PAGE}`);
+      const seen = (await page.evaluate(handshakeScript(forger.port, MESH, SECRET))) as PageHandshake;
+      await page.close();
+      assert.equal([seen.closed, seen.error], [4001, "the peer's identity key did not sign its Noise static key"]);
+      assert.is(forger.accepted[0].received, 1, 'the node got message 1 (an ephemeral key) and nothing else');
+      assert.is(forger.accepted[0].closeCode, 4001);
+    } finally {
+      await forger.close();
+    }
+  });
+
   test('page with a wrong secret: the node refuses message 3 with 4001, the page learns why', async () => {
     const seen = await handshakeFrom(INSECURE_HOST, 'not the right secret at all');
     assert.is(seen.closed, 4001);

@@ -26,6 +26,8 @@ export interface Accepted {
   remoteHello: Hello | null;
   closeCode: number | null;
   error: string | null;
+  /** How many WebSocket messages the page sent (handshake messages included). */
+  received: number;
   /** `node` mode: the mesh messages the page sent (decoded JSON), with whether their signature held. */
   messages: Array<{ message: Record<string, unknown>; signatureProblem: string | null }>;
   /** `node` mode: sends a signed text message from the responder (to the page, or a broadcast). */
@@ -41,7 +43,11 @@ export interface WireResponder {
   close(): Promise<void>;
 }
 
-export async function startWireResponder(mesh: string, secret: string | undefined, mode: { node?: boolean } = {}): Promise<WireResponder> {
+/**
+ * `node`: act as a minimal node (see above). `forgedProof`: the responder's identity proof in message 2 is
+ * not signed by its identity key (a node pretending to be another), to show that a page then sends nothing.
+ */
+export async function startWireResponder(mesh: string, secret: string | undefined, mode: { node?: boolean; forgedProof?: boolean } = {}): Promise<WireResponder> {
   const identity = createIdentity(nodeCrypto);
   const psk = await derivePsk(nodeCrypto, mesh, secret);
   const hello: Hello = { v: MESH_PROTOCOL_VERSION, name: 'test-node', mesh, kind: 'node', listen: [], boot: 'b' };
@@ -56,12 +62,14 @@ export async function startWireResponder(mesh: string, secret: string | undefine
   });
   const wss = new WebSocketServer({ server: http, protocols: [MESH_SUBPROTOCOL] });
   wss.on('connection', (ws) => {
-    const record: Accepted = { remoteId: null, remoteHello: null, closeCode: null, error: null, messages: [] };
+    const record: Accepted = { remoteId: null, remoteHello: null, closeCode: null, error: null, received: 0, messages: [] };
     accepted.push(record);
-    const handshake = new SecureHandshake({ provider: nodeCrypto, initiator: false, identity, psk, hello });
+    const provider = mode.forgedProof ? { ...nodeCrypto, ed25519Sign: () => new Uint8Array(64).fill(7) } : nodeCrypto;
+    const handshake = new SecureHandshake({ provider, initiator: false, identity, psk, hello });
     let queue: Promise<unknown> = handshake.start();
     ws.on('close', (code) => (record.closeCode = code));
     ws.on('message', (data, isBinary) => {
+      record.received++;
       queue = queue.then(async () => {
         if (!isBinary) return ws.close(4000, 'binary only');
         try {
