@@ -5,7 +5,7 @@
 import { createNode } from '../src/mesh/node.ts';
 
 async function join(name: string, peers: string[]) {
-  const node = createNode({ name, peers, host: '127.0.0.1', mdns: false });
+  const node = createNode({ name, peers, host: '127.0.0.1', mdns: false, ephemeralIdentity: true });
   node.on('peer:connected', (peer) => console.log(`${name}: connected to ${peer.name}`));
   node.on('message', (data, { from, to, hops }) => {
     const sender = node.peers().find((peer) => peer.id === from)?.name ?? from;

@@ -19,7 +19,7 @@ serveCommands(
     start: async (payload) => {
       const { name, peers } = payload as { name: string; peers: string[] };
       const { MeshNode } = (await importOurs('mesh/node')) as typeof NodeModule;
-      node = new MeshNode({ name, host: '127.0.0.1', port: 0, mdns: false, peers });
+      node = new MeshNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers });
       node.on('message', (data) => {
         receivedAt.set(String(data), process.hrtime.bigint().toString());
       });

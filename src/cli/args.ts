@@ -5,6 +5,8 @@ import type { MeshNodeOptions } from '../mesh/options.ts';
 import { parseAllowedOrigin } from '../web/origin-policy.ts';
 import { parseAllowedHost } from '../web/host-check.ts';
 import { COMPRESSION_MODES, type Compression } from '../mesh/compression.ts';
+import { looseModeProblem } from '../mesh/identity-file.ts';
+import { checkSecret } from '../wire/identity.js';
 
 /** The port the CLI listens on unless told otherwise (the API's default is 0, any free port). */
 export const DEFAULT_CLI_PORT = 7447;
@@ -18,12 +20,15 @@ options:
   --port P            port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
   --host H            address to listen on (default 0.0.0.0)
   --mesh M            mesh name; nodes of other meshes are refused (default wsmesh)
-  --secret-file F     file holding the shared mesh secret (challenge-response auth)
+  --secret-file F     file holding the mesh secret (>= 12 characters; keys the encrypted links);
+                      without it the mesh is open: anyone who reaches the port may join
   --peer URL          ws://host:port/ of a peer to dial; repeat for more
   --no-mdns           do not discover peers with mDNS
   --interface NAME    network interface for mDNS (default: every non-internal IPv4 one)
   --json              print every event as one JSON object per line
-  --id ID             peer id (default: random)
+  --key-file F        identity key file, created on first start (default
+                      $XDG_CONFIG_HOME/wsmesh/identity.key); the peer id derives from the key
+  --ephemeral-key     a new identity for this run only (nothing written)
   --ping-interval MS  ms between pings (default 5000)
   --ping-timeout MS   ms to wait for a pong (default 5000)
   --allow-origin O    let web pages from origin O (http://host:port, null or *) join; repeat for more
@@ -47,7 +52,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type CliCommand = { help: true } | { help: false; json: boolean; node: MeshNodeOptions };
+export type CliCommand = { help: true } | { help: false; json: boolean; node: MeshNodeOptions; warnings: string[] };
 
 function integer(option: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -58,7 +63,7 @@ function integer(option: string, value: string | undefined, min: number, max: nu
   return number;
 }
 
-function readSecret(path: string): string {
+function readSecret(path: string, warnings: string[]): string {
   let secret: string;
   try {
     secret = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
@@ -66,6 +71,13 @@ function readSecret(path: string): string {
     throw new UsageError(`cannot read --secret-file ${path}: ${(error as Error).message}`);
   }
   if (secret.length === 0) throw new UsageError(`--secret-file ${path} is empty`);
+  try {
+    checkSecret(secret);
+  } catch (error) {
+    throw new UsageError(`--secret-file ${path}: ${(error as Error).message}`);
+  }
+  const loose = looseModeProblem(path, 'secret file');
+  if (loose !== null) warnings.push(loose);
   return secret;
 }
 
@@ -87,6 +99,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
         interface: { type: 'string' },
         json: { type: 'boolean' },
         id: { type: 'string' },
+        'key-file': { type: 'string' },
+        'ephemeral-key': { type: 'boolean' },
         'ping-interval': { type: 'string' },
         'ping-timeout': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -100,7 +114,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { help: true };
-  for (const option of ['name', 'mesh', 'id', 'host', 'interface'] as const) {
+  if (values.id !== undefined) throw new UsageError('--id was removed: the id derives from the identity key (--key-file)');
+  for (const option of ['name', 'mesh', 'host', 'interface'] as const) {
     const value = values[option];
     if (value !== undefined && (value.length === 0 || value.length > 128)) throw new UsageError(`--${option} must be 1 to 128 characters`);
   }
@@ -129,16 +144,19 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (compression !== undefined && !COMPRESSION_MODES.includes(compression as Compression)) {
     throw new UsageError(`--compression must be off, browsers or all, got ${JSON.stringify(compression)}`);
   }
+  const warnings: string[] = [];
   return {
     help: false,
     json: values.json ?? false,
+    warnings,
     node: {
-      id: values.id,
+      keyFile: values['key-file'],
+      ephemeralIdentity: values['ephemeral-key'] ?? false,
       name: values.name,
       mesh: values.mesh,
       host: values.host ?? '0.0.0.0',
       port: integer('port', values.port, 0, 65535) ?? DEFAULT_CLI_PORT,
-      secret: values['secret-file'] === undefined ? undefined : readSecret(values['secret-file']),
+      secret: values['secret-file'] === undefined ? undefined : readSecret(values['secret-file'], warnings),
       peers,
       mdns: !values['no-mdns'],
       interface: values.interface,

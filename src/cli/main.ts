@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  for (const warning of command.warnings) process.stderr.write(`wsmesh: warning: ${warning}\n`);
   let node: MeshNode;
   try {
     node = createNode(command.node);

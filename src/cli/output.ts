@@ -26,6 +26,8 @@ function pageUrls(node: MeshNode): string[] {
   return node.options.webUi ? node.urls.map((url) => url.replace(/^ws:/, 'http:')) : [];
 }
 
+const OPEN_MESH_BANNER = 'open mesh: no secret set, anyone who can reach this node may join (links are still encrypted; use --secret-file)';
+
 function line(text: string): void {
   process.stdout.write(`${text}\n`);
 }
@@ -37,6 +39,7 @@ function humanOutput(node: MeshNode): Output {
   return {
     ready: (self) => {
       line(`wsmesh node ${printable(self.name)} id ${self.id} mesh ${printable(self.mesh)}`);
+      line(self.options.secret === undefined ? OPEN_MESH_BANNER : 'mesh secret set: only nodes with the same secret can join');
       for (const url of self.urls) line(`listening on ${url}`);
       for (const url of pageUrls(self)) line(`web page ${url}`);
     },
@@ -68,7 +71,7 @@ function humanOutput(node: MeshNode): Output {
 function jsonOutput(node: MeshNode): Output {
   const emit = (event: string, fields: object) => line(JSON.stringify({ event, time: Date.now(), ...fields }));
   return {
-    ready: (self) => emit('ready', { id: self.id, name: self.name, mesh: self.mesh, urls: self.urls, pages: pageUrls(self) }),
+    ready: (self) => emit('ready', { id: self.id, name: self.name, mesh: self.mesh, open: self.options.secret === undefined, urls: self.urls, pages: pageUrls(self) }),
     discovered: (peer, source) => emit('peer:discovered', { peer, source }),
     connected: (peer) => emit('peer:connected', { peer }),
     disconnected: (peer, reason) => emit('peer:disconnected', { peer, reason }),

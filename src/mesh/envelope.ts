@@ -1,9 +1,7 @@
 import { MeshCloseCode, MeshProtocolError } from './close-codes.ts';
 
-/** The WebSocket subprotocol both sides must agree on. */
-export const MESH_SUBPROTOCOL = 'wsmesh.v1';
-/** Version carried in hello; peers with another version are refused with 4003. */
-export const MESH_PROTOCOL_VERSION = 1;
+/** The WebSocket subprotocol (wsmesh.v2) and the version in hello and discovery: shared with browser peers. */
+export { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from '../wire/constants.js';
 
 export type PeerKind = 'node' | 'browser';
 

@@ -4,17 +4,50 @@ import { MeshCloseCode, MeshProtocolError, closeReason } from './close-codes.ts'
 import { CloseCode } from '../protocol/constants.ts';
 import { WsLimitError, WsProtocolError } from '../protocol/errors.ts';
 import { decodeFrame, encodeControl } from './envelope.ts';
-import type { ControlMessage, DecodedFrame, HelloMessage } from './envelope.ts';
-import { LinkHandshake } from './handshake.ts';
-import type { HandshakeStep, LocalIdentity } from './handshake.ts';
+import type { ControlMessage, DecodedFrame, PeerKind } from './envelope.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
 import { PingTracker } from './ping-tracker.ts';
+import { nodeCrypto } from './node-crypto.ts';
+import { NOISE_MAX_MESSAGE } from '../wire/noise.js';
+import { WireError } from '../wire/errors.js';
+import { SecureHandshake, isArbiter } from '../wire/secure-link.js';
+import type { SecureTransport } from '../wire/secure-link.js';
+import type { Identity } from '../wire/identity.js';
+import type { KeyPair } from '../wire/provider.js';
 
 /**
- * Largest message accepted before the handshake is done (a hello at every field limit, fully escaped, fits):
- * parsing JSON costs many times its size, so a peer that has not said who it is gets no more.
+ * Every WebSocket message of a wsmesh.v2 link is one Noise message (handshake or transport), at most 65535 bytes;
+ * larger mesh messages travel in several (src/wire/secure-link.js), reassembled up to `maxPayload`.
  */
-export const MAX_HANDSHAKE_MESSAGE_BYTES = 256 * 1024;
+export const MAX_LINK_MESSAGE_BYTES = NOISE_MAX_MESSAGE;
+
+/** Bytes deflate may add to an incompressible message (a few per 16 KiB stored block, plus its framing). */
+const DEFLATE_SLACK = 256;
+
+/** This node as it presents itself on every link. */
+export interface LocalIdentity {
+  identity: Identity;
+  /** This node's Noise static key pair (one per start), signed by `identity` in every handshake. */
+  staticKeys: KeyPair;
+  psk: Uint8Array;
+  name: string;
+  mesh: string;
+  kind: PeerKind;
+  listen: string[];
+  boot: string;
+}
+
+/** The peer of a link, as proven by the Noise handshake (id and key) and said in its hello. */
+export interface RemotePeer {
+  id: string;
+  /** Its Ed25519 identity key. */
+  publicKey: Uint8Array;
+  name: string;
+  mesh: string;
+  kind: PeerKind;
+  listen: string[];
+  boot: string;
+}
 
 /** Why a connection ended. `by` tells which side sent the close frame (`remote` also for a dropped TCP connection). */
 export type DisconnectReason =
@@ -39,9 +72,20 @@ export interface LinkHandler {
   internalError(link: PeerLink, error: Error): void;
 }
 
-/** One WebSocket to a peer: runs the wsmesh handshake, then pings and hands decoded frames to the node. */
+type LinkState = 'noise' | 'await-admission' | 'await-welcome' | 'established' | 'failed';
+
+/**
+ * One WebSocket to a peer: runs the Noise link handshake (src/wire), then the admission (the arbiter of the pair
+ * sends `welcome`), then pings and hands decrypted, decoded frames to the node.
+ */
 export class PeerLink {
-  readonly #handshake: LinkHandshake;
+  readonly #handshake: SecureHandshake;
+  #state: LinkState = 'noise';
+  #remote: RemotePeer | null = null;
+  #transport: SecureTransport | null = null;
+  /** Handshake messages wait here while the previous one is processed (the handshake is async). */
+  readonly #inbox: Array<{ data: string | Buffer; isBinary: boolean }> = [];
+  #draining = false;
   readonly #pings = new PingTracker();
   readonly #timers = new Set<NodeJS.Timeout>();
   #pingInterval: NodeJS.Timeout | undefined;
@@ -58,14 +102,18 @@ export class PeerLink {
     readonly target: DialTarget | null,
     /** The peer's IP as seen by the socket. */
     readonly remoteAddress: string | undefined,
-    local: LocalIdentity,
+    readonly local: LocalIdentity,
     readonly timings: LinkTimings,
     readonly handler: LinkHandler,
   ) {
-    this.#handshake = new LinkHandshake(local);
-    // Until the peer has said who it is (and proved the secret), the codec refuses large messages from the header on.
+    const { identity, staticKeys, psk, name, mesh, kind, listen, boot } = local;
+    this.#handshake = new SecureHandshake({
+      provider: nodeCrypto, initiator: direction === 'outbound', identity, psk, staticKeys, hello: { v: 2, name, mesh, kind, listen, boot },
+    });
+    // No WebSocket message of the link may exceed one Noise message; mesh messages up to maxPayload are reassembled.
     this.#maxPayload = socket.maxPayload;
-    socket.maxPayload = Math.min(socket.maxPayload, MAX_HANDSHAKE_MESSAGE_BYTES);
+    // The codec checks sizes on the wire: permessage-deflate may grow incompressible ciphertext by a few bytes.
+    socket.maxPayload = Math.min(socket.maxPayload, MAX_LINK_MESSAGE_BYTES + DEFLATE_SLACK);
     socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     socket.on('pong', (payload) => this.#onPong(payload));
     socket.on('error', (error) => (this.#error = error));
@@ -73,32 +121,48 @@ export class PeerLink {
     this.#after(timings.handshakeTimeout, () => {
       if (!this.isEstablished) this.close(MeshCloseCode.HandshakeTimeout, 'handshake timed out');
     });
-    this.sendControl(this.#handshake.hello());
+    this.#handshake.start().then(
+      (messages) => {
+        for (const message of messages) this.#sendRaw(message);
+      },
+      (error: Error) => this.#internalError(error),
+    );
   }
 
-  /** The peer's hello once received. */
-  get remote(): HelloMessage | null {
-    return this.#handshake.remote;
+  /** The peer once the handshake proved its key and it said hello. */
+  get remote(): RemotePeer | null {
+    return this.#remote;
+  }
+
+  /** The id of the peer's proven key, as soon as the handshake showed it (for reports on refused connections). */
+  get remoteId(): string | null {
+    return this.#remote?.id ?? this.#handshake.remoteIdentity?.id ?? null;
   }
 
   /** Whether the handshake completed (stays true after the connection closed). */
   get wasEstablished(): boolean {
-    return this.#handshake.state === 'established';
+    return this.#state === 'established';
   }
 
   get isEstablished(): boolean {
-    return this.#handshake.state === 'established' && !this.#closed && this.#localClose === null;
+    return this.#state === 'established' && !this.#closed && this.#localClose === null;
   }
 
   sendControl(message: ControlMessage): number {
     return this.send(encodeControl(message));
   }
 
-  /** Sends one frame; returns its size in bytes, or -1 when the connection is no longer open. */
+  /** Encrypts and sends one mesh message (text: JSON; binary: header and payload); its size in bytes, or -1 when not open. */
   send(frame: string | Buffer): number {
-    if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1) return -1;
-    this.socket.send(frame);
-    return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1 || this.#transport === null) return -1;
+    const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
+    for (const fragment of this.#transport.seal(bytes, typeof frame !== 'string')) this.#sendRaw(fragment);
+    return bytes.length;
+  }
+
+  #sendRaw(message: Uint8Array): void {
+    if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1) return;
+    this.socket.send(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
   }
 
   close(code: number, reason: string): void {
@@ -122,55 +186,89 @@ export class PeerLink {
 
   #onMessage(data: string | Buffer, isBinary: boolean): void {
     if (this.#closed || this.#localClose !== null) return;
-    try {
-      this.#handle(data, isBinary);
-    } catch (error) {
-      this.close(CloseCode.InternalError, 'internal error');
-      this.handler.internalError(this, error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  #handle(data: string | Buffer, isBinary: boolean): void {
-    let frame: DecodedFrame | null;
-    try {
-      frame = decodeFrame(data, isBinary);
-    } catch (error) {
-      if (!(error instanceof MeshProtocolError)) throw error;
-      return this.close(error.code, error.message);
-    }
-    // Unknown message types are ignored for forward compatibility, but only once the link is up.
-    if (frame === null && this.#handshake.state !== 'established') {
-      return this.close(MeshCloseCode.BadMessage, `a message of unknown type before the handshake finished (expected ${this.#expected()})`);
-    }
-    if (frame === null) return;
-    if (this.#handshake.state === 'established') {
-      this.handler.frame(this, frame, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+    if (this.#state === 'noise' || this.#draining) {
+      this.#inbox.push({ data, isBinary });
+      if (!this.#draining) void this.#drainHandshake();
       return;
     }
-    this.#apply(this.#handshake.receive(frame.message));
+    this.#guarded(() => this.#handleTransport(data, isBinary));
   }
 
-  #expected(): string {
-    const state = this.#handshake.state;
-    return state === 'await-hello' ? 'hello' : state === 'await-auth' ? 'auth' : 'welcome';
-  }
-
-  #apply(steps: HandshakeStep[]): void {
-    for (const step of steps) {
-      if (step.type === 'send') this.sendControl(step.message);
-      else if (step.type === 'fail') return this.close(step.code, step.reason);
-      else if (step.type === 'admit') {
-        const refusal = this.handler.admit(this, step.arbiter);
-        if (refusal !== null) return this.close(refusal.code, refusal.reason);
-        if (!step.arbiter) continue;
-        this.sendControl(this.#handshake.welcome());
-        this.#becomeEstablished();
-      } else this.#becomeEstablished();
+  #guarded(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof WireError) return this.close(error.code, error.message);
+      if (error instanceof MeshProtocolError) return this.close(error.code, error.message);
+      this.#internalError(error);
     }
+  }
+
+  #internalError(error: unknown): void {
+    if (this.#closed || this.#localClose !== null) return;
+    this.close(CloseCode.InternalError, 'internal error');
+    this.handler.internalError(this, error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** Runs the queued handshake messages one at a time (each step may await the crypto provider). */
+  async #drainHandshake(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#inbox.length > 0 && this.#state === 'noise' && !this.#closed && this.#localClose === null) {
+        const { data, isBinary } = this.#inbox.shift()!;
+        if (!isBinary) return this.close(MeshCloseCode.BadMessage, 'expected a binary Noise handshake message (wsmesh.v2)');
+        let replies: Uint8Array[];
+        try {
+          replies = await this.#handshake.receive(data as Buffer);
+        } catch (error) {
+          if (error instanceof WireError) return this.close(error.code, error.message);
+          return this.#internalError(error);
+        }
+        for (const reply of replies) this.#sendRaw(reply);
+        const result = this.#handshake.result;
+        if (result !== null) this.#guarded(() => this.#secured(result.remote, result.transport));
+      }
+    } finally {
+      this.#draining = false;
+    }
+    // What arrived behind the last handshake message is transport already.
+    while (this.#inbox.length > 0 && this.#state !== 'noise' && !this.#closed && this.#localClose === null) {
+      const { data, isBinary } = this.#inbox.shift()!;
+      this.#guarded(() => this.#handleTransport(data, isBinary));
+    }
+  }
+
+  /** The Noise handshake finished: the peer proved its key and the PSK; now the admission. */
+  #secured(remote: { id: string; publicKey: Uint8Array; hello: { name: string; mesh: string; kind: PeerKind; listen: string[]; boot: string } }, transport: SecureTransport): void {
+    const { name, mesh, kind, listen, boot } = remote.hello;
+    this.#remote = { id: remote.id, publicKey: remote.publicKey, name, mesh, kind, listen, boot };
+    transport.maxMessage = this.#maxPayload;
+    this.#transport = transport;
+    const arbiter = isArbiter({ id: this.local.identity.id, kind: this.local.kind }, this.#remote);
+    this.#state = arbiter ? 'await-admission' : 'await-welcome';
+    const refusal = this.handler.admit(this, arbiter);
+    if (refusal !== null) return this.close(refusal.code, refusal.reason);
+    if (!arbiter) return;
+    this.sendControl({ t: 'welcome' });
+    this.#becomeEstablished();
+  }
+
+  #handleTransport(data: string | Buffer, isBinary: boolean): void {
+    if (!isBinary) throw new WireError(MeshCloseCode.BadMessage, 'a text WebSocket message on an encrypted link');
+    const opened = this.#transport!.open(data as Buffer);
+    if (opened === null) return;
+    const bytes = Buffer.from(opened.data.buffer, opened.data.byteOffset, opened.data.byteLength);
+    const frame = decodeFrame(opened.binary ? bytes : bytes.toString('utf8'), opened.binary);
+    if (this.#state === 'established') {
+      if (frame !== null) this.handler.frame(this, frame, bytes.length);
+      return;
+    }
+    if (this.#state === 'await-welcome' && frame?.message.t === 'welcome') return this.#becomeEstablished();
+    throw new WireError(MeshCloseCode.BadMessage, `expected welcome, got ${frame === null ? 'a message of unknown type' : frame.message.t}`);
   }
 
   #becomeEstablished(): void {
-    this.socket.maxPayload = this.#maxPayload;
+    this.#state = 'established';
     this.#pingInterval = setInterval(() => this.#ping(), this.timings.pingInterval);
     this.handler.established(this);
   }

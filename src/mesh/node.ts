@@ -18,9 +18,13 @@ import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
 import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
-import type { LocalIdentity } from './handshake.ts';
 import { PeerLink } from './link.ts';
-import type { DisconnectReason, LinkHandler } from './link.ts';
+import type { DisconnectReason, LinkHandler, LocalIdentity } from './link.ts';
+import { loadOrCreateIdentity } from './identity-file.ts';
+import { nodeCrypto } from './node-crypto.ts';
+import { toHex } from '../wire/bytes.js';
+import { createIdentity, derivePsk } from '../wire/identity.js';
+import type { Identity } from '../wire/identity.js';
 import { listenUrls, wsUrl } from './listen-urls.ts';
 import { MeshRouter } from './router.ts';
 import type { MessageInfo } from './messenger.ts';
@@ -59,13 +63,20 @@ export interface MeshNodeEvents {
   warning: [message: string];
 }
 
+/** Why a peer without wsmesh.v2 (e.g. a wsmesh.v1 node) is refused. */
+const LEGACY_REFUSAL = `${MESH_SUBPROTOCOL} required: this node only speaks the secure mesh protocol (Noise-encrypted links); upgrade the peer`;
+
 /** How long `stop()` waits for peers to answer the 1001 close frames before dropping them. */
 const STOP_GRACE_MS = 1000;
 
 /** A symmetric wsmesh node: listens and dials, keeps the peer table, pings, routes messages. */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly options: ResolvedOptions;
+  /** Derived from the identity key: the first 128 bits of SHA-256(public key), hex. */
   readonly id: string;
+  /** The Ed25519 identity public key, hex. */
+  readonly publicKey: string;
+  readonly #key: Identity;
   readonly name: string;
   readonly mesh: string;
   readonly table: PeerTable;
@@ -91,7 +102,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   constructor(options: MeshNodeOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.id = this.options.id;
+    this.#key = this.options.keyFile === null ? createIdentity(nodeCrypto) : loadOrCreateIdentity(this.options.keyFile);
+    this.id = this.#key.id;
+    this.publicKey = toHex(this.#key.publicKey);
     this.name = this.options.name;
     this.mesh = this.options.mesh;
     this.table = new PeerTable(this.options.reconnect);
@@ -128,6 +141,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
+    const [psk, staticKeys] = await Promise.all([derivePsk(nodeCrypto, this.mesh, this.options.secret), nodeCrypto.x25519Generate()]);
     const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
     this.#guard.watch(http);
@@ -158,9 +172,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       throw error;
     }
     this.#urls = listenUrls(this.options.host, this.port);
-    this.#identity = {
-      id: this.id, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls, boot: this.boot, secret: this.options.secret,
-    };
+    this.#identity = { identity: this.#key, staticKeys, psk, name: this.name, mesh: this.mesh, kind: 'node', listen: this.#urls, boot: this.boot };
     this.#router = new MeshRouter(this, this.options, {
       discovered: (peer, source) => this.emit('peer:discovered', peer, source),
       lost: (peer) => this.emit('peer:lost', peer),
@@ -252,7 +264,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #accept(ws: WebSocket, request: UpgradeRequest, socket: Duplex): void {
     this.#inboundSockets.set(ws, socket);
     if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
-    if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.BadMessage, `subprotocol ${MESH_SUBPROTOCOL} required`);
+    if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.IncompatibleVersion, LEGACY_REFUSAL);
     const link = new PeerLink(ws, 'inbound', null, request.remoteAddress, this.#identity!, this.options, this.#linkHandler);
     if (request.headers.has('origin')) this.#pageLinks.add(link);
     this.#links.add(link);
@@ -264,6 +276,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
       (ws) => {
         if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
+        if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.IncompatibleVersion, LEGACY_REFUSAL);
         this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.options, this.#linkHandler));
       },
       () => {
@@ -318,7 +331,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** A connection that closed before it was established: settle the dial and report refusals. */
   #handshakeEnded(link: PeerLink, reason: DisconnectReason): void {
     const code = reason.type === 'close' ? reason.code : null;
-    const remoteId = link.remote?.id ?? null;
+    const remoteId = link.remoteId;
     if (reason.type === 'close' && isRejection(reason.code, reason.by)) {
       const remoteAddress = link.direction === 'inbound' ? { remoteAddress: link.remoteAddress } : {};
       this.emit('peer:rejected', { url: link.target?.url ?? null, direction: link.direction, peerId: remoteId, code: reason.code, reason: reason.reason, by: reason.by, ...remoteAddress });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/constants.ts';
@@ -11,6 +10,8 @@ import { parseAllowedHost } from '../web/host-check.ts';
 import { COMPRESSION_MODES } from './compression.ts';
 import type { Compression } from './compression.ts';
 import { DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
+import { checkSecret } from '../wire/identity.js';
+import { defaultKeyFile } from './identity-file.ts';
 
 export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 
@@ -18,13 +19,21 @@ export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 export interface MeshNodeOptions {
-  /** Peer id. Default: random 128-bit, hex. */
-  id?: string;
+  /**
+   * The identity key file (Ed25519, PKCS#8 PEM, mode 0600; created on first start). The node's id derives from its key.
+   * Default: `$XDG_CONFIG_HOME/wsmesh/identity.key` (or `~/.config/wsmesh/identity.key`).
+   */
+  keyFile?: string;
+  /** A fresh in-memory identity every start, nothing written (tests; several nodes in one process). Default false. */
+  ephemeralIdentity?: boolean;
   /** Human name. Default: the host name. */
   name?: string;
   /** Mesh name; nodes of different meshes never link. Default 'wsmesh'. */
   mesh?: string;
-  /** Shared secret for challenge-response auth. Default: none (no auth). */
+  /**
+   * The mesh secret (at least 12 characters): only nodes with the same secret can link (it keys the Noise PSK
+   * through scrypt). Default: none, an open mesh (links still encrypted and identities proven, but anyone may join).
+   */
   secret?: string;
   /** Static ws:// URLs to dial. Default []. */
   peers?: string[];
@@ -82,7 +91,8 @@ export interface MeshNodeOptions {
 }
 
 export interface ResolvedOptions {
-  id: string;
+  /** The key file, or null for an ephemeral identity. */
+  keyFile: string | null;
   name: string;
   mesh: string;
   secret: string | undefined;
@@ -163,13 +173,14 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
   positive('reconnect.min', reconnect.min, 0, 0);
   positive('reconnect.max', reconnect.max, 0, reconnect.min);
   if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new RangeError('option reconnect.jitter must be within 0..1');
-  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length === 0)) {
-    throw new TypeError('option secret must be a non-empty string');
+  if (options.secret !== undefined) checkSecret(options.secret);
+  if ((options as { id?: unknown }).id !== undefined) {
+    throw new TypeError('option id was removed: the id derives from the identity key (options keyFile, ephemeralIdentity)');
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`option port must be 0..65535, got ${port}`);
   return {
-    id: label('id', options.id, randomBytes(16).toString('hex')),
+    keyFile: options.ephemeralIdentity === true ? null : (options.keyFile ?? defaultKeyFile()),
     name: label('name', options.name, hostname() || 'wsmesh'),
     mesh: label('mesh', options.mesh, 'wsmesh'),
     secret: options.secret,

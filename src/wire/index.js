@@ -11,3 +11,4 @@ export * from './hello.js';
 export * from './identity.js';
 export * from './noise.js';
 export * from './secure-link.js';
+export * from './signing.js';

@@ -22,7 +22,7 @@ import { FRAGMENT_MORE, MAX_FRAGMENT_PLAINTEXT, MeshCloseCode, NOISE_PROLOGUE, S
 import { WireError } from './errors.js';
 import { decodeHello, encodeHello } from './hello.js';
 import { idFromPublicKey } from './identity.js';
-import { CipherState, HandshakeState, NoiseError } from './noise.js';
+import { CipherState, HandshakeState, NOISE_MAX_MESSAGE, NoiseError } from './noise.js';
 /** @import { CryptoProvider, KeyPair } from './provider.js' */
 /** @import { HandshakeResult } from './noise.js' */
 /** @import { Identity } from './identity.js' */
@@ -250,6 +250,7 @@ export class SecureTransport {
    * @param {Uint8Array} message @returns {{ data: Uint8Array, binary: boolean } | null}
    */
   open(message) {
+    if (message.length > NOISE_MAX_MESSAGE) throw new WireError(MeshCloseCode.BadMessage, `transport message of ${message.length} bytes exceeds ${NOISE_MAX_MESSAGE}`);
     let plaintext;
     try {
       plaintext = this.receiver.decrypt(message);

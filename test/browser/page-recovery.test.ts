@@ -9,6 +9,7 @@ import { serveWebUi } from '../../src/web/static-files.ts';
 import { closeServer, listenOnFreePort } from '../helpers/ports.ts';
 import { INSECURE_HOST, saveScreenshot } from './support/chromium.ts';
 import { Inbox, eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
+import { tempKeyFile } from '../mesh/support.ts';
 import { joinMesh, pagePeerId, sendChat, statusText, waitForState, WAIT_MS } from './support/page.ts';
 import { chromiumSuite } from './support/suite.ts';
 
@@ -99,8 +100,9 @@ if (suite) {
 
   test('node A restarts: the page shows the outage, reconnects by itself, and chat works again', async () => {
     const other = await startWebNode({ name: 'other' });
-    let delta = await startWebNode({ name: 'delta', peers: [`ws://127.0.0.1:${other.port}/`] });
-    const { id, port } = delta;
+    const { keyFile } = tempKeyFile();
+    let delta = await startWebNode({ name: 'delta', keyFile, ephemeralIdentity: false, peers: [`ws://127.0.0.1:${other.port}/`] });
+    const { port } = delta;
     const page = await suite.session.newPage();
     const pageId = await joinMesh(page, pageUrl(delta), 'Rita');
     await eventually(() => peerEntry(other, pageId)?.reachable, 'the page is known across the mesh');
@@ -115,7 +117,7 @@ if (suite) {
     assert.match((await page.locator('#chat-log li.notice').allTextContents()).join('\n'), /Connection lost: Lost the connection to the node/);
     await saveScreenshot(page, 'page-node-restarting');
 
-    delta = await startWebNode({ name: 'delta', id, port, peers: [`ws://127.0.0.1:${other.port}/`] });
+    delta = await startWebNode({ name: 'delta', keyFile, ephemeralIdentity: false, port, peers: [`ws://127.0.0.1:${other.port}/`] });
     await waitForState(page, 'open');
     assert.match(await statusText(page), 'Connected to node delta');
     const otherInbox = new Inbox(other);

@@ -9,8 +9,9 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
   assert.equal(command, {
     help: false,
     json: false,
+    warnings: [],
     node: {
-      id: undefined, name: undefined, mesh: undefined, host: '0.0.0.0', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
+      keyFile: undefined, ephemeralIdentity: false, name: undefined, mesh: undefined, host: '0.0.0.0', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
       pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], allowHosts: [], compression: undefined, maxPendingPerAddress: undefined,
     },
   });

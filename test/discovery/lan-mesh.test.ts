@@ -3,7 +3,6 @@
  * faults injected at the switch. Needs root, iproute2, nftables, unshare; under CI=true their absence fails the
  * file. Prints MEASURE lines (full mesh, goodbye, cut link) - not asserted.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -11,6 +10,7 @@ import * as assert from 'uvu/assert';
 import type { Lan, LanProcess } from '../lan/lan.ts';
 import { lanSuite } from '../lan/lan-suite.ts';
 import { waitUntil } from './support/nodes.ts';
+import { tempKeyFile } from '../mesh/support.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const NODE_SCRIPT = path.join(HERE, '../lan/mesh-node.ts');
@@ -22,8 +22,8 @@ let lan: Lan;
 const nodes = new Map<number, { id: string; process: LanProcess }>();
 
 function start(host: number, extra: string[] = []): { id: string; process: LanProcess } {
-  const id = `m${host}${randomBytes(7).toString('hex')}`;
-  const process_ = lan.spawn(host, [process.execPath, '--import', 'tsx', NODE_SCRIPT, '--id', id, '--name', `h${host}`, ...extra]);
+  const { keyFile, id } = tempKeyFile();
+  const process_ = lan.spawn(host, [process.execPath, '--import', 'tsx', NODE_SCRIPT, '--key-file', keyFile, '--name', `h${host}`, ...extra]);
   const node = { id, process: process_ };
   nodes.set(host, node);
   return node;

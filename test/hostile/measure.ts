@@ -164,7 +164,7 @@ async function startTarget(attack: Attack): Promise<{ port: number; stop(): Prom
     const { port } = await wss.listen();
     return { port, stop: () => wss.close() };
   }
-  const node = createNode({ host: '127.0.0.1', mdns: false, handshakeTimeout: HANDSHAKE_TIMEOUT, ...attack.options });
+  const node = createNode({ host: '127.0.0.1', mdns: false, ephemeralIdentity: true, handshakeTimeout: HANDSHAKE_TIMEOUT, ...attack.options });
   await node.start();
   return { port: node.port, stop: () => node.stop() };
 }

@@ -4,7 +4,7 @@
  * `peers` {connected: [ids]}, `table` {peers}, `discovered`, `mdns-found`, `mdns-lost`.
  * Stdin: `broadcast <text>`, `peers`, `table`. SIGINT/SIGTERM: stop (goodbye), exit 0.
  *
- *   node --import tsx test/lan/mesh-node.ts --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS]
+ *   node --import tsx test/lan/mesh-node.ts [--key-file F] --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS]
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import { createNode } from '../../src/mesh/node.ts';
 
 const { values } = parseArgs({
   options: {
-    id: { type: 'string' },
+    'key-file': { type: 'string' },
     name: { type: 'string', default: 'node' },
     mesh: { type: 'string', default: 'lan-mesh' },
     port: { type: 'string', default: '8000' },
@@ -31,7 +31,8 @@ discovery.on('found', (peer) => print({ event: 'mdns-found', peer: peer.id, addr
 discovery.on('lost', (id) => print({ event: 'mdns-lost', peer: id }));
 const node = createNode({
   discovery,
-  id: values.id,
+  keyFile: values['key-file'],
+  ephemeralIdentity: values['key-file'] === undefined,
   name: values.name,
   mesh: values.mesh,
   port: Number(values.port),

@@ -21,20 +21,20 @@ class ScriptedDiscovery extends EventEmitter<DiscoveryEvents> implements Discove
 test.after.each(stopAllNodes);
 
 function found(node: { id: string; name: string; port: number }, overrides: Partial<DiscoveredPeer> = {}): DiscoveredPeer {
-  return { id: node.id, name: node.name, mesh: meshTag('wsmesh'), version: 1, addresses: ['127.0.0.1'], port: node.port, path: '/', source: 'mdns', ...overrides };
+  return { id: node.id, name: node.name, mesh: meshTag('wsmesh'), version: 2, addresses: ['127.0.0.1'], port: node.port, path: '/', source: 'mdns', ...overrides };
 }
 
 test('found peers are dialled; its own record, other meshes and versions are ignored; lost stops dialling', async () => {
   const discovery = new ScriptedDiscovery();
   const a = await startNode({ name: 'a', discovery });
-  assert.equal(discovery.self, { id: a.id, name: 'a', mesh: 'wsmesh', version: 1, port: a.port, path: '/' });
+  assert.equal(discovery.self, { id: a.id, name: 'a', mesh: 'wsmesh', version: 2, port: a.port, path: '/' });
   const events: string[] = [];
   a.on('peer:discovered', (peer: PeerInfo, source: string) => events.push(`discovered ${peer.name} ${source}`));
   a.on('peer:lost', (peer: PeerInfo) => events.push(`lost ${peer.name}`));
   const b = await startNode({ name: 'b' });
   discovery.emit('found', found(a));
   discovery.emit('found', found(b, { mesh: meshTag('other') }));
-  discovery.emit('found', found(b, { version: 2 }));
+  discovery.emit('found', found(b, { version: 1 }));
   await sleep(100);
   assert.equal(a.peers(), []);
   discovery.emit('found', found(b));

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ManagedProcess } from '../helpers/processes.ts';
-import { cliConnected, cliEvents, spawnCli, startNode, stopAllNodes, waitFor, waitForEvent } from './support.ts';
+import { cliConnected, cliEvents, spawnCli, startNode, stopAllNodes, tempKeyFile, waitFor, waitForEvent } from './support.ts';
 
 const FAST_ARGS = ['--json', '--ping-interval', '200', '--ping-timeout', '400'];
 const children = new Set<ManagedProcess>();
@@ -27,8 +27,8 @@ test('a frozen node is reported ping-timeout, a killed one disconnected; restart
   const urlA = await readyUrl(a);
   const b = cli(['--name', 'b', '--peer', urlA]);
   const urlB = await readyUrl(b);
-  const cId = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-  let c = cli(['--name', 'c', '--id', cId, '--peer', urlA, '--peer', urlB]);
+  const { keyFile: cKey, id: cId } = tempKeyFile();
+  let c = cli(['--name', 'c', '--key-file', cKey, '--peer', urlA, '--peer', urlB]);
   const urlC = await readyUrl(c);
   const port = new URL(urlC).port;
   await waitFor(() => [a, b, c].every((child) => cliConnected(child).length === 2), 'a full mesh of three processes');
@@ -43,7 +43,7 @@ test('a frozen node is reported ping-timeout, a killed one disconnected; restart
   await c.exited;
 
   const beforeRestart = [a, b].map((child) => cliEvents(child).length);
-  c = cli(['--name', 'c', '--id', cId, '--port', port, '--peer', urlA]);
+  c = cli(['--name', 'c', '--key-file', cKey, '--port', port, '--peer', urlA]);
   await readyUrl(c);
   for (const [index, child] of [a, b].entries()) {
     await waitForEvent(child, (e) => e.event === 'peer:connected' && e.peer.id === cId, 'c rejoined', beforeRestart[index]);
@@ -67,8 +67,8 @@ test('a frozen node is reported ping-timeout, a killed one disconnected; restart
 
 test('messages sent while a peer restarts arrive exactly once, every send() acknowledged', async () => {
   const a = await startNode({ name: 'a', sendTimeout: 30_000 });
-  const bId = 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0';
-  let b = cli(['--name', 'b', '--id', bId, '--peer', a.urls[0]]);
+  const { keyFile: bKey, id: bId } = tempKeyFile();
+  let b = cli(['--name', 'b', '--key-file', bKey, '--peer', a.urls[0]]);
   const port = new URL(await readyUrl(b)).port;
   await waitFor(() => a.peers().some((peer) => peer.id === bId && peer.state === 'connected'), 'a connected to b');
   b.child.kill('SIGKILL');
@@ -78,7 +78,7 @@ test('messages sent while a peer restarts arrive exactly once, every send() ackn
   const texts = Array.from({ length: 20 }, (_, index) => `while-down-${index}`);
   const sends = texts.map((text) => a.send(bId, text));
   assert.is(a.peers().find((peer) => peer.id === bId)!.state === 'connected', false);
-  b = cli(['--name', 'b', '--id', bId, '--port', port]);
+  b = cli(['--name', 'b', '--key-file', bKey, '--port', port]);
   await Promise.all(sends);
   await waitFor(() => cliEvents(b).filter((event) => event.event === 'message').length >= 20, 'b printed the messages');
   const more = texts.map((text) => a.send(bId, `${text}-after`));

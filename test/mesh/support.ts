@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadOrCreateIdentity } from '../../src/mesh/identity-file.ts';
 import { spawnManaged } from '../helpers/processes.ts';
 import type { ManagedProcess } from '../helpers/processes.ts';
 import { createNode } from '../../src/mesh/node.ts';
@@ -8,6 +12,7 @@ import type { MeshNodeOptions } from '../../src/mesh/options.ts';
 /** Short intervals for tests over loopback (never asserted as speeds). */
 export const FAST: MeshNodeOptions = {
   host: '127.0.0.1',
+  ephemeralIdentity: true,
   mdns: false,
   pingInterval: 200,
   pingTimeout: 400,
@@ -59,6 +64,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * A new identity key file in a fresh temporary directory (under the OS temp dir, removed with it) and the id it
+ * gives: for processes that must keep their id across a restart (`--key-file`).
+ */
+export function tempKeyFile(): { keyFile: string; id: string } {
+  const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'wsmesh-key-')), 'identity.key');
+  return { keyFile, id: loadOrCreateIdentity(keyFile).id };
+}
+
 /** The repository root, where child processes run `src/cli/main.ts`. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,7 +81,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * signals reach the node itself). Killed by the shared helper when the test process exits.
  */
 export function spawnCli(args: string[]): ManagedProcess {
-  return spawnManaged(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--host', '127.0.0.1', '--port', '0', '--no-mdns', ...args], { cwd: ROOT });
+  const identity = args.includes('--key-file') ? [] : ['--ephemeral-key'];
+  return spawnManaged(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--host', '127.0.0.1', '--port', '0', '--no-mdns', ...identity, ...args], { cwd: ROOT });
 }
 
 export interface CliEvent {
