@@ -32,6 +32,8 @@ export interface RawPeerOptions {
   boot?: string;
   /** Only offer these subprotocols. */
   protocols?: string[];
+  /** Send this `Origin` header, as a web page does. */
+  origin?: string;
 }
 
 export interface Received {
@@ -70,7 +72,7 @@ export class RawPeer {
 
   /** Dials `url`; resolves with the opened WebSocket (before any mesh message). */
   static async open(url: string, options: RawPeerOptions = {}): Promise<RawPeer> {
-    const ws = await connect(url, { protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL] });
+    const ws = await connect(url, { protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL], ...(options.origin === undefined ? {} : { origin: options.origin }) });
     const version = ws.protocol === LEGACY_SUBPROTOCOL ? 1 : 2;
     const identity = options.identity ?? createIdentity(nodeCrypto);
     const id = version === 1 ? (options.id ?? randomBytes(16).toString('hex')) : identity.id;
