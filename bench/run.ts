@@ -10,6 +10,7 @@ import { runConnectionsSection } from './sections/connections.ts';
 import { runEchoSection } from './sections/echo.ts';
 import { runLatencySection } from './sections/latency.ts';
 import { runMeshSection } from './sections/mesh.ts';
+import { runSecureSection } from './sections/secure.ts';
 
 /**
  * The benchmark suite: `npm run bench` prints the tables; `npm run bench -- --write` also regenerates
@@ -23,6 +24,7 @@ const sections: Array<{ name: (typeof SECTIONS)[number]; heading: string; run: (
   { name: 'latency', heading: 'Latency', run: runLatencySection },
   { name: 'connections', heading: 'Idle connections', run: runConnectionsSection },
   { name: 'mesh', heading: 'Mesh', run: runMeshSection },
+  { name: 'secure', heading: 'Secure mesh', run: runSecureSection },
   { name: 'browser', heading: 'Browser peers', run: runBrowserSection },
 ];
 

@@ -13,7 +13,7 @@ export const DEFAULT_TTL = 16;
 /**
  * @typedef {{ key?: string, sig?: string }} Signed
  * @typedef {{ t: 'welcome' }} WelcomeMessage
- * @typedef {{ t: 'msg', id: string, from: string, to: string | null, ttl: number, hops: number, data?: string } & Signed} AppMessage
+ * @typedef {{ t: 'msg', id: string, from: string, to: string | null, ttl: number, hops: number, seq?: number, data?: string } & Signed} AppMessage
  * @typedef {{ t: 'ack', id: string, from: string, to: string, ttl: number } & Signed} AckMessage
  * @typedef {{ t: 'peers', peers: unknown[] }} PeersMessage the node's table (each entry checked by peer-list.js)
  * @typedef {WelcomeMessage | AppMessage | AckMessage | PeersMessage} MeshMessage

@@ -37,7 +37,7 @@ options:
                       (default: IP addresses, localhost and the machine's name only)
   --compression C     permessage-deflate: off, browsers or all (default browsers)
   --max-pending-per-address N
-                      connections one IP may hold before its peers finish hello (default 8)
+                      connections one IP may hold before its peers finish hello (default 64)
   --help              show this help
 
 standard input:

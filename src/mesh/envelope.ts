@@ -1,4 +1,7 @@
 import { MeshCloseCode, MeshProtocolError } from './close-codes.ts';
+import { nodeCrypto } from './node-crypto.ts';
+import { signMessage, signatureProblem } from '../wire/signing.js';
+import type { Identity } from '../wire/identity.js';
 
 /** The WebSocket subprotocol (wsmesh.v2) and the version in hello and discovery: shared with browser peers. */
 export { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from '../wire/constants.js';
@@ -33,14 +36,46 @@ export interface LinkEntry {
   name: string;
   kind: PeerKind;
 }
-/** A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). */
+/**
+ * A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). Issued only when
+ * the origin's links change; `boot` names the origin's incarnation, so that a node can tell an echo of its current
+ * record (ignored) from a record of its previous run (superseded by a fresh one).
+ */
 export interface LinksMessage {
   t: 'links';
   origin: string;
+  boot: string;
   seq: number;
   name: string;
   kind: PeerKind;
   links: LinkEntry[];
+  key?: string;
+  sig?: string;
+}
+/**
+ * Sent once on a new node-to-node link: the `[origin, seq]` of every links record the sender holds (its own
+ * included). The receiver answers with only the records the sender lacks or holds older, instead of all of them.
+ */
+export interface DigestMessage {
+  t: 'digest';
+  have: Array<[origin: string, seq: number]>;
+}
+/**
+ * Broadcast tree repair (Plumtree's lazy push): ids of broadcasts the sender received, told to a neighbour it
+ * does not push them to. A neighbour that misses one of them asks for it with `graft`.
+ */
+export interface IhaveMessage {
+  t: 'ihave';
+  ids: string[];
+}
+/** Sends these broadcasts (that the receiver announced with `ihave`), and push broadcasts on this link from now. */
+export interface GraftMessage {
+  t: 'graft';
+  ids: string[];
+}
+/** The receiver got a broadcast twice, once over this link: stop pushing broadcasts here (announce them lazily). */
+export interface PruneMessage {
+  t: 'prune';
 }
 /** Application message; `to: null` is a broadcast. Binary data travels in a binary frame, text in `data`. */
 export interface AppMessage {
@@ -50,7 +85,12 @@ export interface AppMessage {
   to: string | null;
   ttl: number;
   hops: number;
+  /** The origin's message counter (replay protection per origin, see replay-window.ts). */
+  seq?: number;
   data?: string;
+  /** The origin's identity key and signature (see {@link signEnvelope}); required on receipt. */
+  key?: string;
+  sig?: string;
 }
 /** Acknowledges a direct message to its sender. */
 export interface AckMessage {
@@ -59,6 +99,8 @@ export interface AckMessage {
   from: string;
   to: string;
   ttl: number;
+  key?: string;
+  sig?: string;
 }
 /** Node to browser peer: the node's peer table (browsers do not follow `links`); nodes ignore it. */
 export interface PeersMessage {
@@ -76,7 +118,8 @@ export interface PeersMessage {
     rtt: number | null;
   }>;
 }
-export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | AckMessage;
+export type TreeMessage = IhaveMessage | GraftMessage | PruneMessage;
+export type ControlMessage = HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | DigestMessage | AckMessage | TreeMessage;
 export type MeshMessage = ControlMessage | AppMessage;
 
 export interface DecodedFrame {
@@ -91,6 +134,12 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_LISTEN_URLS = 32;
 export const MAX_URL_LENGTH = 512;
 export const MAX_LINK_ENTRIES = 4096;
+/** Longest `key` / `sig` field (base64url of 32 / 64 bytes is 43 / 86 characters). */
+const MAX_SIGNATURE_FIELD = 128;
+/** Most entries of a `digest` (a node keeps at most 1024 records, plus its own). */
+export const MAX_DIGEST_ENTRIES = 1025;
+/** Most broadcast ids in one `ihave` or `graft`. */
+export const MAX_TREE_IDS = 1024;
 
 function bad(message: string): never {
   throw new MeshProtocolError(MeshCloseCode.BadMessage, message);
@@ -138,6 +187,24 @@ function list<T>(fields: Fields, key: string, maxLength: number, item: (value: u
   return value.map(item);
 }
 
+/** The `key` and `sig` of a signed message, when present (their check is {@link envelopeSignatureProblem}'s). */
+function signature(fields: Fields): { key?: string; sig?: string } {
+  const out: { key?: string; sig?: string } = {};
+  if (fields.key !== undefined) out.key = text(fields, 'key', MAX_SIGNATURE_FIELD);
+  if (fields.sig !== undefined) out.sig = text(fields, 'sig', MAX_SIGNATURE_FIELD);
+  return out;
+}
+
+function messageId(value: unknown): string {
+  return text({ id: value }, 'id', MAX_ID_LENGTH);
+}
+
+function digestEntry(value: unknown): [string, number] {
+  if (!Array.isArray(value) || value.length !== 2) bad('"have" entries must be [origin, seq] pairs');
+  const fields: Fields = { origin: value[0], seq: value[1] };
+  return [text(fields, 'origin', MAX_ID_LENGTH), count(fields, 'seq')];
+}
+
 /** A ws:// or wss:// URL with a host, as the node will later parse it to dial back. */
 function listenUrl(value: unknown): string {
   if (typeof value !== 'string' || value.length > MAX_URL_LENGTH || !/^wss?:\/\//.test(value) || !URL.canParse(value)) {
@@ -173,11 +240,20 @@ export function parseMessage(value: unknown): MeshMessage | null {
       return {
         t: 'links',
         origin: text(fields, 'origin', MAX_ID_LENGTH),
+        boot: text(fields, 'boot', MAX_ID_LENGTH),
         seq: count(fields, 'seq'),
         name: text(fields, 'name', MAX_NAME_LENGTH),
         kind: kind(fields),
         links: list(fields, 'links', MAX_LINK_ENTRIES, linkEntry),
+        ...signature(fields),
       };
+    case 'digest':
+      return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry) };
+    case 'ihave':
+    case 'graft':
+      return { t: fields.t, ids: list(fields, 'ids', MAX_TREE_IDS, messageId) };
+    case 'prune':
+      return { t: 'prune' };
     case 'msg': {
       const to = fields.to === null || fields.to === undefined ? null : text(fields, 'to', MAX_ID_LENGTH);
       const message: AppMessage = {
@@ -188,11 +264,12 @@ export function parseMessage(value: unknown): MeshMessage | null {
         ttl: count(fields, 'ttl'),
         hops: count(fields, 'hops'),
       };
+      if (fields.seq !== undefined) message.seq = count(fields, 'seq');
       if (fields.data !== undefined) {
         if (typeof fields.data !== 'string') bad('field "data" must be a string');
         message.data = fields.data;
       }
-      return message;
+      return Object.assign(message, signature(fields));
     }
     case 'ack':
       return {
@@ -201,6 +278,7 @@ export function parseMessage(value: unknown): MeshMessage | null {
         from: text(fields, 'from', MAX_ID_LENGTH),
         to: text(fields, 'to', MAX_ID_LENGTH),
         ttl: count(fields, 'ttl'),
+        ...signature(fields),
       };
     default:
       if (typeof fields.t !== 'string') bad('field "t" must be a string');
@@ -248,6 +326,51 @@ export function encodeApp(message: Omit<AppMessage, 'data'>, data: string | Uint
   return frame;
 }
 
-export function encodeControl(message: ControlMessage): string {
+/** Encodes every message but application messages: the one place outgoing control messages are serialised. */
+export function encodeControl(message: ControlMessage | PeersMessage): string {
   return JSON.stringify(message);
+}
+
+/** This node's links record (see {@link LinksMessage}). */
+export function linksRecord(origin: string, boot: string, seq: number, name: string, links: LinkEntry[]): LinksMessage {
+  return { t: 'links', origin, boot, seq, name, kind: 'node', links };
+}
+
+export function ihaveMessage(ids: string[]): IhaveMessage {
+  return { t: 'ihave', ids };
+}
+
+export function graftMessage(ids: string[]): GraftMessage {
+  return { t: 'graft', ids };
+}
+
+export function pruneMessage(): PruneMessage {
+  return { t: 'prune' };
+}
+
+/** An acknowledgement of direct message `id` from `from` back to its sender `to`. */
+export function ackMessage(id: string, from: string, to: string, ttl: number): AckMessage {
+  return { t: 'ack', id, from, to, ttl };
+}
+
+/** The digest a node sends on a new link (see {@link DigestMessage}). */
+export function digestMessage(have: Array<[string, number]>): DigestMessage {
+  return { t: 'digest', have };
+}
+
+/** Messages signed by their origin: every node verifies them before relaying or delivering. */
+export type SignedMessage = AppMessage | AckMessage | LinksMessage;
+
+/**
+ * Signs a message as its origin (this node): adds `key` and `sig`; `payload` is a binary message's data. The one
+ * place the node signs; the canonical form is src/wire/signing.js (shared with browser peers).
+ */
+export function signEnvelope<T extends SignedMessage>(identity: Identity, message: T, payload?: Uint8Array): T {
+  return signMessage(nodeCrypto, identity, message as T & Record<string, unknown>, payload);
+}
+
+/** Why a signed message does not verify (its key must be its origin's, `from` or `origin`), or null when it does. */
+export function envelopeSignatureProblem(message: SignedMessage, payload?: Uint8Array): string | null {
+  const origin = message.t === 'links' ? message.origin : message.from;
+  return signatureProblem(nodeCrypto, message as unknown as Record<string, unknown>, origin, payload);
 }

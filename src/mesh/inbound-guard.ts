@@ -6,8 +6,16 @@ import { endWithResponse } from '../transport/server.ts';
 
 /** Largest HTTP request head on a node's port, in bytes (set explicitly: `--max-http-header-size` cannot raise it). */
 export const NODE_MAX_HEADER_SIZE = 16 * 1024;
-/** Default of `maxPendingPerAddress`. */
-export const DEFAULT_MAX_PENDING_PER_ADDRESS = 8;
+/**
+ * Default of `maxPendingPerAddress`: as many handshakes as a node has peer slots by default (`maxPeers` 64), so
+ * that a whole office behind one NAT, or a host running many nodes, can join at once.
+ */
+export const DEFAULT_MAX_PENDING_PER_ADDRESS = 64;
+/**
+ * Default of `maxPending`: handshakes in flight over all addresses, the scarce resource (each may hold up to
+ * 256 KiB of hello until it is parsed). Four addresses at their cap fill it.
+ */
+export const DEFAULT_MAX_PENDING = 256;
 
 /** A connection the node refused before it became a WebSocket: the HTTP status sent and why. */
 export interface InboundRefusal {
@@ -31,17 +39,20 @@ export function httpServerOptions(handshakeTimeout: number): ServerOptions {
 
 /**
  * Guards a node's port against hostile clients before they are peers:
- * - at most `maxPendingPerAddress` connections per remote IP that are not established mesh links
- *   (HTTP connections, and WebSockets whose hello/auth/welcome is not done); beyond, 503 and close;
+ * - at most `maxPending` connections that are not established mesh links (HTTP connections, and WebSockets
+ *   whose hello/auth/welcome is not done), and at most `maxPendingPerAddress` of them per remote IP; beyond
+ *   either, 503 and close;
  * - malformed, oversized (431) and slow (408) request heads are answered and closed, and reported.
  */
 export class InboundGuard {
   readonly #pending = new Map<string, number>();
+  #total = 0;
   readonly #addressOf = new WeakMap<Duplex, string>();
   readonly #answered = new WeakSet<Duplex>();
 
   constructor(
     readonly maxPendingPerAddress: number,
+    readonly maxPending: number,
     readonly handshakeTimeout: number,
     readonly onRefusal: (refusal: InboundRefusal) => void,
   ) {}
@@ -67,6 +78,7 @@ export class InboundGuard {
     const address = this.#addressOf.get(socket);
     if (address === undefined) return;
     this.#addressOf.delete(socket);
+    this.#total--;
     const count = (this.#pending.get(address) ?? 1) - 1;
     if (count > 0) this.#pending.set(address, count);
     else this.#pending.delete(address);
@@ -79,6 +91,11 @@ export class InboundGuard {
       const reason = `${count} connections from ${address} are not established peers yet (limit ${this.maxPendingPerAddress}); try again later`;
       return this.#refuse(socket, 503, reason, true);
     }
+    if (this.#total >= this.maxPending) {
+      const reason = `${this.#total} connections are not established peers yet (limit ${this.maxPending}); try again later`;
+      return this.#refuse(socket, 503, reason, true);
+    }
+    this.#total++;
     this.#pending.set(address, count + 1);
     this.#addressOf.set(socket, address);
     socket.once('close', () => this.release(socket));

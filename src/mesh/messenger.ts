@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { DedupCache } from './dedup-cache.ts';
-import { encodeApp } from './envelope.ts';
-import type { AckMessage, AppMessage } from './envelope.ts';
+import { BroadcastTree, DEFAULT_TREE_OPTIONS } from './broadcast-tree.ts';
+import type { TreeOptions } from './broadcast-tree.ts';
+import { ReplayWindows } from './replay-window.ts';
+import { ackMessage, encodeApp, encodeControl } from './envelope.ts';
+import type { AckMessage, AppMessage, TreeMessage } from './envelope.ts';
 
 export type MeshSendErrorCode = 'unknown-peer' | 'timeout' | 'outbox-full' | 'stopped' | 'self' | 'too-large';
 
@@ -34,8 +36,12 @@ export interface MessengerHost {
   transmit(neighbourId: string, frame: string | Buffer): boolean;
   /** Every live neighbour. */
   neighbourIds(): string[];
+  /** Whether a neighbour is a leaf (a browser peer: it relays nothing). */
+  isLeaf(id: string): boolean;
   isKnownPeer(id: string): boolean;
   deliver(data: string | Buffer, info: MessageInfo): void;
+  /** Signs a message as this node (its origin); `payload` is a binary message's data. */
+  sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T;
 }
 
 export interface MessengerOptions {
@@ -49,11 +55,16 @@ export interface MessengerOptions {
   retransmitAfter: number;
   /** Largest WebSocket message (payload with its envelope), bytes. */
   maxPayload: number;
+  /** The broadcast tree's timers and cache (default DEFAULT_TREE_OPTIONS). */
+  tree?: Partial<TreeOptions>;
 }
 
 interface PendingSend {
   to: string;
+  /** Unsigned: what goes straight to `to` over its own link (the Noise link proves the origin). */
   frame: string | Buffer;
+  /** Signed when first relayed (signing costs more than the rest of a send). */
+  signed: () => string | Buffer;
   sentVia: string | null;
   sentAt: number;
   resolve: () => void;
@@ -61,28 +72,54 @@ interface PendingSend {
   timer: NodeJS.Timeout;
 }
 
+/** Bytes the key and signature fields add to a message (about 150 as JSON). */
+const SIGNATURE_BYTES = 160;
+
 function newMessageId(): string {
   return randomBytes(8).toString('hex');
 }
 
 /**
- * Direct messages with acks, outbox and retransmission; broadcasts flooded with TTL and a seen-id cache;
- * relaying for others. Receivers deliver a message id once and acknowledge every copy.
+ * Direct messages with acks, outbox and retransmission; broadcasts over a self-repairing spanning tree
+ * (`BroadcastTree`) with TTL; relaying for others. Receivers deliver a message id once and acknowledge every copy.
  */
 export class Messenger {
   readonly #pending = new Map<string, PendingSend>();
-  readonly #seenBroadcasts = new DedupCache();
-  readonly #seenDirect = new DedupCache();
+  /** Delivered (origin, seq) pairs: each signed message is delivered once, whatever else arrives meanwhile. */
+  readonly #delivered: ReplayWindows;
+  /** This node's message counter; starts at the clock (µs) so that a restarted node's counter is higher. */
+  #seq = Date.now() * 1000;
+  readonly tree: BroadcastTree;
 
   constructor(
     readonly host: MessengerHost,
     readonly options: MessengerOptions,
-  ) {}
+  ) {
+    this.tree = new BroadcastTree(host, { ...DEFAULT_TREE_OPTIONS, ...options.tree });
+    this.#delivered = new ReplayWindows((id) => host.isKnownPeer(id));
+  }
+
+  /**
+   * A new message of this node: `frame` unsigned (for a destination that is a neighbour: its link proves the
+   * origin), `signed()` with the signature (for anything relayed); text data is a signed field, binary data the
+   * signed payload.
+   */
+  #newMessage(to: string | null, data: string | Uint8Array): { id: string; frame: string | Buffer; signed: () => string | Buffer } {
+    const id = newMessageId();
+    const header: AppMessage = { t: 'msg', id, from: this.host.selfId, to, ttl: this.options.ttl, hops: 0, seq: ++this.#seq };
+    let signed: string | Buffer | undefined;
+    const sign = (): string | Buffer => {
+      if (signed !== undefined) return signed;
+      if (typeof data !== 'string') return (signed = encodeApp(this.host.sign({ ...header }, data), data));
+      const { data: _signed, ...fields } = this.host.sign({ ...header, data });
+      return (signed = encodeApp(fields, data));
+    };
+    return { id, frame: encodeApp(header, data), signed: sign };
+  }
 
   /** Resolves once `to` acknowledged the message; waits in the outbox while there is no route. */
   send(to: string, data: string | Uint8Array): Promise<void> {
-    const id = newMessageId();
-    const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to, ttl: this.options.ttl, hops: 0 }, data);
+    const { id, frame, signed } = this.#newMessage(to, data);
     const problem = this.#checkSend(to, frame);
     if (problem !== null) return Promise.reject(problem);
     return new Promise<void>((resolve, reject) => {
@@ -90,20 +127,26 @@ export class Messenger {
         this.#pending.delete(id);
         reject(new MeshSendError('timeout', `no acknowledgement from ${to} within ${this.options.sendTimeout} ms`));
       }, this.options.sendTimeout);
-      this.#pending.set(id, { to, frame, sentVia: null, sentAt: 0, resolve, reject, timer });
+      this.#pending.set(id, { to, frame, signed, sentVia: null, sentAt: 0, resolve, reject, timer });
       this.#transmitPending(id, Date.now());
     });
   }
 
-  /** Floods a message to the whole mesh; returns its id. */
+  /** Sends a message to the whole mesh; returns its id. */
   broadcast(data: string | Uint8Array): string {
-    const id = newMessageId();
-    const frame = encodeApp({ t: 'msg', id, from: this.host.selfId, to: null, ttl: this.options.ttl, hops: 0 }, data);
+    const { id, signed } = this.#newMessage(null, data);
+    const frame = signed();
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
-    this.#seenBroadcasts.add(id, Date.now());
-    for (const neighbour of this.host.neighbourIds()) this.host.transmit(neighbour, frame);
+    this.tree.receive(null, id, frame, Date.now());
     return id;
+  }
+
+  /** Broadcast tree control from a neighbour. */
+  receiveTree(fromNeighbour: string, message: TreeMessage): void {
+    if (message.t === 'ihave') this.tree.ihave(fromNeighbour, message.ids);
+    else if (message.t === 'graft') this.tree.graft(fromNeighbour, message.ids);
+    else this.tree.prune(fromNeighbour);
   }
 
   receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined): void {
@@ -111,24 +154,23 @@ export class Messenger {
     const now = Date.now();
     const { id, from, to, hops } = message;
     if (from === this.host.selfId) return;
+    // The router verified the signature, so seq is the origin's own.
+    const seq = message.seq!;
     if (to === null) {
-      if (!this.#seenBroadcasts.add(id, now)) return;
-      this.host.deliver(data, { from, to, id, hops: hops + 1 });
+      if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, null, now);
+      if (!this.#delivered.accept(from, seq)) return;
       const ttl = this.#nextTtl(message.ttl);
-      if (ttl < 1) return;
-      const frame = encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
-      for (const neighbour of this.host.neighbourIds()) {
-        if (neighbour !== fromNeighbour) this.host.transmit(neighbour, frame);
-      }
+      const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
+      if (this.tree.receive(fromNeighbour, id, frame, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));
-    if (this.#seenDirect.add(`${from}/${id}`, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
-    this.#sendAck({ t: 'ack', id, from: this.host.selfId, to: from, ttl: this.options.ttl });
+    if (this.#delivered.accept(from, seq)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
+    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl));
   }
 
   receiveAck(fromNeighbour: string, ack: AckMessage): void {
-    if (ack.to !== this.host.selfId) return this.#relay(fromNeighbour, ack.to, ack.ttl, (ttl) => JSON.stringify({ ...ack, ttl }));
+    if (ack.to !== this.host.selfId) return this.#relay(fromNeighbour, ack.to, ack.ttl, (ttl) => encodeControl({ ...ack, ttl }));
     const pending = this.#pending.get(ack.id);
     if (pending === undefined || pending.to !== ack.from) return;
     this.#pending.delete(ack.id);
@@ -138,6 +180,7 @@ export class Messenger {
 
   /** A link went down: what was sent over it and not acknowledged goes out again on the next flush. */
   linkLost(neighbourId: string): void {
+    this.tree.linkLost(neighbourId);
     for (const pending of this.#pending.values()) {
       if (pending.sentVia === neighbourId) pending.sentVia = null;
     }
@@ -158,6 +201,7 @@ export class Messenger {
   }
 
   stop(): void {
+    this.tree.stop();
     for (const pending of this.#pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(new MeshSendError('stopped', `node stopped before ${pending.to} acknowledged the message`));
@@ -177,7 +221,8 @@ export class Messenger {
   }
 
   #checkSize(frame: string | Buffer): MeshSendError | null {
-    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    // The signature (`key`, `sig`) a relayed copy carries is counted too.
+    const size = (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length) + SIGNATURE_BYTES;
     if (size <= this.options.maxPayload) return null;
     return new MeshSendError('too-large', `message of ${size} bytes with its envelope exceeds maxPayload ${this.options.maxPayload}`);
   }
@@ -185,14 +230,15 @@ export class Messenger {
   #transmitPending(id: string, now: number): void {
     const pending = this.#pending.get(id)!;
     const via = this.host.nextHop(pending.to);
-    if (via === null || !this.host.transmit(via, pending.frame)) return;
+    if (via === null || !this.host.transmit(via, via === pending.to ? pending.frame : pending.signed())) return;
     pending.sentVia = via;
     pending.sentAt = now;
   }
 
+  /** An ack straight to its neighbour destination goes unsigned (the link proves it); a relayed one is signed. */
   #sendAck(ack: AckMessage): void {
     const via = this.host.nextHop(ack.to);
-    if (via !== null) this.host.transmit(via, JSON.stringify(ack));
+    if (via !== null) this.host.transmit(via, encodeControl(via === ack.to ? ack : this.host.sign(ack)));
   }
 
   /** Passes a message for another peer one hop on; dropped when out of TTL or route (the sender resends). */
@@ -210,7 +256,8 @@ export class Messenger {
   }
 }
 
+/** Everything but the text data: what a relay passes on in front of the data (signature included). */
 function header(message: AppMessage): Omit<AppMessage, 'data'> {
-  const { t, id, from, to, ttl, hops } = message;
-  return { t, id, from, to, ttl, hops };
+  const { data: _data, ...rest } = message;
+  return rest;
 }

@@ -25,10 +25,15 @@ function rawPrivate(key: KeyObject): Uint8Array {
   return new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
 }
 
+/** The key objects behind raw private keys this provider handed out: a DH with them needs no import. */
+const privateObjects = new WeakMap<Uint8Array, KeyObject>();
+
 function keyPair(curve: Curve, privateKey: Uint8Array | undefined): KeyPair {
   if (privateKey === undefined) {
     const pair = curve === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
-    return { publicKey: rawPublic(pair.publicKey), privateKey: rawPrivate(pair.privateKey) };
+    const raw = rawPrivate(pair.privateKey);
+    privateObjects.set(raw, pair.privateKey);
+    return { publicKey: rawPublic(pair.publicKey), privateKey: raw };
   }
   const key = privateKeyObject(curve, privateKey);
   return { publicKey: rawPublic(createPublicKey(key)), privateKey: new Uint8Array(privateKey) };
@@ -65,7 +70,7 @@ export const nodeCrypto: CryptoProvider = {
   randomBytes: (length) => bytes(randomBytes(length)),
   x25519Generate: (privateKey) => keyPair('x25519', privateKey),
   x25519: (privateKey, publicKey) =>
-    bytes(diffieHellman({ privateKey: privateKeyObject('x25519', privateKey), publicKey: publicKeyObject('x25519', publicKey) })),
+    bytes(diffieHellman({ privateKey: privateObjects.get(privateKey) ?? privateKeyObject('x25519', privateKey), publicKey: publicKeyObject('x25519', publicKey) })),
   aeadEncrypt(key, nonce, ad, plaintext) {
     const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
     cipher.setAAD(ad, { plaintextLength: plaintext.length });

@@ -16,7 +16,7 @@ import { compressionFor } from './compression.ts';
 import { InboundGuard, httpServerOptions } from './inbound-guard.ts';
 import type { InboundRefusal } from './inbound-guard.ts';
 import { createDefaultDiscovery } from './default-discovery.ts';
-import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL } from './envelope.ts';
+import { MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL, signEnvelope } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import { PeerLink } from './link.ts';
 import type { DisconnectReason, LinkHandler, LocalIdentity } from './link.ts';
@@ -61,6 +61,23 @@ export interface MeshNodeEvents {
   message: [data: string | Buffer, info: MessageInfo];
   /** Something the node works around (e.g. discovery unavailable); never fatal. */
   warning: [message: string];
+}
+
+/**
+ * PSKs derived in this process, per mesh and secret: scrypt costs 32 MiB and about 0.1 s, once per process (nodes
+ * embedded in one process, or restarted, share it). The secret is held by the node's options anyway.
+ */
+const psks = new Map<string, Promise<Uint8Array>>();
+
+function meshPsk(mesh: string, secret: string | undefined): Promise<Uint8Array> {
+  const key = JSON.stringify([mesh, secret ?? null]);
+  let psk = psks.get(key);
+  if (psk === undefined) {
+    psk = derivePsk(nodeCrypto, mesh, secret);
+    psks.set(key, psk);
+    psk.catch(() => psks.delete(key));
+  }
+  return psk;
 }
 
 /** Why a peer without wsmesh.v2 (e.g. a wsmesh.v1 node) is refused. */
@@ -110,7 +127,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.table = new PeerTable(this.options.reconnect);
     const { allowOrigins, allowHosts, verifyOrigin, webUi, secret, mesh } = this.options;
     this.#webUi = new WebUi({ allowOrigins, allowHosts, verifyOrigin, page: webUi, auth: secret !== undefined, mesh });
-    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
+    this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
 
   /** The ws:// URLs this node listens on (after `start()`). */
@@ -141,7 +158,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
-    const [psk, staticKeys] = await Promise.all([derivePsk(nodeCrypto, this.mesh, this.options.secret), nodeCrypto.x25519Generate()]);
+    const [psk, staticKeys] = await Promise.all([meshPsk(this.mesh, this.options.secret), nodeCrypto.x25519Generate()]);
     const http = createServer(httpServerOptions(this.options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
     this.#guard.watch(http);
@@ -179,7 +196,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
-    });
+    }, (message, payload) => signEnvelope(this.#key, message, payload));
     const now = Date.now();
     for (const url of this.options.peers) this.table.addPendingAddress(url, 'static', now);
     this.#state = 'running';

@@ -9,7 +9,7 @@ import { parseAllowedOrigin } from '../web/origin-policy.ts';
 import { parseAllowedHost } from '../web/host-check.ts';
 import { COMPRESSION_MODES } from './compression.ts';
 import type { Compression } from './compression.ts';
-import { DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
+import { DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_ADDRESS } from './inbound-guard.ts';
 import { checkSecret } from '../wire/identity.js';
 import { defaultKeyFile } from './identity-file.ts';
 
@@ -50,10 +50,18 @@ export interface MeshNodeOptions {
   /** Most direct connections (nodes and browsers). Default 64. */
   maxPeers?: number;
   /**
+   * Most established peers connected from one IP address (inbound links, nodes and browsers): one address
+   * cannot take every slot. Beyond, 4008 after the hello. Default half of `maxPeers`, rounded up (32); raise it
+   * when many nodes share one address (many nodes on one host). See docs/scale.md.
+   */
+  maxPeersPerAddress?: number;
+  /**
    * Most connections from one IP address that are not established peers (HTTP requests, and WebSockets whose
-   * hello/auth has not completed); more are answered 503 and closed. Default 8.
+   * hello/auth has not completed); more are answered 503 and closed. Default 64.
    */
   maxPendingPerAddress?: number;
+  /** Most connections that are not established peers, over all addresses; more are answered 503. Default 256. */
+  maxPending?: number;
   /** permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'browsers'. */
   compression?: Compression;
   /** Largest WebSocket message, bytes (an application message plus its envelope). Default 16 MiB. */
@@ -103,7 +111,9 @@ export interface ResolvedOptions {
   pingTimeout: number;
   handshakeTimeout: number;
   maxPeers: number;
+  maxPeersPerAddress: number;
   maxPendingPerAddress: number;
+  maxPending: number;
   compression: Compression;
   maxPayload: number;
   reconnect: ReconnectOptions;
@@ -178,6 +188,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     throw new TypeError('option id was removed: the id derives from the identity key (options keyFile, ephemeralIdentity)');
   }
   const port = options.port ?? 0;
+  const maxPeers = positive('maxPeers', options.maxPeers, 64);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`option port must be 0..65535, got ${port}`);
   return {
     keyFile: options.ephemeralIdentity === true ? null : (options.keyFile ?? defaultKeyFile()),
@@ -190,8 +201,10 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     pingInterval: positive('pingInterval', options.pingInterval, 5000),
     pingTimeout: positive('pingTimeout', options.pingTimeout, 5000),
     handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, 10_000),
-    maxPeers: positive('maxPeers', options.maxPeers, 64),
+    maxPeers,
+    maxPeersPerAddress: positive('maxPeersPerAddress', options.maxPeersPerAddress, Math.ceil(maxPeers / 2)),
     maxPendingPerAddress: positive('maxPendingPerAddress', options.maxPendingPerAddress, DEFAULT_MAX_PENDING_PER_ADDRESS),
+    maxPending: positive('maxPending', options.maxPending, DEFAULT_MAX_PENDING),
     compression: compression(options.compression),
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 1024),
     reconnect,

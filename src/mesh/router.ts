@@ -1,5 +1,7 @@
 import { MeshCloseCode } from './close-codes.ts';
-import type { DecodedFrame, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
+import { digestMessage, encodeControl, envelopeSignatureProblem, linksRecord } from './envelope.ts';
+import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
+import type { DecodedFrame, DigestMessage, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
 import type { DisconnectReason, PeerLink } from './link.ts';
 import { wsUrl } from './listen-urls.ts';
 import { Messenger } from './messenger.ts';
@@ -11,6 +13,10 @@ import type { Route } from './topology.ts';
 
 /** Changes within this many ms reach browser peers in one `peers` message. */
 const PEERS_PUSH_DELAY_MS = 100;
+/** Changes of this node's links within this many ms go out as one links record. */
+export const LINKS_BATCH_MS = 100;
+/** Routes are recomputed at most once per this many ms, however many records arrive. */
+export const ROUTES_BATCH_MS = 100;
 
 export interface RouterEvents {
   discovered(peer: PeerInfo, source: string): void;
@@ -32,13 +38,19 @@ export class MeshRouter implements MessengerHost {
   #routes = new Map<string, Route>();
   /** Sequence of this node's own links record; starts at the clock so a restarted node's records are newer. */
   #seq = Date.now();
+  /** The links record this node last issued (null: none yet). */
+  #published: LinksMessage | null = null;
   readonly #flushTimer: NodeJS.Timeout;
   #peersPush: NodeJS.Timeout | undefined;
+  #linksTimer: NodeJS.Timeout | undefined;
+  #routesTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly self: { id: string; name: string; table: PeerTable },
+    readonly self: { id: string; name: string; boot: string; table: PeerTable },
     readonly options: ResolvedOptions,
     readonly events: RouterEvents,
+    /** Signs a message as this node (envelope.ts signEnvelope with the node's identity). */
+    readonly signer: <T extends SignedMessage>(message: T, payload?: Uint8Array) => T,
   ) {
     this.topology = new Topology(self.id, (id) => this.#routes.has(id));
     this.messenger = new Messenger(this, {
@@ -58,9 +70,15 @@ export class MeshRouter implements MessengerHost {
     return this.self.id;
   }
 
+  sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T {
+    return this.signer(message, payload);
+  }
+
   stop(): void {
     clearInterval(this.#flushTimer);
     clearTimeout(this.#peersPush);
+    clearTimeout(this.#linksTimer);
+    clearTimeout(this.#routesTimer);
     this.messenger.stop();
   }
 
@@ -73,6 +91,13 @@ export class MeshRouter implements MessengerHost {
     }
     if (existing === undefined && this.live.size >= this.options.maxPeers) {
       return { code: MeshCloseCode.TooManyPeers, reason: `node has its maximum of ${this.options.maxPeers} peers` };
+    }
+    const address = link.direction === 'inbound' ? link.remoteAddress : undefined;
+    if (address !== undefined) {
+      let fromAddress = 0;
+      for (const other of this.live.values()) if (other !== existing && other.direction === 'inbound' && other.remoteAddress === address) fromAddress++;
+      const limit = this.options.maxPeersPerAddress;
+      if (fromAddress >= limit) return { code: MeshCloseCode.TooManyPeers, reason: `${fromAddress} peers from ${address} already (maxPeersPerAddress ${limit})` };
     }
     return null;
   }
@@ -100,9 +125,9 @@ export class MeshRouter implements MessengerHost {
     if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
     this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
-    this.#publishLinks();
-    for (const record of this.topology.records()) this.#sendOn(link, JSON.stringify(record));
-    this.#updateRoutes();
+    if (remote.kind === 'node') this.#sendOn(link, encodeControl(digestMessage(this.#digest())));
+    this.#scheduleLinks();
+    this.#scheduleRoutes();
   }
 
   /** A link closed; true when it was the live link of its peer (then `disconnected` was emitted). */
@@ -121,6 +146,12 @@ export class MeshRouter implements MessengerHost {
     if (link.remote!.kind === 'browser' && !speaksForItself(from, message)) {
       return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
     }
+    if (message.t === 'msg' && message.seq === undefined) return link.close(MeshCloseCode.BadMessage, 'a msg without "seq"');
+    if (this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
+      // Signed by its origin, checked by every node it reaches before anything else (relaying included).
+      const problem = envelopeSignatureProblem(message, frame.payload);
+      if (problem !== null) return link.close(MeshCloseCode.BadMessage, `unverifiable ${message.t}: ${problem}`);
+    }
     switch (message.t) {
       case 'msg':
         return this.messenger.receiveApp(from, message, frame.payload);
@@ -128,8 +159,32 @@ export class MeshRouter implements MessengerHost {
         return this.messenger.receiveAck(from, message);
       case 'links':
         return this.#onLinks(link, message);
+      case 'digest':
+        return this.#onDigest(link, message);
+      case 'ihave':
+      case 'graft':
+      case 'prune':
+        return this.messenger.receiveTree(from, message);
       default:
         return link.close(MeshCloseCode.BadMessage, `unexpected ${message.t} after the handshake`);
+    }
+  }
+
+  /**
+   * Whether a signed message will be used (relayed, delivered, stored): those are verified. A copy of a broadcast
+   * already seen or a links record not newer than the stored one is dropped unverified (its signature would change
+   * nothing: it is not passed on). Messages of types that carry no signature are never 'usable' here.
+   */
+  #usable(message: MeshMessage): message is SignedMessage {
+    switch (message.t) {
+      case 'msg':
+        return message.to !== null || !this.messenger.tree.has(message.id);
+      case 'ack':
+        return true;
+      case 'links':
+        return message.origin === this.self.id || this.topology.isNewer(message);
+      default:
+        return false;
     }
   }
 
@@ -146,6 +201,10 @@ export class MeshRouter implements MessengerHost {
 
   neighbourIds(): string[] {
     return [...this.live.keys()];
+  }
+
+  isLeaf(id: string): boolean {
+    return this.live.get(id)?.remote!.kind === 'browser';
   }
 
   isKnownPeer(id: string): boolean {
@@ -167,34 +226,81 @@ export class MeshRouter implements MessengerHost {
     const peer = this.self.table.disconnected(id, Date.now());
     this.messenger.linkLost(id);
     if (peer !== undefined) this.events.disconnected(structuredClone(peer), reason);
-    this.#publishLinks();
-    this.#updateRoutes();
+    this.#scheduleLinks();
+    this.#scheduleRoutes();
   }
 
   #onLinks(from: PeerLink, record: LinksMessage): void {
     if (record.origin === this.self.id) {
-      // A record of ours from before a restart: make ours newer and flood it again.
-      if (record.seq >= this.#seq) {
+      // An echo of this run's record changes nothing. A record of a previous run that is not older than ours
+      // would win over ours elsewhere: supersede it once with a fresh record (after that ours is newer).
+      if (record.boot !== this.self.boot && record.seq >= this.#seq && record.seq < Number.MAX_SAFE_INTEGER) {
         this.#seq = record.seq;
         this.#publishLinks();
       }
       return;
     }
     if (!this.topology.accept(record)) return;
-    const frame = JSON.stringify(record);
-    for (const link of this.live.values()) if (link !== from) this.#sendOn(link, frame);
-    this.#updateRoutes();
+    // The origin sent its record to every neighbour it lists: pass it only to those it cannot have reached
+    // (in a full mesh: nobody, so a record costs N-1 frames, not (N-1)^2).
+    const reached = new Set(record.links.map((entry) => entry.id));
+    const frame = encodeControl(record);
+    for (const link of this.#nodeLinks()) {
+      const id = link.remote!.id;
+      if (link !== from && id !== record.origin && !reached.has(id)) this.#sendOn(link, frame);
+    }
+    this.#scheduleRoutes();
+  }
+
+  /** A new neighbour's digest: send it only the records it lacks or holds older. */
+  #onDigest(from: PeerLink, digest: DigestMessage): void {
+    // A digest is not signed: the seq it claims for this node's own record is never adopted. If the neighbour
+    // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
+    const theirs = new Map(digest.have);
+    for (const record of this.topology.records()) {
+      const known = theirs.get(record.origin);
+      if (known === undefined || known < record.seq) this.#sendOn(from, encodeControl(record));
+    }
+  }
+
+  #digest(): Array<[string, number]> {
+    const have: Array<[string, number]> = this.topology.records().map((record) => [record.origin, record.seq]);
+    if (this.#published !== null) have.push([this.self.id, this.#published.seq]);
+    return have;
   }
 
   #neighbourEntries(): LinkEntry[] {
     return [...this.live.values()].map((link) => ({ id: link.remote!.id, name: link.remote!.name, kind: link.remote!.kind }));
   }
 
+  /** This node's links changed: one record goes out after `LINKS_BATCH_MS` for all changes until then. */
+  #scheduleLinks(force = false): void {
+    if (force) this.#forcePublish = true;
+    this.#linksTimer ??= setTimeout(() => {
+      this.#linksTimer = undefined;
+      const links = this.#neighbourEntries();
+      // Links that went down and up again within the batch: nothing to tell.
+      if (!this.#forcePublish && this.#published !== null && sameLinks(this.#published.links, links)) return;
+      this.#publishLinks();
+    }, LINKS_BATCH_MS);
+  }
+
+  #forcePublish = false;
+
   #publishLinks(): void {
+    this.#forcePublish = false;
     this.#seq = Math.max(this.#seq + 1, Date.now());
-    const record: LinksMessage = { t: 'links', origin: this.self.id, seq: this.#seq, name: this.self.name, kind: 'node', links: this.#neighbourEntries() };
-    const frame = JSON.stringify(record);
-    for (const link of this.live.values()) this.#sendOn(link, frame);
+    const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
+    this.#published = record;
+    const frame = encodeControl(record);
+    for (const link of this.#nodeLinks()) this.#sendOn(link, frame);
+  }
+
+  #scheduleRoutes(): void {
+    this.#routesTimer ??= setTimeout(() => {
+      this.#routesTimer = undefined;
+      this.#updateRoutes();
+    }, ROUTES_BATCH_MS);
   }
 
   #updateRoutes(): void {
@@ -218,14 +324,33 @@ export class MeshRouter implements MessengerHost {
         id, name, kind, state, direction, reachable, via, hops, rtt: rtt.smoothed,
       }));
       const message: PeersMessage = { t: 'peers', peers };
-      const frame = JSON.stringify(message);
+      const frame = encodeControl(message);
       for (const link of this.#browserLinks()) this.#sendOn(link, frame);
     }, PEERS_PUSH_DELAY_MS);
+  }
+
+  /** Links to nodes (browser peers are leaves: they get no records). */
+  #nodeLinks(): PeerLink[] {
+    return [...this.live.values()].filter((link) => link.remote!.kind === 'node');
   }
 
   #browserLinks(): PeerLink[] {
     return [...this.live.values()].filter((link) => link.remote!.kind === 'browser');
   }
+}
+
+function sameLinks(a: LinkEntry[], b: LinkEntry[]): boolean {
+  const key = (entries: LinkEntry[]) => entries.map((entry) => `${entry.id}\n${entry.name}\n${entry.kind}`).sort().join('\n\n');
+  return a.length === b.length && key(a) === key(b);
+}
+
+/**
+ * A direct message or ack that its origin sent straight to this node over their link: the Noise handshake proved
+ * the link's peer holds the origin's key, so `from` is authentic without the signature, and the message goes no
+ * further (nothing is relayed on its word). Everything else (relayed, or to be relayed) is verified.
+ */
+function isFromNeighbourForUs(message: SignedMessage, neighbour: string, selfId: string): boolean {
+  return message.t !== 'links' && message.from === neighbour && message.to === selfId;
 }
 
 /** Browser peers are leaves: they relay nothing, so whatever they send must come from themselves. */

@@ -34,6 +34,12 @@ export class Topology {
     readonly maxEntries = MAX_TOPOLOGY_ENTRIES,
   ) {}
 
+  /** Whether `record` would replace what is known of its origin (only then is it worth verifying). */
+  isNewer(record: LinksMessage): boolean {
+    const known = this.#records.get(record.origin);
+    return known === undefined || known.seq < record.seq;
+  }
+
   /** Stores a record about another node if it is newer than the one known; true when it should be flooded on. */
   accept(record: LinksMessage): boolean {
     if (record.origin === this.selfId) return false;

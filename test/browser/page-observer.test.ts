@@ -50,6 +50,13 @@ if (suite) {
       assert.equal([sent.message.t, sent.message.from, sent.message.to, sent.signatureProblem], ['msg', id, null, null]);
       link.sendFromNode!('hi Ada, from the node', null);
       assert.is((await waitForChat(page, 'hi Ada, from the node')).sender, 'test-node');
+      // Unsigned: taken only from the attached node, straight to the page (its link proved its key).
+      const far = 'ab'.repeat(16);
+      link.sendRaw!({ t: 'msg', id: 'f1', from: far, to: id, ttl: 15, hops: 1, seq: 1, data: 'forged: far-node never said this' });
+      link.sendRaw!({ t: 'msg', id: 'f2', from: far, to: null, ttl: 15, hops: 1, seq: 2, data: 'forged broadcast', key: 'AAAA', sig: 'AAAA' });
+      link.sendRaw!({ t: 'msg', id: 'n-direct', from: node.identity.id, to: id, ttl: 16, hops: 0, seq: 3, data: 'unsigned, straight from the node' });
+      assert.is((await waitForChat(page, 'unsigned, straight from the node')).sender, 'test-node → you');
+      assert.not.match((await page.textContent('#chat-log')) ?? '', 'forged', 'messages whose signature fails are not shown');
       await page.close();
     });
   }

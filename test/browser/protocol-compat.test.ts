@@ -41,7 +41,7 @@ test('text and binary messages from the node decode in the browser', () => {
 });
 
 test('the browser ignores message types it does not use (links) and rejects broken messages with 4000', () => {
-  const links = encodeControl({ t: 'links', origin: 'n1', seq: 1, name: 'n', kind: 'node', links: [] });
+  const links = encodeControl({ t: 'links', origin: 'n1', boot: 'b1', seq: 1, name: 'n', kind: 'node', links: [] });
   assert.is(decodeMessage(utf8(typeof links === 'string' ? links : text(links)), false), null);
   for (const broken of ['not json', '[1]', '{"t":1}', '{"t":"msg","id":"x","from":"y","to":null,"hops":0}']) {
     assert.throws(() => decodeMessage(utf8(broken), false), (error: Error & { code?: number }) => error.code === 4000, broken);

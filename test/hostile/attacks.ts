@@ -20,7 +20,7 @@ export function statusOf(outcome: AttackOutcome): string {
 /** Sends a WebSocket upgrade request one byte every `intervalMs` until the server closes the connection. */
 export async function slowloris(port: number, intervalMs = 1000, path = '/'): Promise<AttackOutcome> {
   const raw = await rawConnect(port);
-  const request = Buffer.from(upgradeRequest(path, ['Sec-WebSocket-Protocol: wsmesh.v1']), 'latin1');
+  const request = Buffer.from(upgradeRequest(path, ['Sec-WebSocket-Protocol: wsmesh.v2']), 'latin1');
   let sent = 0;
   const writeNext = () => {
     if (raw.socket.destroyed || sent >= request.length) return;

@@ -66,13 +66,13 @@ const ATTACKS: Attack[] = [
     run: (port) => parallel(500, async () => statusOf(await slowloris(port))),
   },
   {
-    name: 'slowloris: 500 connections, 1 byte/s each (maxPendingPerAddress 1000)',
+    name: 'slowloris: 500 connections, 1 byte/s each (maxPendingPerAddress and maxPending 1000)',
     target: 'node',
-    options: { maxPendingPerAddress: 1000 },
+    options: { maxPendingPerAddress: 1000, maxPending: 1000 },
     run: (port) => parallel(500, async () => statusOf(await slowloris(port))),
   },
   {
-    name: 'slowloris: 500 connections, 1 byte/s each (default maxPendingPerAddress 8)',
+    name: 'slowloris: 500 connections, 1 byte/s each (default maxPendingPerAddress 64)',
     target: 'node',
     run: (port) => parallel(500, async () => statusOf(await slowloris(port))),
   },

@@ -10,7 +10,7 @@ import { Topology } from '../../src/mesh/topology.ts';
 
 function links(origin: string, seq: number, count: number): LinksMessage {
   const entries = Array.from({ length: count }, (_, i) => ({ id: `${origin}-n${i}`, name: 'n', kind: 'node' as const }));
-  return { t: 'links', origin, seq, name: origin, kind: 'node', links: entries };
+  return { t: 'links', origin, boot: 'b0', seq, name: origin, kind: 'node', links: entries };
 }
 
 test('a relayed message never carries more TTL than the relaying node allows', () => {
@@ -25,15 +25,17 @@ test('a relayed message never carries more TTL than the relaying node allows', (
         return true;
       },
       neighbourIds: () => ['left', 'right'],
+      isLeaf: () => false,
       isKnownPeer: () => true,
       deliver: () => {},
+      sign: (message) => message,
     },
     { ttl: 8, sendTimeout: 1000, outboxLimit: 10, retransmitAfter: 1000, maxPayload: 4096 },
   );
-  messenger.receiveApp('left', { t: 'msg', id: 'b1', from: 'x', to: null, ttl: Number.MAX_SAFE_INTEGER, hops: 0, data: 'flood' }, undefined);
-  messenger.receiveApp('left', { t: 'msg', id: 'd1', from: 'x', to: 'far', ttl: 1_000_000, hops: 0, data: 'direct' }, undefined);
-  messenger.receiveApp('left', { t: 'msg', id: 'd2', from: 'x', to: 'far', ttl: 3, hops: 0, data: 'direct' }, undefined);
-  messenger.receiveApp('left', { t: 'msg', id: 'd3', from: 'x', to: 'far', ttl: 1, hops: 0, data: 'expired' }, undefined);
+  messenger.receiveApp('left', { t: 'msg', id: 'b1', from: 'x', to: null, ttl: Number.MAX_SAFE_INTEGER, hops: 0, seq: 1, data: 'flood' }, undefined);
+  messenger.receiveApp('left', { t: 'msg', id: 'd1', from: 'x', to: 'far', ttl: 1_000_000, hops: 0, seq: 2, data: 'direct' }, undefined);
+  messenger.receiveApp('left', { t: 'msg', id: 'd2', from: 'x', to: 'far', ttl: 3, hops: 0, seq: 3, data: 'direct' }, undefined);
+  messenger.receiveApp('left', { t: 'msg', id: 'd3', from: 'x', to: 'far', ttl: 1, hops: 0, seq: 4, data: 'expired' }, undefined);
   assert.equal(sent, [{ to: 'right', ttl: 7 }, { to: 'right', ttl: 7 }, { to: 'right', ttl: 2 }]);
   messenger.stop();
 });

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MeshProtocolError } from '../../src/mesh/close-codes.ts';
-import { decodeFrame, encodeApp, encodeControl, parseMessage } from '../../src/mesh/envelope.ts';
+import { MAX_DIGEST_ENTRIES, MAX_TREE_IDS, decodeFrame, digestMessage, encodeApp, encodeControl, graftMessage, ihaveMessage, linksRecord, parseMessage, pruneMessage } from '../../src/mesh/envelope.ts';
 import type { HelloMessage } from '../../src/mesh/envelope.ts';
 
 const hello: HelloMessage = {
@@ -20,6 +20,26 @@ function codeOf(run: () => unknown): number {
 
 test('hello round-trips through text JSON', () => {
   assert.equal(decodeFrame(encodeControl(hello), false), { message: hello });
+});
+
+test('links, digest and broadcast tree messages: exact encoding, round trip, limits', () => {
+  const record = linksRecord('a1', 'b1', 7, 'alice', [{ id: 'c1', name: 'carol', kind: 'browser' }]);
+  assert.is(encodeControl(record), '{"t":"links","origin":"a1","boot":"b1","seq":7,"name":"alice","kind":"node","links":[{"id":"c1","name":"carol","kind":"browser"}]}');
+  assert.is(encodeControl(digestMessage([['a1', 7]])), '{"t":"digest","have":[["a1",7]]}');
+  assert.is(encodeControl(ihaveMessage(['m1', 'm2'])), '{"t":"ihave","ids":["m1","m2"]}');
+  assert.is(encodeControl(graftMessage(['m1'])), '{"t":"graft","ids":["m1"]}');
+  assert.is(encodeControl(pruneMessage()), '{"t":"prune"}');
+  for (const message of [record, digestMessage([['a1', 7]]), ihaveMessage(['m1']), graftMessage(['m1']), pruneMessage()]) {
+    assert.equal(decodeFrame(encodeControl(message), false), { message });
+  }
+  const { boot: _boot, ...withoutBoot } = record;
+  assert.is(codeOf(() => parseMessage(withoutBoot)), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'digest', have: [['a1', -1]] })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'digest', have: [['a1']] })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'digest', have: Array(MAX_DIGEST_ENTRIES + 1).fill(['a', 1]) })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'ihave', ids: [''] })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'graft', ids: 'm1' })), 4000);
+  assert.is(codeOf(() => parseMessage({ t: 'ihave', ids: Array(MAX_TREE_IDS + 1).fill('m') })), 4000);
 });
 
 test('text application message carries data inline', () => {

@@ -13,6 +13,8 @@ class Network {
   readonly links = new Set<string>();
   readonly delivered: Array<{ at: string; data: string; info: MessageInfo }> = [];
   readonly wire: Array<{ from: string; to: string; frame: string | Buffer }> = [];
+  /** Application messages (full payloads) handed to links so far. */
+  payloads = 0;
   /** Frames are queued and delivered by `run()`, like a network would. */
   paused = false;
 
@@ -24,27 +26,48 @@ class Network {
         transmit: (neighbour, frame) => {
           if (!this.links.has(edge(id, neighbour))) return false;
           this.wire.push({ from: id, to: neighbour, frame });
+          if (decodeFrame(frame, typeof frame !== 'string')!.message.t === 'msg') this.payloads++;
           return true;
         },
         neighbourIds: () => [...this.nodes.keys()].filter((other) => this.links.has(edge(id, other))),
+        isLeaf: () => false,
         isKnownPeer: (peer) => known.includes(peer),
         deliver: (data, info) => this.delivered.push({ at: id, data: String(data), info }),
+        // Signatures are the router's business (verified before the messenger sees a message).
+        sign: (message) => message,
       },
-      options,
+      { ...options, tree: { graftAfter: 20, ihaveDelay: 5 } },
     );
     this.nodes.set(id, messenger);
     return messenger;
   }
 
-  /** Carries queued frames until the wire is empty. */
+  /** Carries queued frames until the wire is empty (frames over links that went down are lost). */
   run(): void {
     while (this.wire.length > 0) {
       const { from, to, frame } = this.wire.shift()!;
-      const decoded = decodeFrame(frame, typeof frame !== 'string')!;
+      if (!this.links.has(edge(from, to))) continue;
+      const { message, payload } = decodeFrame(frame, typeof frame !== 'string')!;
       const receiver = this.nodes.get(to)!;
-      if (decoded.message.t === 'msg') receiver.receiveApp(from, decoded.message as AppMessage, decoded.payload);
-      else receiver.receiveAck(from, decoded.message as AckMessage);
+      if (message.t === 'msg') receiver.receiveApp(from, message, payload);
+      else if (message.t === 'ack') receiver.receiveAck(from, message);
+      else if (message.t === 'ihave' || message.t === 'graft' || message.t === 'prune') receiver.receiveTree(from, message);
+      else throw new Error(`unexpected ${message.t}`);
     }
+  }
+
+  /** Carries frames, timers included (ihave batches, grafts), until nothing moved for `quietMs`. */
+  async settle(quietMs = 80): Promise<void> {
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < quietMs) {
+      if (this.wire.length > 0) quietSince = Date.now();
+      this.run();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  stop(): void {
+    for (const messenger of this.nodes.values()) messenger.stop();
   }
 
   #route(from: string, to: string): string | null {
@@ -149,6 +172,54 @@ test('a broadcast floods a triangle and is delivered once per node', () => {
   network.nodes.get('a')!.broadcast('all');
   network.run();
   assert.equal(network.delivered.map((entry) => entry.at).sort(), ['b', 'c']);
+});
+
+/** A full mesh of `count` messengers n0..n(count-1). */
+function fullMesh(count: number): Network {
+  const network = new Network();
+  const ids = Array.from({ length: count }, (_, index) => `n${index}`);
+  for (const id of ids) network.add(id, ids);
+  for (const a of ids) for (const b of ids) if (a < b) network.links.add(edge(a, b));
+  return network;
+}
+
+test('broadcast tree: after the first broadcasts prune a full mesh, each costs N-1 payloads and is delivered once', async () => {
+  const network = fullMesh(12);
+  const a = network.nodes.get('n0')!;
+  a.broadcast('warm-up');
+  await network.settle();
+  const counts: number[] = [];
+  for (let round = 0; round < 12; round++) {
+    network.delivered.length = 0;
+    network.payloads = 0;
+    network.nodes.get(`n${round}`)!.broadcast(`from n${round}`);
+    await network.settle();
+    counts.push(network.payloads);
+    assert.equal(network.delivered.map((entry) => entry.at).sort(), [...network.nodes.keys()].filter((id) => id !== `n${round}`).sort(), `round ${round}: each other node once`);
+  }
+  assert.equal(counts, Array(12).fill(11), 'N-1 payload transmissions per broadcast once the tree is built');
+  network.stop();
+});
+
+test('broadcast tree: when tree links go down, ihave/graft repair it and every node still gets every broadcast once', async () => {
+  const network = fullMesh(10);
+  network.nodes.get('n0')!.broadcast('warm-up');
+  await network.settle();
+  // After a broadcast from n0 the tree is a star around n0: cut three of its links.
+  assert.equal(network.nodes.get('n0')!.tree.eagerNeighbours().length, 9);
+  for (const id of ['n1', 'n2', 'n3']) {
+    network.links.delete(edge('n0', id));
+    network.nodes.get('n0')!.linkLost(id);
+    network.nodes.get(id)!.linkLost('n0');
+  }
+  for (let round = 1; round < 10; round++) {
+    network.delivered.length = 0;
+    network.nodes.get(`n${round}`)!.broadcast(`from n${round}`);
+    await network.settle();
+    const expected = [...network.nodes.keys()].filter((id) => id !== `n${round}`).sort();
+    assert.equal(network.delivered.map((entry) => entry.at).sort(), expected, `round ${round}: every other node exactly once`);
+  }
+  network.stop();
 });
 
 test('stop() rejects what still waits for an ack', async () => {

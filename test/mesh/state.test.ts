@@ -44,7 +44,7 @@ test('ping tracker: payload identifies the ping; unmatched pongs ignored; a pong
 test('topology: newest record per origin wins; routes found breadth first', () => {
   const topology = new Topology('a');
   const record = (origin: string, seq: number, links: string[]) => ({
-    t: 'links' as const, origin, seq, name: origin, kind: 'node' as const, links: links.map((id) => ({ id, name: id, kind: 'node' as const })),
+    t: 'links' as const, origin, boot: 'b0', seq, name: origin, kind: 'node' as const, links: links.map((id) => ({ id, name: id, kind: 'node' as const })),
   });
   assert.ok(topology.accept(record('b', 2, ['a', 'c'])));
   assert.not.ok(topology.accept(record('b', 1, ['a'])));

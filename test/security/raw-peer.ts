@@ -32,6 +32,10 @@ export interface RawPeerOptions {
   boot?: string;
   /** Only offer these subprotocols. */
   protocols?: string[];
+  /** v2: fields that replace the hello's (any value: the attacker controls it). */
+  hello?: Json;
+  /** Dial from this local address (e.g. 127.0.0.2: another host as the node sees it). */
+  localAddress?: string;
   /** Send this `Origin` header, as a web page does. */
   origin?: string;
 }
@@ -72,7 +76,11 @@ export class RawPeer {
 
   /** Dials `url`; resolves with the opened WebSocket (before any mesh message). */
   static async open(url: string, options: RawPeerOptions = {}): Promise<RawPeer> {
-    const ws = await connect(url, { protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL], ...(options.origin === undefined ? {} : { origin: options.origin }) });
+    const ws = await connect(url, {
+      protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL],
+      localAddress: options.localAddress,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+    });
     const version = ws.protocol === LEGACY_SUBPROTOCOL ? 1 : 2;
     const identity = options.identity ?? createIdentity(nodeCrypto);
     const id = version === 1 ? (options.id ?? randomBytes(16).toString('hex')) : identity.id;
@@ -152,7 +160,7 @@ export class RawPeer {
   async #handshakeV2(): Promise<void> {
     const { mesh = 'wsmesh', name = 'raw', kind = 'node', secret } = this.options;
     const psk = await derivePsk(nodeCrypto, mesh, secret);
-    const hello = { v: MESH_PROTOCOL_VERSION, name, mesh, kind, listen: [], boot: this.options.boot ?? randomBytes(8).toString('hex') };
+    const hello = { v: MESH_PROTOCOL_VERSION, name, mesh, kind, listen: [], boot: this.options.boot ?? randomBytes(8).toString('hex'), ...this.options.hello };
     const handshake = new SecureHandshake({ provider: nodeCrypto, initiator: true, identity: this.options.identity!, psk, hello });
     for (const message of await handshake.start()) this.ws.send(message);
     while (handshake.result === null) {
@@ -210,6 +218,7 @@ export class RawPeer {
 
   /** Sends mesh message bytes as they are (a replay), encrypted on v2. */
   sendRaw(data: Uint8Array, binary: boolean): void {
+    if (this.ws.readyState !== 1) return;
     if (this.transport === null) {
       this.ws.send(binary ? Buffer.from(data) : fromUtf8(data));
       return;
@@ -220,12 +229,12 @@ export class RawPeer {
   #seq = Date.now() * 1000;
 
   /**
-   * v2: signs `message` with this peer's own identity (adding a fresh per-origin `seq` to msg and ack unless set):
+   * v2: signs `message` with this peer's own identity (adding a fresh per-origin `seq` to a msg unless set):
    * what any member can do. v1 had no signatures: the message is returned as it is.
    */
   sign(message: Json, payload?: Uint8Array): Json {
     if (this.version === 1) return message;
-    if ((message.t === 'msg' || message.t === 'ack') && message.seq === undefined) message.seq = ++this.#seq;
+    if (message.t === 'msg' && message.seq === undefined) message.seq = ++this.#seq;
     return signMessage(nodeCrypto, this.options.identity!, message, payload);
   }
 

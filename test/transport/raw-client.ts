@@ -30,8 +30,8 @@ export interface RawConnection {
 }
 
 /** A plain TCP client to speak raw bytes to a server (for malformed requests and exact answers). */
-export function rawConnect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
-  const socket = connect({ port, host });
+export function rawConnect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawConnection> {
+  const socket = connect({ port, host, localAddress });
   socket.setNoDelay(true);
   const chunks: Buffer[] = [];
   const waiters = new Set<() => void>();

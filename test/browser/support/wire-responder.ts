@@ -32,6 +32,8 @@ export interface Accepted {
   messages: Array<{ message: Record<string, unknown>; signatureProblem: string | null }>;
   /** `node` mode: sends a signed text message from the responder (to the page, or a broadcast). */
   sendFromNode?: (text: string, to: string | null) => void;
+  /** `node` mode: sends any mesh message as it is (e.g. unsigned, or claiming another origin). */
+  sendRaw?: (message: Record<string, unknown>) => void;
 }
 
 export interface WireResponder {
@@ -108,8 +110,9 @@ export async function startWireResponder(mesh: string, secret: string | undefine
     sendJson({ t: 'peers', peers: [page, other] });
     let next = 0;
     record.sendFromNode = (text, to) => {
-      sendJson(signMessage(nodeCrypto, identity, { t: 'msg', id: `n${next++}`, from: identity.id, to, ttl: 16, hops: 0, data: text }));
+      sendJson(signMessage(nodeCrypto, identity, { t: 'msg', id: `n${next++}`, from: identity.id, to, ttl: 16, hops: 0, seq: Date.now() * 1000 + next, data: text }));
     };
+    record.sendRaw = sendJson;
   }
 
   const port = await listenOnFreePort(http);
