@@ -3,6 +3,7 @@ import { readConfig, sectionEnabled, type BenchConfig, type SECTIONS } from './l
 import { loadAverage, machineLine } from './lib/machine.ts';
 import { buildOurs } from './lib/ours.ts';
 import { renderTable, type Table } from './lib/table.ts';
+import { runBrowserSection } from './sections/browser.ts';
 import { runClientRoleSection } from './sections/client-role.ts';
 import { runCodecSection } from './sections/codec.ts';
 import { runConnectionsSection } from './sections/connections.ts';
@@ -24,6 +25,7 @@ const sections: Array<{ name: (typeof SECTIONS)[number]; heading: string; run: (
   { name: 'connections', heading: 'Idle connections', run: runConnectionsSection },
   { name: 'mesh', heading: 'Mesh', run: runMeshSection },
   { name: 'secure', heading: 'Secure mesh', run: runSecureSection },
+  { name: 'browser', heading: 'Browser peers', run: runBrowserSection },
 ];
 
 const config = readConfig(process.argv.slice(2));
