@@ -27,6 +27,11 @@ const DEFAULT_MESH = 'wsmesh';
 /** @type {Required<ReconnectOptions>} */
 const DEFAULT_RECONNECT = { min: 500, max: 15_000, jitter: 0.2 };
 const DEFAULT_SEND_TIMEOUT = 15_000;
+/**
+ * A direct message goes out again until acknowledged, every so often: a node drops an ack it has no route for
+ * yet (e.g. the page joined a moment ago). The copies are the same signed message (same seq), delivered once.
+ */
+const RETRANSMIT_MS = 2000;
 const CLOSE_NORMAL = 1000;
 
 export class MeshClientError extends Error {
@@ -40,7 +45,7 @@ export class MeshClientError extends Error {
 
 /**
  * @typedef {{ to: string, message: Record<string, unknown>, payload: Uint8Array | undefined, resolve: () => void,
- *   reject: (error: Error) => void, timer: ReturnType<typeof setTimeout> }} PendingSend
+ *   reject: (error: Error) => void, timer: ReturnType<typeof setTimeout>, retransmit: ReturnType<typeof setInterval> | undefined }} PendingSend
  */
 
 /**
@@ -142,16 +147,19 @@ class MeshConnection {
     const timeout = this.#options.sendTimeout ?? DEFAULT_SEND_TIMEOUT;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending.delete(id);
+        this.#settle(id);
         reject(new MeshClientError('timeout', `no acknowledgement from ${peerId} within ${timeout} ms`));
       }, timeout);
-      const pending = { to: peerId, message, payload, resolve, reject, timer };
+      /** @type {PendingSend} */
+      const pending = { to: peerId, message, payload, resolve, reject, timer, retransmit: undefined };
       this.#pending.set(id, pending);
       signWith(this.#key, message, payload).then(() => {
-        if (this.#status.state === 'open') this.#sendMessage(message, payload);
+        if (!this.#pending.has(id)) return;
+        const transmit = () => this.#status.state === 'open' && this.#sendMessage(message, payload);
+        transmit();
+        pending.retransmit = setInterval(transmit, RETRANSMIT_MS);
       }, (error) => {
-        this.#pending.delete(id);
-        clearTimeout(timer);
+        this.#settle(id);
         reject(new MeshClientError('invalid', `cannot sign the message: ${messageOf(error)}`));
       });
     });
@@ -194,11 +202,10 @@ class MeshConnection {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
     this.#dropSocket(CLOSE_NORMAL, 'leaving');
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
+    for (const [id, pending] of this.#pending) {
+      this.#settle(id);
       pending.reject(new MeshClientError('closed', 'the client was closed before the message was acknowledged'));
     }
-    this.#pending.clear();
     this.#update({ state: 'stopped', retryAt: null, problem: problem('closed', 'Left the mesh.', true) });
   }
 
@@ -320,9 +327,17 @@ class MeshConnection {
   #onAck(ack) {
     const pending = this.#pending.get(ack.id);
     if (ack.to !== this.id || pending === undefined || pending.to !== ack.from || !this.#signedBy(ack, ack.from)) return;
-    this.#pending.delete(ack.id);
-    clearTimeout(pending.timer);
+    this.#settle(ack.id);
     pending.resolve();
+  }
+
+  /** A pending direct message is over (acknowledged, timed out, or the client closed). @param {string} id */
+  #settle(id) {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    clearInterval(pending.retransmit);
   }
 
   /** @param {unknown[]} entries */

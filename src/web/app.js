@@ -67,10 +67,10 @@ let usedSecret = false;
 /** @type {{ id: string, name: string } | null} */
 let target = null;
 
-/** @param {string} id */
-function nameOf(id) {
+/** The shown name of a peer, or null while the node's peer list does not have it. @param {string} id */
+function knownName(id) {
   const peer = client?.peers.find((candidate) => candidate.id === id);
-  return peer === undefined ? id.slice(0, 8) : shownName(peer.name);
+  return peer === undefined ? null : shownName(peer.name);
 }
 
 /** @param {string} id @param {string} name */
@@ -144,7 +144,9 @@ function button(label, onClick) {
 /** @param {string | Uint8Array} data @param {MessageInfo} info */
 function showMessage(data, info) {
   const text = typeof data === 'string' ? data : `[binary message, ${data.byteLength} bytes]`;
-  chat.addMessage({ at: info.receivedAt, sender: nameOf(info.from), text, mine: false, directTo: info.to === null ? null : 'you' });
+  const name = knownName(info.from);
+  const directTo = info.to === null ? null : 'you';
+  chat.addMessage({ at: info.receivedAt, sender: name ?? info.from.slice(0, 8), text, mine: false, directTo, ...(name === null ? { unnamed: { id: info.from } } : {}) });
 }
 
 /** @param {MeshPeer[]} peers */
@@ -156,6 +158,7 @@ function recordPeers(peers) {
     target = null;
     renderTarget();
   }
+  chat.nameSenders(knownName);
   renderPeers();
 }
 

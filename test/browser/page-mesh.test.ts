@@ -66,6 +66,8 @@ if (suite) {
   test('a message from node B appears in the page under B name, as text and never as HTML', async () => {
     const text = '<script>window.__xss=2</script><b>bold?</b>';
     beta.broadcast(text);
+    // Right after the reload the page may not have the node's peer list yet: the line is named once it arrives.
+    await until(async () => (await waitForChat(ada, text)).sender === BETA_NAME, 'the line names its sender');
     const line = await waitForChat(ada, text);
     assert.equal([line.sender, line.text, line.direct], [BETA_NAME, text, false]);
     assert.is(await ada.locator('#chat-log img, #chat-log b, #chat-log script, #peer-table img').count(), 0);

@@ -45,6 +45,7 @@ if (suite) {
     await peerRow(visitor, cydId);
     assert.ok(await visitor.isVisible('#join'));
     assert.is(await visitor.inputValue('#join-name'), `guest-${visitorId.slice(0, 4)}`);
+    await cyd.click('#clear-target');
     await sendChat(cyd, 'Welcome, whoever just opened the page!');
     await waitForChat(visitor, 'Welcome, whoever just opened the page!');
     gamma.broadcast('gamma: all links up');
