@@ -65,7 +65,8 @@ interface Missing {
  * so the eager links become a tree and a broadcast costs N-1 transmissions. Over lazy links only the ids travel
  * (`ihave`, batched); a node that hears of a broadcast it does not receive over the tree within `graftAfter`
  * asks an announcer for it (`graft`), which also makes that link eager again: the tree heals after a link or
- * node is lost. Browser peers are leaves: broadcasts are always pushed to them.
+ * node is lost. Browser peers are leaves: broadcasts are always pushed to them. The same tree carries the
+ * nodes' links records (id `links/<origin>/<seq>`), which would otherwise be flooded over every link.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0 };
@@ -90,9 +91,10 @@ export class BroadcastTree {
 
   /**
    * A broadcast arrived from `from` (null: this node sends it). Returns false for a duplicate (not to be
-   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further).
+   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
+   * browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, frame: string | Buffer | null, now: number): boolean {
+  receive(from: string | null, id: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
@@ -116,7 +118,7 @@ export class BroadcastTree {
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
-        if (this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
+        if (toLeaves && this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
       } else if (this.#lazy.has(neighbour)) {
         this.#announce(neighbour, id);
       } else if (this.host.transmit(neighbour, frame)) {

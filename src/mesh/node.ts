@@ -94,7 +94,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.id = this.options.id;
     this.name = this.options.name;
     this.mesh = this.options.mesh;
-    this.table = new PeerTable(this.options.reconnect);
+    this.table = new PeerTable(this.options.reconnect, Math.random, this.options.maxKnownPeers);
     const { allowOrigins, verifyOrigin, webUi, secret } = this.options;
     this.#webUi = new WebUi({ allowOrigins, verifyOrigin, page: webUi, auth: secret !== undefined });
     this.#guard = new InboundGuard(this.options.maxPendingPerAddress, this.options.maxPending, this.options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
@@ -167,6 +167,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
+      dialsDue: () => this.#scheduleDials(),
     });
     const now = Date.now();
     for (const url of this.options.peers) this.table.addPendingAddress(url, 'static', now);
@@ -273,9 +274,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    if (this.#router.live.size >= this.options.maxPeers) return;
+    // Only as many dials as there are free slots (the rest wait for a link to close or a dial to fail).
+    const free = this.options.maxPeers - this.#router.live.size - this.table.dialsInFlight;
+    if (free <= 0) return;
     const now = Date.now();
-    for (const target of this.table.dueDials(now)) this.#dial(target);
+    const due = this.table.dueDials(now);
+    for (const target of due.length > free ? shuffled(due).slice(0, free) : due) this.#dial(target);
+    if (due.length > free) return;
     const next = this.table.nextDialAt();
     if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
   }
@@ -365,6 +370,15 @@ const VIOLATIONS = new Set<number>([
 function isRejection(code: number, by: 'local' | 'remote'): boolean {
   if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
   return by === 'local' && VIOLATIONS.has(code);
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other], copy[index]];
+  }
+  return copy;
 }
 
 export function createNode(options: MeshNodeOptions = {}): MeshNode {

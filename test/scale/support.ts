@@ -104,15 +104,21 @@ export async function rawPeer(
 ): Promise<RawPeer> {
   const ws = await connect(url, { protocols: ['wsmesh.v1'], localAddress: options.localAddress });
   const received: Array<Record<string, unknown>> = [];
+  const kind = options.kind ?? 'node';
   const outcome = new Promise<'welcome' | [number, string]>((resolve) => {
     ws.on('message', (data) => {
       const message = JSON.parse(String(data)) as Record<string, unknown>;
       if (message.t === 'welcome') resolve('welcome');
       else if (message.t !== 'hello') received.push(message);
+      // Between two nodes the smaller id is the arbiter and welcomes the other.
+      else if (kind === 'node' && id < String(message.id)) {
+        ws.send(JSON.stringify({ t: 'welcome' }));
+        resolve('welcome');
+      }
     });
     ws.on('close', (code, reason) => resolve([code, reason]));
   });
-  const hello = () => ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind: options.kind ?? 'node', listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
+  const hello = () => ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind, listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
   if (options.holdHello !== true) hello();
   return { ws, received, outcome, hello };
 }
