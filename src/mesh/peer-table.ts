@@ -357,6 +357,13 @@ export class PeerTable {
     return this.#peers.size;
   }
 
+  /** Entries of kind 'node' (browser peers are leaves, never dialled). */
+  get nodeCount(): number {
+    let count = 0;
+    for (const peer of this.#peers.values()) if (peer.kind === 'node') count++;
+    return count;
+  }
+
   #ownerOf(url: string): PeerInfo | undefined {
     for (const peer of this.#peers.values()) {
       if (peer.addresses.some((address) => address.url === url)) return peer;

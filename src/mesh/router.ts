@@ -25,6 +25,11 @@ export const LINKS_INTERVAL_PER_LINK_MS = 50;
 export const MIN_PEERS_TO_MAKE_ROOM = 4;
 /** A new link between two nodes that already know records exchanges digests this many ms after it came up. */
 export const DIGEST_DELAY_MS = 1000;
+/**
+ * A digest answer skips records the neighbour holds less than this many ms older (a record's seq is its
+ * origin's clock when issued): while a mesh forms, those are on their way over the broadcast tree.
+ */
+export const DIGEST_STALE_MS = 5000;
 /** Routes are recomputed at most once per this many ms, however many records arrive. */
 export const ROUTES_BATCH_MS = 100;
 
@@ -278,8 +283,9 @@ export class MeshRouter implements MessengerHost {
     }
     for (const record of this.topology.records()) {
       if (record.origin === from.remote!.id) continue;
+      // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
-      if (known === undefined || known < record.seq) this.#sendOn(from, encodeControl(record));
+      if (known === undefined || known < record.seq - DIGEST_STALE_MS) this.#sendOn(from, encodeControl(record));
     }
   }
 
