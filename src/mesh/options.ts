@@ -74,6 +74,12 @@ export interface MeshNodeOptions {
    * redials; a static address is then retried every `reconnect.max`). Default 300000 (5 minutes).
    */
   forgetAfter?: number;
+  /**
+   * Dial nodes learnt only through other nodes' links records (at the address those nodes reach them at) when a
+   * slot is free, so that relayed peers become direct ones. Default true; false keeps the topology to static
+   * peers, discovery and inbound links.
+   */
+  dialLearnt?: boolean;
   /** permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'browsers'. */
   compression?: Compression;
   /** Largest WebSocket message, bytes (an application message plus its envelope). Default 16 MiB. */
@@ -128,6 +134,7 @@ export interface ResolvedOptions {
   maxPending: number;
   maxKnownPeers: number;
   forgetAfter: number;
+  dialLearnt: boolean;
   compression: Compression;
   maxPayload: number;
   reconnect: ReconnectOptions;
@@ -150,7 +157,7 @@ const MESH_OPTIONS = {
   pingInterval: ['number'], pingTimeout: ['number'], handshakeTimeout: ['number'], maxPeers: ['number'], maxPeersPerAddress: ['number'], maxPendingPerAddress: ['number'], maxPending: ['number'],
   compression: ['string'], maxPayload: ['number'], reconnect: ['object'], ttl: ['number'], sendTimeout: ['number'], outboxLimit: ['number'],
   discovery: ['object'], mdns: ['boolean'], interface: ['string'], httpHandler: ['function'], verifyOrigin: ['function'],
-  allowOrigins: ['string[]'], allowHosts: ['string[]'], webUi: ['boolean'], forgetAfter: ['number'], maxKnownPeers: ['number'],
+  allowOrigins: ['string[]'], allowHosts: ['string[]'], webUi: ['boolean'], forgetAfter: ['number'], maxKnownPeers: ['number'], dialLearnt: ['boolean'],
 } as const satisfies Record<keyof MeshNodeOptions, readonly OptionKind[]>;
 
 const RECONNECT_OPTIONS = { min: ['number'], max: ['number'], jitter: ['number'] } as const satisfies Record<keyof ReconnectOptions, readonly OptionKind[]>;
@@ -225,6 +232,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     maxPending: positive('maxPending', options.maxPending, DEFAULT_MAX_PENDING),
     maxKnownPeers: positive('maxKnownPeers', options.maxKnownPeers, DEFAULT_MAX_KNOWN_PEERS),
     forgetAfter: positive('forgetAfter', options.forgetAfter, 300_000),
+    dialLearnt: options.dialLearnt !== false,
     compression: compression(options.compression),
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 1024),
     reconnect,

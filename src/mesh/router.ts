@@ -397,11 +397,13 @@ export class MeshRouter implements MessengerHost {
     const changes = this.self.table.applyRoutes(this.#routes, Date.now());
     for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
     for (const peer of changes.lost) this.events.lost(structuredClone(peer));
-    const addresses: Array<[string, string]> = [];
-    for (const record of this.topology.records()) {
-      for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+    if (this.options.dialLearnt) {
+      const addresses: Array<[string, string]> = [];
+      for (const record of this.topology.records()) {
+        for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+      }
+      if (this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) this.events.dialsDue();
     }
-    if (this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) this.events.dialsDue();
     this.messenger.flush(Date.now());
     this.#schedulePeersPush();
   }
