@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createNode } from '../node.ts';
 import type { MeshNode } from '../mesh/node.ts';
@@ -16,6 +17,15 @@ function fail(message: string, status: number): never {
   process.exit(status);
 }
 
+/** Whether standard input is /dev/null (a character device that is not a terminal) or closed. */
+function noInput(): boolean {
+  try {
+    return fstatSync(0).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Reads commands from standard input. From a terminal, each line acts at once. From a pipe or a file, sending
  * waits (up to `wait` ms) for a first peer; when the input ends, the CLI waits for the acks of direct messages and
@@ -23,6 +33,9 @@ function fail(message: string, status: number): never {
  */
 function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: number) => void): void {
   const piped = process.stdin.isTTY !== true;
+  // No input at all (`< /dev/null`, a closed descriptor: systemd, `cmd &` in a script, docker without -i): the
+  // node runs until a signal, instead of taking the empty input as "nothing to send" and exiting at once.
+  if (piped && noInput()) return;
   const input = createInterface({ input: process.stdin, terminal: false });
   const undelivered: string[] = [];
   const sends: Promise<void>[] = [];
@@ -142,6 +155,8 @@ async function main(argv: string[]): Promise<void> {
       () => process.exit(status),
     );
   };
+  // Standard output closed by its reader (`wsmesh | head -1`): stop quietly, as a pipeline expects, without a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => shutdown(error.code === 'EPIPE' ? 0 : 1));
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
 
@@ -154,4 +169,5 @@ async function main(argv: string[]): Promise<void> {
   readCommands(node, out, command.wait, shutdown);
 }
 
-main(process.argv.slice(2)).catch((error: Error) => fail(error.stack ?? error.message, 1));
+// A CLI user gets the message; the stack trace only with WSMESH_DEBUG=1 (for a bug report).
+main(process.argv.slice(2)).catch((error: Error) => fail(process.env.WSMESH_DEBUG ? (error.stack ?? error.message) : error.message, 1));
