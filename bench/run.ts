@@ -3,12 +3,14 @@ import { readConfig, sectionEnabled, type BenchConfig, type SECTIONS } from './l
 import { loadAverage, machineLine } from './lib/machine.ts';
 import { buildOurs } from './lib/ours.ts';
 import { renderTable, type Table } from './lib/table.ts';
+import { runBrowserSection } from './sections/browser.ts';
 import { runClientRoleSection } from './sections/client-role.ts';
 import { runCodecSection } from './sections/codec.ts';
 import { runConnectionsSection } from './sections/connections.ts';
 import { runEchoSection } from './sections/echo.ts';
 import { runLatencySection } from './sections/latency.ts';
 import { runMeshSection } from './sections/mesh.ts';
+import { runSecureSection } from './sections/secure.ts';
 
 /**
  * The benchmark suite: `npm run bench` prints the tables; `npm run bench -- --write` also regenerates
@@ -22,6 +24,8 @@ const sections: Array<{ name: (typeof SECTIONS)[number]; heading: string; run: (
   { name: 'latency', heading: 'Latency', run: runLatencySection },
   { name: 'connections', heading: 'Idle connections', run: runConnectionsSection },
   { name: 'mesh', heading: 'Mesh', run: runMeshSection },
+  { name: 'secure', heading: 'Secure mesh', run: runSecureSection },
+  { name: 'browser', heading: 'Browser peers', run: runBrowserSection },
 ];
 
 const config = readConfig(process.argv.slice(2));

@@ -32,7 +32,7 @@ export interface EchoCase {
   connections: number;
 }
 
-export const SECTIONS = ['codec', 'echo', 'client', 'latency', 'connections', 'mesh'] as const;
+export const SECTIONS = ['codec', 'echo', 'client', 'latency', 'connections', 'mesh', 'secure', 'browser'] as const;
 
 const KiB = 1024;
 const MiB = 1024 * 1024;

@@ -40,11 +40,35 @@ export function buildOurs(): string | null {
   return result.status === 0 ? null : `tsc reported errors (the build was emitted anyway and is used): ${result.stdout.split('\n')[0]}`;
 }
 
+/** The last commit before issue 10's secure mesh (wsmesh.v1: plain JSON links, HMAC proof): the "plain" side of the secure section. */
+export const PLAIN_COMMIT = '1e0f21a';
+
+/**
+ * Builds the plain (pre-Noise) mesh from git (PLAIN_COMMIT) next to our build, for a side-by-side run in the same
+ * bench run. Returns the build directory, or a problem (string starting with "error:").
+ */
+export function buildPlain(): string {
+  const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'wsmesh-bench');
+  const work = path.join(cacheDir, `build-${process.pid}-plain`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(path.join(work, 'tree'), { recursive: true });
+  process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+  const archive = spawnSync('sh', ['-c', `git archive ${PLAIN_COMMIT} src tsconfig.json tsconfig.build.json | tar -x -C "${path.join(work, 'tree')}"`], { cwd: ROOT, encoding: 'utf8' });
+  if (archive.status !== 0) return `error: git archive ${PLAIN_COMMIT}: ${archive.stderr.trim()}`;
+  const outDir = path.join(work, 'out');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  spawnSync(process.execPath, [tsc, '-p', path.join(work, 'tree', 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false'], { cwd: path.join(work, 'tree'), encoding: 'utf8' });
+  if (!existsSync(path.join(outDir, 'mesh', 'node.js'))) return `error: the plain build (${PLAIN_COMMIT}) produced no mesh/node.js`;
+  return outDir;
+}
+
 /** Builds left behind by bench runs that were killed (their process is gone). */
 function removeStaleBuilds(cacheDir: string): void {
   if (!existsSync(cacheDir)) return;
   for (const entry of readdirSync(cacheDir)) {
-    const pid = /^build-(\d+)$/.exec(entry)?.[1];
+    const pid = /^build-(\d+)(-plain)?$/.exec(entry)?.[1];
     if (pid !== undefined && !isAlive(Number(pid))) rmSync(path.join(cacheDir, entry), { recursive: true, force: true });
   }
 }
@@ -59,8 +83,8 @@ function isAlive(pid: number): boolean {
 }
 
 /** Imports one of our modules, e.g. `importOurs('transport/server')`: from the build, else from src/ via tsx. */
-export async function importOurs(modulePath: string): Promise<unknown> {
-  const buildDir = process.env[BUILD_ENV];
+export async function importOurs(modulePath: string, fromBuild?: string): Promise<unknown> {
+  const buildDir = fromBuild ?? process.env[BUILD_ENV];
   const file = buildDir ? path.join(buildDir, `${modulePath}.js`) : path.join(ROOT, 'src', `${modulePath}.ts`);
   return import(pathToFileURL(file).href);
 }

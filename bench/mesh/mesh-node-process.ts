@@ -3,9 +3,14 @@ import type { MeshNode } from '../../src/mesh/node.ts';
 import { importOurs } from '../lib/ours.ts';
 import { serveCommands } from '../lib/child-ipc.ts';
 
-/** One mesh node in its own process, for the broadcast benchmark; times are process.hrtime (system-wide monotonic). */
+/**
+ * One mesh node in its own process, for the mesh and secure benchmarks; times are process.hrtime (system-wide
+ * monotonic). `build` picks another build of the library (the plain pre-Noise one of the secure section).
+ */
 
 let node: MeshNode | null = null;
+let build: string | undefined;
+let secret: string | undefined;
 const receivedAt = new Map<string, string>();
 
 function running(): MeshNode {
@@ -13,14 +18,24 @@ function running(): MeshNode {
   return node;
 }
 
+async function newNode(name: string, peers: string[]): Promise<MeshNode> {
+  // src/node.ts composes the node; builds from before it (the v1 build of the secure bench) have createNode in mesh/node.
+  const { createNode } = (await importOurs('node', build).catch(() => importOurs('mesh/node', build))) as typeof NodeModule;
+  return createNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers, secret });
+}
+
+function connectedOnce(peerNode: MeshNode): Promise<void> {
+  return new Promise((resolve) => peerNode.once('peer:connected', () => resolve()));
+}
+
 serveCommands(
   { pid: process.pid },
   {
     start: async (payload) => {
       const { name, peers } = payload as { name: string; peers: string[] };
-      // src/node.ts composes the node; builds from before it had createNode in mesh/node (A/B runs).
-      const { createNode } = (await importOurs('node').catch(() => importOurs('mesh/node'))) as typeof NodeModule;
-      node = createNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers });
+      build = (payload as { build?: string }).build;
+      secret = (payload as { secret?: string }).secret;
+      node = await newNode(name, peers);
       node.on('message', (data) => {
         receivedAt.set(String(data), process.hrtime.bigint().toString());
       });
@@ -35,6 +50,44 @@ serveCommands(
       return sentAt;
     },
     received: (payload) => receivedAt.get(String(payload.text)) ?? null,
+    /** Link setup, ms: a fresh node (started untimed) dials `url`, until its peer:connected; then it stops. */
+    linkSetup: async (payload) => {
+      const { url, rounds } = payload as { url: string; rounds: number };
+      const times: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const dialer = await newNode(`dialer-${round}`, []);
+        await dialer.start();
+        const connected = connectedOnce(dialer);
+        const started = performance.now();
+        dialer.addPeer(url);
+        await connected;
+        times.push(performance.now() - started);
+        await dialer.stop();
+      }
+      return times;
+    },
+    /** Sends `count` acked direct messages of `size` bytes to `to`, `window` unacknowledged at a time; elapsed ms. */
+    sendMany: async (payload) => {
+      const { to, count, size, window } = payload as { to: string; count: number; size: number; window: number };
+      const self = running();
+      const data = new Uint8Array(size).fill(0x61);
+      const started = performance.now();
+      let sent = 0;
+      await new Promise<void>((resolve, reject) => {
+        let acked = 0;
+        const next = (): void => {
+          if (sent >= count) return;
+          sent++;
+          self.send(to, data).then(() => {
+            acked++;
+            if (acked === count) resolve();
+            else next();
+          }, reject);
+        };
+        for (let i = 0; i < Math.min(window, count); i++) next();
+      });
+      return performance.now() - started;
+    },
     stop: async () => {
       await node?.stop();
       node = null;

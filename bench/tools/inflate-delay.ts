@@ -8,7 +8,7 @@ import { buildOurs, importOurs, oursOrigin } from '../lib/ours.ts';
  * Event-loop delay of our server while large compressed messages arrive (issue 11):
  *   npx tsx bench/tools/inflate-delay.ts [--messages 8] [--size 16000000] [--strings]
  * Our WebSocketServer (permessage-deflate on) runs in this process; a `ws` client in a child process sends
- * `messages` JSON-like text messages of `size` bytes, compressed (about 10:1). perf_hooks.monitorEventLoopDelay
+ * `messages` JSON-like text messages of `size` bytes, compressed (about 8:1). perf_hooks.monitorEventLoopDelay
  * (1 ms resolution) runs from the first message to the last; the line gives its max, p99 and p50. Text is
  * delivered as bytes (textAsBuffer) so that the delay measured is the inflation's: decoding a 16 MB string
  * costs tens of ms more, whatever the library (--strings delivers strings). With WSMESH_BENCH_BUILD=<dir> a

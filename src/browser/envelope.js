@@ -1,130 +1,119 @@
 // @ts-check
-// wsmesh.v1 frames as the browser sees them (the node's side is src/mesh/envelope.ts): a text frame
-// is one JSON object; a binary frame is a 4-byte big-endian header length, a JSON header (an
-// application message without `data`), then the payload.
+// Mesh messages as the browser sends and receives them inside the link's encrypted transport (the node's
+// side is src/mesh/envelope.ts): a text message is one JSON object; a binary one is a 4-byte big-endian
+// header length, a JSON header (an application message without `data`), then the payload.
 
-/** @import { MeshPeer } from './index.js' */
+import { WireError } from '../wire/errors.js';
+import { MeshCloseCode } from '../wire/constants.js';
 
-export const MESH_SUBPROTOCOL = 'wsmesh.v1';
-export const MESH_PROTOCOL_VERSION = 1;
+
 /** Hops an application message may travel, as the node uses. */
 export const DEFAULT_TTL = 16;
 
 /**
- * @typedef {{ t: 'hello', v: number, id: string, name: string, mesh: string, kind: 'node' | 'browser',
- *   listen: string[], nonce: string, auth: boolean, boot: string }} HelloMessage
- * @typedef {{ t: 'auth', proof: string }} AuthMessage
+ * @typedef {{ key?: string, sig?: string }} Signed
  * @typedef {{ t: 'welcome' }} WelcomeMessage
- * @typedef {{ t: 'msg', id: string, from: string, to: string | null, ttl: number, hops: number, data?: string }} AppMessage
- * @typedef {{ t: 'ack', id: string, from: string, to: string, ttl: number }} AckMessage
- * @typedef {{ t: 'peers', peers: MeshPeer[] }} PeersMessage
- * @typedef {HelloMessage | AuthMessage | WelcomeMessage | AppMessage | AckMessage | PeersMessage} MeshMessage
- * @typedef {{ message: MeshMessage, payload?: Uint8Array }} DecodedFrame
+ * @typedef {{ t: 'msg', id: string, from: string, to: string | null, ttl: number, hops: number, seq?: number, data?: string } & Signed} AppMessage
+ * @typedef {{ t: 'ack', id: string, from: string, to: string, ttl: number } & Signed} AckMessage
+ * @typedef {{ t: 'peers', peers: unknown[] }} PeersMessage the node's table (each entry checked by peer-list.js)
+ * @typedef {WelcomeMessage | AppMessage | AckMessage | PeersMessage} MeshMessage
+ * @typedef {{ message: MeshMessage, payload?: Uint8Array }} DecodedMessage
  */
-
-/** A frame that breaks wsmesh.v1; the connection is closed with 4000. */
-export class BadFrameError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'BadFrameError';
-  }
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** @param {string} message @returns {never} */
+function bad(message) {
+  throw new WireError(MeshCloseCode.BadMessage, message);
+}
+
 /** @param {Record<string, unknown>} fields @param {string[]} keys */
 function requireStrings(fields, keys) {
-  for (const key of keys) {
-    if (typeof fields[key] !== 'string') throw new BadFrameError(`"${fields.t}" message without a string "${key}"`);
-  }
+  for (const key of keys) if (typeof fields[key] !== 'string') bad(`"${fields.t}" message without a string "${key}"`);
 }
 
 /**
- * Checks the fields the browser relies on; returns null for message types it does not use.
+ * Checks the fields the browser relies on; null for message types it does not use.
  * @param {unknown} value
  * @returns {MeshMessage | null}
  */
 function checkMessage(value) {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadFrameError('a mesh message must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('a mesh message must be a JSON object');
   const fields = /** @type {Record<string, unknown>} */ (value);
   switch (fields.t) {
-    case 'hello':
-      requireStrings(fields, ['id', 'name', 'mesh', 'nonce', 'kind']);
-      if (typeof fields.v !== 'number') throw new BadFrameError('hello without a version');
-      break;
-    case 'auth':
-      requireStrings(fields, ['proof']);
-      break;
     case 'welcome':
       break;
     case 'msg':
       requireStrings(fields, ['id', 'from']);
-      if (fields.to !== null && typeof fields.to !== 'string') throw new BadFrameError('"msg" with a bad "to"');
-      if (typeof fields.hops !== 'number') throw new BadFrameError('"msg" without "hops"');
+      if (fields.to !== null && typeof fields.to !== 'string') bad('"msg" with a bad "to"');
+      if (typeof fields.hops !== 'number') bad('"msg" without "hops"');
       break;
     case 'ack':
       requireStrings(fields, ['id', 'from', 'to']);
       break;
     case 'peers':
-      if (!Array.isArray(fields.peers)) throw new BadFrameError('"peers" without a list');
+      if (!Array.isArray(fields.peers)) bad('"peers" without a list');
       break;
     default:
-      if (typeof fields.t !== 'string') throw new BadFrameError('a mesh message needs a string "t"');
+      if (typeof fields.t !== 'string') bad('a mesh message needs a string "t"');
       return null;
   }
   return /** @type {MeshMessage} */ (value);
 }
 
-/** @param {string} text */
-function parseJson(text) {
+/** @param {Uint8Array} bytes */
+function parseJson(bytes) {
   try {
-    return JSON.parse(text);
+    return JSON.parse(decoder.decode(bytes));
   } catch {
-    throw new BadFrameError('not valid JSON');
+    return bad('not UTF-8 JSON');
   }
 }
 
 /**
- * Decodes one WebSocket message (the socket's binaryType must be 'arraybuffer'); null for unknown types.
- * @param {string | ArrayBuffer} data
- * @returns {DecodedFrame | null}
+ * Decodes one mesh message (as the transport delivered it); null for types the browser does not use.
+ * @param {Uint8Array} data @param {boolean} binary
+ * @returns {DecodedMessage | null}
  */
-export function decodeFrame(data) {
-  if (typeof data === 'string') {
+export function decodeMessage(data, binary) {
+  if (!binary) {
     const message = checkMessage(parseJson(data));
-    if (message?.t === 'msg' && typeof message.data !== 'string') throw new BadFrameError('a text "msg" needs string "data"');
+    if (message?.t === 'msg' && typeof message.data !== 'string') bad('a text "msg" needs string "data"');
     return message && { message };
   }
-  const bytes = new Uint8Array(data);
-  if (bytes.length < 4) throw new BadFrameError('binary frame shorter than its header length');
-  const headerLength = new DataView(data).getUint32(0);
-  if (headerLength > bytes.length - 4) throw new BadFrameError(`binary header length ${headerLength} exceeds the frame`);
-  let header;
-  try {
-    header = decoder.decode(bytes.subarray(4, 4 + headerLength));
-  } catch {
-    throw new BadFrameError('binary frame header is not UTF-8');
-  }
-  const message = checkMessage(parseJson(header));
+  if (data.length < 4) bad('binary message shorter than its header length');
+  const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+  if (headerLength > data.length - 4) bad(`binary header length ${headerLength} exceeds the message`);
+  const message = checkMessage(parseJson(data.subarray(4, 4 + headerLength)));
   if (message === null) return null;
-  if (message.t !== 'msg' || message.data !== undefined) throw new BadFrameError('a binary frame must carry a "msg" without "data"');
-  return { message, payload: bytes.slice(4 + headerLength) };
+  if (message.t !== 'msg' || message.data !== undefined) bad('a binary message must be a "msg" without "data"');
+  return { message, payload: data.slice(4 + headerLength) };
 }
 
 /**
- * Encodes an application message: text inline as JSON, binary behind a JSON header.
- * @param {Omit<AppMessage, 'data'>} header
+ * A text application message carries its text in `data`; a binary one has no `data` and travels with its
+ * payload behind the JSON header (both signed as they travel: wire signing.js).
+ * @param {Record<string, unknown>} header the message without `data`
  * @param {string | Uint8Array} data
- * @returns {string | Uint8Array<ArrayBuffer>}
+ * @returns {{ message: Record<string, unknown>, payload: Uint8Array | undefined }}
  */
-export function encodeApp(header, data) {
-  if (typeof data === 'string') return JSON.stringify({ ...header, data });
-  const headerBytes = encoder.encode(JSON.stringify(header));
-  const frame = new Uint8Array(4 + headerBytes.length + data.byteLength);
-  new DataView(frame.buffer).setUint32(0, headerBytes.length);
-  frame.set(headerBytes, 4);
-  frame.set(data, 4 + headerBytes.length);
-  return frame;
+export function appMessage(header, data) {
+  return typeof data === 'string' ? { message: { ...header, data }, payload: undefined } : { message: header, payload: data };
+}
+
+/**
+ * Encodes a mesh message: as JSON text, or with `payload` as a binary message (JSON header behind its length).
+ * @param {Record<string, unknown>} message
+ * @param {Uint8Array} [payload]
+ * @returns {{ bytes: Uint8Array, binary: boolean }}
+ */
+export function encodeMessage(message, payload) {
+  const json = encoder.encode(JSON.stringify(message));
+  if (payload === undefined) return { bytes: json, binary: false };
+  const bytes = new Uint8Array(4 + json.length + payload.byteLength);
+  new DataView(bytes.buffer).setUint32(0, json.length);
+  bytes.set(json, 4);
+  bytes.set(payload, 4 + json.length);
+  return { bytes, binary: true };
 }

@@ -1,25 +1,37 @@
 // @ts-check
+// The browser client: one link to one node (secure-socket.js on the shared wire module), kept up with
+// backoff; signed application messages and acknowledgements; the node's peer table.
+import { toBase64Url } from '../wire/bytes.js';
+import { derivePsk } from '../wire/identity.js';
+import { signatureProblem, signedBytes } from '../wire/signing.js';
 import { probeAccess } from './access-probe.js';
-import { randomHex } from './auth-proof.js';
-import { problemForClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
-import { BadFrameError, DEFAULT_TTL, MESH_SUBPROTOCOL, decodeFrame, encodeApp } from './envelope.js';
-import { LinkHandshake, problem } from './link-handshake.js';
+import { appMessage, DEFAULT_TTL, decodeMessage, encodeMessage } from './envelope.js';
 import { nodeUrls } from './node-urls.js';
 import { peersFromNode } from './peer-list.js';
+import { problem, problemForClose } from './problems.js';
 import { SeenIds } from './seen-ids.js';
+import { browserHandshake, browserHello, chooseProvider, randomHex, SecureSocket } from './secure-socket.js';
+import { isSecureContext } from './crypto-webcrypto.js';
 
 /**
- * @import { ConnectOptions, ConnectionStatus, MeshClient, MeshClientErrorCode, MeshClientEvents, MeshPeer,
- *   MeshProblem, NodeInfo, ReconnectOptions } from './index.js'
- * @import { AppMessage, AckMessage, DecodedFrame } from './envelope.js'
+ * @import { ConnectOptions, ConnectionStatus, CryptoInfo, IdentityKey, MeshClient, MeshClientErrorCode,
+ *   MeshClientEvents, MeshPeer, MeshProblem, NodeInfo, ReconnectOptions } from './types.js'
+ * @import { AppMessage, AckMessage, DecodedMessage } from './envelope.js'
+ * @import { ChosenProvider } from './secure-socket.js'
+ * @import { WireError } from '../wire/errors.js'
  */
 
 const MAX_NAME_LENGTH = 256;
-const MAX_ID_LENGTH = 128;
+const DEFAULT_MESH = 'wsmesh';
 /** @type {Required<ReconnectOptions>} */
 const DEFAULT_RECONNECT = { min: 500, max: 15_000, jitter: 0.2 };
 const DEFAULT_SEND_TIMEOUT = 15_000;
+/**
+ * A direct message goes out again until acknowledged, every so often: a node drops an ack it has no route for
+ * yet (e.g. the page joined a moment ago). The copies are the same signed message (same seq), delivered once.
+ */
+const RETRANSMIT_MS = 2000;
 const CLOSE_NORMAL = 1000;
 
 export class MeshClientError extends Error {
@@ -32,24 +44,37 @@ export class MeshClientError extends Error {
 }
 
 /**
- * @typedef {{ to: string, frame: string | Uint8Array<ArrayBuffer>, resolve: () => void, reject: (error: Error) => void,
- *   timer: ReturnType<typeof setTimeout> }} PendingSend
+ * @typedef {{ to: string, message: Record<string, unknown>, payload: Uint8Array | undefined, resolve: () => void,
+ *   reject: (error: Error) => void, timer: ReturnType<typeof setTimeout>, retransmit: ReturnType<typeof setInterval> | undefined }} PendingSend
  */
+
+/**
+ * Signs a mesh message (`msg`, `ack`) exactly as the wire module's signMessage does, with a key that signs
+ * asynchronously (a non-extractable WebCrypto key).
+ * @param {IdentityKey} key @param {Record<string, unknown>} message @param {Uint8Array} [payload]
+ */
+async function signWith(key, message, payload) {
+  message.key = toBase64Url(key.publicKey);
+  message.sig = toBase64Url(await key.sign(signedBytes(message, payload)));
+  return message;
+}
+
+/** @param {unknown} error */
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 /** @implements {MeshClient} */
 class MeshConnection {
   /** @type {Emitter<MeshClientEvents>} */
   #events = new Emitter();
   /** @type {ConnectionStatus} */
-  #status = { state: 'connecting', node: null, failures: 0, retryAt: null, problem: null };
+  #status = { state: 'connecting', node: null, failures: 0, retryAt: null, problem: null, crypto: null };
   /** @type {MeshPeer[]} */
   #peers = [];
   /** @type {unknown[]} The node's last `peers` list, kept over a reconnect until the node sends a new one. */
   #nodeEntries = [];
-  /** @type {WebSocket | null} */
+  /** @type {SecureSocket | null} */
   #socket = null;
-  /** @type {MeshProblem | null} What the page found wrong before closing the socket (wins over the close code). */
-  #localProblem = null;
+  #welcomed = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
   /** @type {Map<string, PendingSend>} */
@@ -59,23 +84,35 @@ class MeshConnection {
   #attempt = 0;
   /** @type {string | undefined} */
   #secret;
+  /** @type {{ mesh: string, secret: string | undefined, psk: Promise<Uint8Array> } | null} */
+  #psk = null;
+  /** @type {ChosenProvider | null} */
+  #crypto = null;
+  #boot = randomHex(8);
+  /**
+   * This peer's message counter (`seq`, signed with each message): nodes deliver an (origin, seq) once and refuse
+   * old ones, so it starts from the clock (microseconds) to stay ahead of the last run of the same key.
+   */
+  #seq = Date.now() * 1000;
   /** @type {ReturnType<typeof nodeUrls>} */
   #urls;
   /** @type {ConnectOptions} */
   #options;
   /** @type {Required<ReconnectOptions> | null} */
   #backoff;
+  /** @type {IdentityKey} */
+  #key;
 
   /** @param {string} url @param {ConnectOptions} options */
   constructor(url, options) {
-    if (typeof options?.name !== 'string' || options.name.length === 0 || options.name.length > MAX_NAME_LENGTH) {
-      throw new MeshClientError('invalid', `name must be a string of 1..${MAX_NAME_LENGTH} characters`);
-    }
-    if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length === 0 || options.id.length > MAX_ID_LENGTH)) {
-      throw new MeshClientError('invalid', `id must be a string of 1..${MAX_ID_LENGTH} characters`);
+    checkName(options?.name);
+    const key = options.identity;
+    if (typeof key !== 'object' || key === null || typeof key.id !== 'string' || !(key.publicKey instanceof Uint8Array) || typeof key.sign !== 'function') {
+      throw new MeshClientError('invalid', 'identity must be an identity key (loadIdentityKey or ephemeralIdentityKey)');
     }
     this.#urls = nodeUrls(url);
-    this.id = options.id ?? randomHex(16);
+    this.#key = key;
+    this.id = key.id;
     this.name = options.name;
     this.#secret = options.secret;
     this.#options = options;
@@ -106,15 +143,25 @@ class MeshConnection {
     if (this.#stopped) return Promise.reject(new MeshClientError('closed', 'the client was closed'));
     if (typeof peerId !== 'string' || peerId.length === 0) return Promise.reject(new MeshClientError('invalid', 'peerId must be a peer id'));
     const id = randomHex(8);
-    const frame = encodeApp({ t: 'msg', id, from: this.id, to: peerId, ttl: DEFAULT_TTL, hops: 0 }, data);
+    const { message, payload } = appMessage({ t: 'msg', id, from: this.id, to: peerId, ttl: DEFAULT_TTL, hops: 0, seq: ++this.#seq }, data);
     const timeout = this.#options.sendTimeout ?? DEFAULT_SEND_TIMEOUT;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending.delete(id);
+        this.#settle(id);
         reject(new MeshClientError('timeout', `no acknowledgement from ${peerId} within ${timeout} ms`));
       }, timeout);
-      this.#pending.set(id, { to: peerId, frame, resolve, reject, timer });
-      if (this.#status.state === 'open') this.#socket?.send(frame);
+      /** @type {PendingSend} */
+      const pending = { to: peerId, message, payload, resolve, reject, timer, retransmit: undefined };
+      this.#pending.set(id, pending);
+      signWith(this.#key, message, payload).then(() => {
+        if (!this.#pending.has(id)) return;
+        const transmit = () => this.#status.state === 'open' && this.#sendMessage(message, payload);
+        transmit();
+        pending.retransmit = setInterval(transmit, RETRANSMIT_MS);
+      }, (error) => {
+        this.#settle(id);
+        reject(new MeshClientError('invalid', `cannot sign the message: ${messageOf(error)}`));
+      });
     });
   }
 
@@ -124,18 +171,29 @@ class MeshConnection {
       throw new MeshClientError('not-open', 'not connected to the mesh: cannot broadcast now');
     }
     const id = randomHex(8);
-    this.#seen.add(id);
-    this.#socket.send(encodeApp({ t: 'msg', id, from: this.id, to: null, ttl: DEFAULT_TTL, hops: 0 }, data));
+    this.#seen.add(`${this.id}/${id}`);
+    const { message, payload } = appMessage({ t: 'msg', id, from: this.id, to: null, ttl: DEFAULT_TTL, hops: 0, seq: ++this.#seq }, data);
+    const socket = this.#socket;
+    signWith(this.#key, message, payload).then(
+      () => {
+        if (socket === this.#socket) this.#sendMessage(message, payload);
+      },
+      (error) => globalThis.reportError?.(error),
+    );
     return id;
   }
 
-  /** @param {{ secret?: string }} [options] */
+  /** @param {{ secret?: string, name?: string }} [options] */
   reconnect(options = {}) {
+    if (options.name !== undefined) {
+      checkName(options.name);
+      this.name = options.name;
+    }
     if (options.secret !== undefined) this.#secret = options.secret;
     this.#stopped = false;
     clearTimeout(this.#retryTimer);
     this.#dropSocket(CLOSE_NORMAL, 'reconnecting');
-    this.#update({ failures: 0, retryAt: null });
+    this.#update({ state: 'connecting', failures: 0, retryAt: null, problem: null });
     this.#start();
   }
 
@@ -144,99 +202,123 @@ class MeshConnection {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
     this.#dropSocket(CLOSE_NORMAL, 'leaving');
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
+    for (const [id, pending] of this.#pending) {
+      this.#settle(id);
       pending.reject(new MeshClientError('closed', 'the client was closed before the message was acknowledged'));
     }
-    this.#pending.clear();
     this.#update({ state: 'stopped', retryAt: null, problem: problem('closed', 'Left the mesh.', true) });
   }
 
   async #start() {
     if (this.#stopped) return;
     const attempt = ++this.#attempt;
+    let mesh = this.#options.mesh ?? null;
     if (this.#options.probe !== false) {
       this.#update({ state: 'probing', retryAt: null });
-      const refusal = await probeAccess(this.#urls.accessUrl, this.#urls.host, this.#secret !== undefined);
+      const answer = await probeAccess(this.#urls.accessUrl, this.#urls.host, this.#secret !== undefined);
       if (attempt !== this.#attempt || this.#stopped) return;
-      if (refusal !== null) return this.#failed(refusal);
+      if ('problem' in answer) return this.#failed(answer.problem);
+      mesh ??= answer.mesh;
     }
-    this.#open(attempt);
-  }
-
-  /** @param {number} attempt */
-  #open(attempt) {
     this.#update({ state: 'connecting', retryAt: null });
-    let socket;
+    let handshake;
     try {
-      socket = new WebSocket(this.#urls.socketUrl, MESH_SUBPROTOCOL);
+      this.#crypto ??= await chooseProvider(this.#options.crypto);
+      let psk;
+      try {
+        psk = await this.#pskFor(mesh ?? DEFAULT_MESH);
+      } catch (error) {
+        // derivePsk refuses secrets too short to resist guessing: no node accepts them either.
+        if (attempt === this.#attempt && !this.#stopped) this.#failed(problem('wrong-secret', `Wrong secret: ${messageOf(error)}.`, true));
+        return;
+      }
+      handshake = await browserHandshake({ provider: this.#crypto.provider, key: this.#key, psk, hello: browserHello(this.name, mesh ?? DEFAULT_MESH, this.#boot) });
     } catch (error) {
-      return this.#failed(problem('unreachable', `Cannot open a WebSocket to ${this.#urls.socketUrl}: ${String(error)}`, true));
+      if (attempt !== this.#attempt || this.#stopped) return;
+      return this.#failed(problem('protocol-error', `Cannot prepare the link: ${messageOf(error)}`, true));
     }
-    socket.binaryType = 'arraybuffer';
-    this.#socket = socket;
-    this.#localProblem = null;
-    const handshake = new LinkHandshake({ id: this.id, name: this.name, mesh: this.#options.mesh, secret: this.#secret });
-    // Frames are handled one after the other (the handshake's HMAC is async); events of an attempt
-    // that is over are dropped, and a failing handler does not stop the ones after it.
-    /** @type {Promise<unknown>} */
-    let queue = Promise.resolve();
-    /** @param {() => unknown} task */
-    const enqueue = (task) => {
-      queue = queue.then(() => (attempt === this.#attempt ? task() : undefined)).catch((error) => globalThis.reportError?.(error));
-    };
-    socket.addEventListener('message', (event) => enqueue(() => this.#onFrame(socket, handshake, event.data)));
-    socket.addEventListener('close', (event) => enqueue(() => this.#onClose(handshake, event.code, event.reason)));
+    if (attempt !== this.#attempt || this.#stopped) return;
+    /** @type {CryptoInfo} */
+    const crypto = { provider: this.#crypto.name, secureContext: isSecureContext(), keyStorage: this.#key.storage };
+    this.#update({ crypto });
+    this.#welcomed = false;
+    try {
+      this.#socket = new SecureSocket(this.#urls.socketUrl, handshake, {
+        onOpen: () => {},
+        onMessage: (data, binary) => this.#onMessage(attempt, data, binary),
+        onClose: (code, reason, error) => this.#onClose(attempt, code, reason, error),
+      });
+    } catch (error) {
+      this.#failed(problem('unreachable', `Cannot open a WebSocket to ${this.#urls.socketUrl}: ${messageOf(error)}`, true));
+    }
   }
 
-  /** @param {WebSocket} socket @param {LinkHandshake} handshake @param {string | ArrayBuffer} data */
-  async #onFrame(socket, handshake, data) {
-    if (socket.readyState !== WebSocket.OPEN) return;
-    /** @type {DecodedFrame | null} */
-    let frame;
-    try {
-      frame = decodeFrame(data);
-    } catch (error) {
-      const message = error instanceof BadFrameError ? error.message : String(error);
-      return this.#abort(4000, problem('protocol-error', `The node sent a bad message: ${message}`, false));
+  /** The PSK of `mesh` with the current secret (scrypt takes a while in pure JS: kept while both stay). @param {string} mesh */
+  #pskFor(mesh) {
+    const provider = /** @type {ChosenProvider} */ (this.#crypto).provider;
+    if (this.#psk === null || this.#psk.mesh !== mesh || this.#psk.secret !== this.#secret) {
+      this.#psk = { mesh, secret: this.#secret, psk: derivePsk(provider, mesh, this.#secret) };
     }
-    if (frame === null) return;
-    if (handshake.state !== 'established') return this.#onHandshakeFrame(socket, handshake, frame);
-    const { message, payload } = frame;
+    return this.#psk.psk;
+  }
+
+  /** @param {Record<string, unknown>} message @param {Uint8Array} [payload] */
+  #sendMessage(message, payload) {
+    const { bytes, binary } = encodeMessage(message, payload);
+    this.#socket?.send(bytes, binary);
+  }
+
+  /** @param {number} attempt @param {Uint8Array} data @param {boolean} binary */
+  #onMessage(attempt, data, binary) {
+    if (attempt !== this.#attempt) return;
+    /** @type {DecodedMessage | null} */
+    const decoded = decodeMessage(data, binary);
+    if (decoded === null) return;
+    const { message, payload } = decoded;
+    if (!this.#welcomed) {
+      if (message.t !== 'welcome') return this.#socket?.close(4000, `expected welcome, got ${message.t}`);
+      return this.#onWelcome();
+    }
     if (message.t === 'msg') this.#onApp(message, payload);
     else if (message.t === 'ack') this.#onAck(message);
     else if (message.t === 'peers') this.#setPeers(message.peers);
   }
 
-  /** @param {WebSocket} socket @param {LinkHandshake} handshake @param {DecodedFrame} frame */
-  async #onHandshakeFrame(socket, handshake, frame) {
-    const step = await handshake.receive(frame.message);
-    if (socket !== this.#socket) return;
-    if (step.type === 'fail') return this.#abort(step.closeCode, step.problem);
-    if (step.type === 'send') {
-      for (const message of step.messages) socket.send(JSON.stringify(message));
-      return;
-    }
-    const hello = /** @type {NonNullable<LinkHandshake['node']>} */ (handshake.node);
+  #onWelcome() {
+    const link = /** @type {SecureSocket} */ (this.#socket).handshake.result;
+    if (link === null) return;
+    this.#welcomed = true;
     /** @type {NodeInfo} */
-    const node = { id: hello.id, name: hello.name, mesh: hello.mesh };
+    const node = { id: link.remote.id, name: link.remote.hello.name, mesh: link.remote.hello.mesh };
     this.#peers = peersFromNode(node, this.#nodeEntries, this.id);
     this.#update({ state: 'open', node, failures: 0, retryAt: null, problem: null });
     this.#events.emit('open', node);
     this.#events.emit('peers', this.peers);
-    for (const pending of this.#pending.values()) socket.send(pending.frame);
+    for (const pending of this.#pending.values()) if (typeof pending.message.sig === 'string') this.#sendMessage(pending.message, pending.payload);
+  }
+
+  /**
+   * Whether a message really comes from its `from`. The attached node sends its own direct messages and acks
+   * to this page unsigned (the link's handshake proved its key); everything else carries its origin's signature,
+   * which the page checks (the node checked it too; the page does not take the node's word for it).
+   * @param {Record<string, unknown>} message @param {string} from @param {Uint8Array} [payload]
+   */
+  #signedBy(message, from, payload) {
+    if (message.sig === undefined && from === this.#status.node?.id && message.to === this.id) return true;
+    return signatureProblem(/** @type {ChosenProvider} */ (this.#crypto).provider, message, from, payload) === null;
   }
 
   /** @param {AppMessage} message @param {Uint8Array | undefined} payload */
   #onApp(message, payload) {
     const { id, from, to, hops } = message;
     if (from === this.id || (to !== null && to !== this.id)) return;
+    if (!this.#signedBy(message, from, payload)) return;
     const data = payload ?? /** @type {string} */ (message.data);
-    const firstCopy = this.#seen.add(to === null ? id : `${from}/${id}`);
+    const firstCopy = this.#seen.add(`${from}/${id}`);
     if (to !== null) {
-      /** @type {AckMessage} */
       const ack = { t: 'ack', id, from: this.id, to: from, ttl: DEFAULT_TTL };
-      this.#socket?.send(JSON.stringify(ack));
+      const socket = this.#socket;
+      signWith(this.#key, ack).then(() => socket === this.#socket && this.#sendMessage(ack), (error) => globalThis.reportError?.(error));
     }
     if (firstCopy) this.#events.emit('message', data, { from, to, id, hops: hops + 1, receivedAt: Date.now() });
   }
@@ -244,10 +326,18 @@ class MeshConnection {
   /** @param {AckMessage} ack */
   #onAck(ack) {
     const pending = this.#pending.get(ack.id);
-    if (ack.to !== this.id || pending === undefined || pending.to !== ack.from) return;
-    this.#pending.delete(ack.id);
-    clearTimeout(pending.timer);
+    if (ack.to !== this.id || pending === undefined || pending.to !== ack.from || !this.#signedBy(ack, ack.from)) return;
+    this.#settle(ack.id);
     pending.resolve();
+  }
+
+  /** A pending direct message is over (acknowledged, timed out, or the client closed). @param {string} id */
+  #settle(id) {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    clearInterval(pending.retransmit);
   }
 
   /** @param {unknown[]} entries */
@@ -259,21 +349,15 @@ class MeshConnection {
     this.#events.emit('peers', this.peers);
   }
 
-  /**
-   * The page ends the connection because of `cause` (the close reason is its short ASCII code: a
-   * WebSocket close reason may not exceed 123 bytes).
-   * @param {number} closeCode @param {MeshProblem} cause
-   */
-  #abort(closeCode, cause) {
-    this.#localProblem = cause;
-    this.#socket?.close(closeCode, cause.code);
-  }
-
-  /** @param {LinkHandshake} handshake @param {number} code @param {string} reason */
-  #onClose(handshake, code, reason) {
+  /** @param {number} attempt @param {number} code @param {string} reason @param {WireError | null} error */
+  #onClose(attempt, code, reason, error) {
+    if (attempt !== this.#attempt) return;
     this.#socket = null;
-    const wasOpen = handshake.state === 'established';
-    const cause = this.#localProblem ?? problemForClose(code, reason, wasOpen);
+    const wasOpen = this.#welcomed;
+    this.#welcomed = false;
+    const cause = error === null
+      ? problemForClose(code, reason, wasOpen)
+      : { ...problemForClose(error.code, '', wasOpen), message: `The page closed the link: ${error.message}` };
     if (wasOpen) this.#events.emit('close', cause);
     this.#failed(cause);
   }
@@ -301,7 +385,8 @@ class MeshConnection {
     this.#attempt++;
     const socket = this.#socket;
     this.#socket = null;
-    if (socket !== null && socket.readyState <= WebSocket.OPEN) socket.close(code, reason);
+    this.#welcomed = false;
+    socket?.close(code, reason);
     if (this.#status.state === 'open') this.#events.emit('close', problem('closed', 'Left the mesh.', false));
   }
 
@@ -312,5 +397,18 @@ class MeshConnection {
   }
 }
 
-/** @type {typeof import('./index.js').connectMesh} */
+/** @param {unknown} name */
+function checkName(name) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw new MeshClientError('invalid', `name must be a string of 1..${MAX_NAME_LENGTH} characters`);
+  }
+}
+
+/**
+ * Joins the mesh through the node at `url` (`ws://host:port/`, or the page's `http://` URL) and keeps the
+ * connection up. Returns at once; watch `status` / `open`.
+ * @param {string} url
+ * @param {ConnectOptions} options
+ * @returns {MeshClient}
+ */
 export const connectMesh = (url, options) => new MeshConnection(url, options);

@@ -1,6 +1,6 @@
 // @ts-check
 
-/** @import { MeshPeer, NodeInfo, PeerKind, PeerState } from './index.js' */
+/** @import { MeshPeer, NodeInfo, PeerKind, PeerState } from './types.js' */
 
 const STATES = new Set(['known', 'connecting', 'connected', 'backoff', 'lost']);
 

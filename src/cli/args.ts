@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { normalizePeerUrl } from '../mesh/options.ts';
 import type { MeshNodeOptions } from '../mesh/options.ts';
 import { parseAllowedOrigin } from '../web/origin-policy.ts';
+import { parseAllowedHost } from '../web/host-check.ts';
 import { COMPRESSION_MODES, type Compression } from '../mesh/compression.ts';
 import { looseModeProblem } from '../mesh/identity-file.ts';
 import { checkSecret } from '../wire/identity.js';
@@ -33,6 +34,8 @@ options:
   --ping-timeout MS   ms to wait for a pong (default 5000)
   --allow-origin O    let web pages from origin O (http://host:port, null or *) join; repeat for more
                       (default: only pages this node served itself)
+  --allow-host NAME   answer HTTP requests that call this node NAME (a DNS name); repeat for more
+                      (default: IP addresses, localhost and the machine's name only)
   --compression C     permessage-deflate: off, browsers or all (default browsers)
   --max-pending-per-address N
                       connections one IP may hold before its peers finish hello (default 64)
@@ -107,6 +110,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         'ping-interval': { type: 'string' },
         'ping-timeout': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
         compression: { type: 'string' },
         'max-pending-per-address': { type: 'string' },
         wait: { type: 'string' },
@@ -136,6 +140,13 @@ export function parseCliArgs(argv: string[]): CliCommand {
       throw new UsageError(`--allow-origin ${(error as Error).message}`);
     }
   });
+  const allowHosts = (values['allow-host'] ?? []).map((host) => {
+    try {
+      return parseAllowedHost(host);
+    } catch (error) {
+      throw new UsageError(`--allow-host ${(error as Error).message}`);
+    }
+  });
   const compression = values.compression;
   if (compression !== undefined && !COMPRESSION_MODES.includes(compression as Compression)) {
     throw new UsageError(`--compression must be off, browsers or all, got ${JSON.stringify(compression)}`);
@@ -160,6 +171,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       pingInterval: integer('ping-interval', values['ping-interval'], 1, 3_600_000),
       pingTimeout: integer('ping-timeout', values['ping-timeout'], 1, 3_600_000),
       allowOrigins,
+      allowHosts,
       compression: compression as Compression | undefined,
       maxPendingPerAddress: integer('max-pending-per-address', values['max-pending-per-address'], 1, 100_000),
     },

@@ -60,13 +60,19 @@ export interface MessengerOptions {
 
 interface PendingSend {
   to: string;
+  /** Unsigned: what goes straight to `to` over its own link (the Noise link proves the origin). */
   frame: string | Buffer;
+  /** Signed when first relayed (signing costs more than the rest of a send). */
+  signed: () => string | Buffer;
   sentVia: string | null;
   sentAt: number;
   resolve: () => void;
   reject: (error: MeshSendError) => void;
   timer: NodeJS.Timeout;
 }
+
+/** Bytes the key and signature fields add to a message (about 150 as JSON). */
+const SIGNATURE_BYTES = 160;
 
 function newMessageId(): string {
   return randomBytes(8).toString('hex');
@@ -92,18 +98,27 @@ export class Messenger {
     this.#delivered = new ReplayWindows((id) => host.isKnownPeer(id));
   }
 
-  /** A new message of this node, signed: text data is a signed field, binary data the signed payload. */
-  #newMessage(to: string | null, data: string | Uint8Array): { id: string; frame: string | Buffer } {
+  /**
+   * A new message of this node: `frame` unsigned (for a destination that is a neighbour: its link proves the
+   * origin), `signed()` with the signature (for anything relayed); text data is a signed field, binary data the
+   * signed payload.
+   */
+  #newMessage(to: string | null, data: string | Uint8Array): { id: string; frame: string | Buffer; signed: () => string | Buffer } {
     const id = newMessageId();
     const header: AppMessage = { t: 'msg', id, from: this.host.selfId, to, ttl: this.options.ttl, hops: 0, seq: ++this.#seq };
-    if (typeof data !== 'string') return { id, frame: encodeApp(this.host.sign(header, data), data) };
-    const { data: _signed, ...signed } = this.host.sign({ ...header, data });
-    return { id, frame: encodeApp(signed, data) };
+    let signed: string | Buffer | undefined;
+    const sign = (): string | Buffer => {
+      if (signed !== undefined) return signed;
+      if (typeof data !== 'string') return (signed = encodeApp(this.host.sign({ ...header }, data), data));
+      const { data: _signed, ...fields } = this.host.sign({ ...header, data });
+      return (signed = encodeApp(fields, data));
+    };
+    return { id, frame: encodeApp(header, data), signed: sign };
   }
 
   /** Resolves once `to` acknowledged the message; waits in the outbox while there is no route. */
   send(to: string, data: string | Uint8Array): Promise<void> {
-    const { id, frame } = this.#newMessage(to, data);
+    const { id, frame, signed } = this.#newMessage(to, data);
     const problem = this.#checkSend(to, frame);
     if (problem !== null) return Promise.reject(problem);
     return new Promise<void>((resolve, reject) => {
@@ -111,14 +126,15 @@ export class Messenger {
         this.#pending.delete(id);
         reject(new MeshSendError('timeout', `no acknowledgement from ${to} within ${this.options.sendTimeout} ms`));
       }, this.options.sendTimeout);
-      this.#pending.set(id, { to, frame, sentVia: null, sentAt: 0, resolve, reject, timer });
+      this.#pending.set(id, { to, frame, signed, sentVia: null, sentAt: 0, resolve, reject, timer });
       this.#transmitPending(id, Date.now());
     });
   }
 
   /** Sends a message to the whole mesh; returns its id. Throws 'no-peers' when no neighbour can take it. */
   broadcast(data: string | Uint8Array): string {
-    const { id, frame } = this.#newMessage(null, data);
+    const { id, signed } = this.#newMessage(null, data);
+    const frame = signed();
     const tooLarge = this.#checkSize(frame);
     if (tooLarge !== null) throw tooLarge;
     if (this.host.neighbourIds().length === 0) {
@@ -152,7 +168,7 @@ export class Messenger {
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));
     if (this.#delivered.accept(from, seq)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
-    this.#sendAck(this.host.sign(ackMessage(id, this.host.selfId, from, this.options.ttl)));
+    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl));
   }
 
   receiveAck(fromNeighbour: string, ack: AckMessage): void {
@@ -207,7 +223,8 @@ export class Messenger {
   }
 
   #checkSize(frame: string | Buffer): MeshSendError | null {
-    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    // The signature (`key`, `sig`) a relayed copy carries is counted too.
+    const size = (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length) + SIGNATURE_BYTES;
     if (size <= this.options.maxPayload) return null;
     return new MeshSendError('too-large', `message of ${size} bytes with its envelope exceeds maxPayload ${this.options.maxPayload}`);
   }
@@ -215,14 +232,15 @@ export class Messenger {
   #transmitPending(id: string, now: number): void {
     const pending = this.#pending.get(id)!;
     const via = this.host.nextHop(pending.to);
-    if (via === null || !this.host.transmit(via, pending.frame)) return;
+    if (via === null || !this.host.transmit(via, via === pending.to ? pending.frame : pending.signed())) return;
     pending.sentVia = via;
     pending.sentAt = now;
   }
 
+  /** An ack straight to its neighbour destination goes unsigned (the link proves it); a relayed one is signed. */
   #sendAck(ack: AckMessage): void {
     const via = this.host.nextHop(ack.to);
-    if (via !== null) this.host.transmit(via, encodeControl(ack));
+    if (via !== null) this.host.transmit(via, encodeControl(via === ack.to ? ack : this.host.sign(ack)));
   }
 
   /** Passes a message for another peer one hop on; dropped when out of TTL or route (the sender resends). */

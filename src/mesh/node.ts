@@ -78,6 +78,23 @@ export interface NodeStatus {
   staticPeers: StaticPeerInfo[];
 }
 
+/**
+ * PSKs derived in this process, per mesh and secret: scrypt costs 32 MiB and about 0.1 s, once per process (nodes
+ * embedded in one process, or restarted, share it). The secret is held by the node's options anyway.
+ */
+const psks = new Map<string, Promise<Uint8Array>>();
+
+function meshPsk(mesh: string, secret: string | undefined): Promise<Uint8Array> {
+  const key = JSON.stringify([mesh, secret ?? null]);
+  let psk = psks.get(key);
+  if (psk === undefined) {
+    psk = derivePsk(nodeCrypto, mesh, secret);
+    psks.set(key, psk);
+    psk.catch(() => psks.delete(key));
+  }
+  return psk;
+}
+
 /** Why a peer without wsmesh.v2 (e.g. a wsmesh.v1 node) is refused. */
 const LEGACY_REFUSAL = `${MESH_SUBPROTOCOL} required: this node only speaks the secure mesh protocol (Noise-encrypted links); upgrade the peer`;
 
@@ -178,7 +195,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new MeshStateError(`start() called on a node that is ${this.#state}`);
     this.#state = 'starting';
-    const [psk, staticKeys] = await Promise.all([derivePsk(nodeCrypto, this.mesh, this.#options.secret), nodeCrypto.x25519Generate()]);
+    const [psk, staticKeys] = await Promise.all([meshPsk(this.mesh, this.#options.secret), nodeCrypto.x25519Generate()]);
     const http = createServer(httpServerOptions(this.#options.handshakeTimeout), (request, response) => this.#serveHttp(request, response));
     this.#http = http;
     this.#guard.watch(http);

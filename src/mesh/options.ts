@@ -90,6 +90,11 @@ export interface MeshNodeOptions {
    * `null` (file:// pages) or `*` (any). Others get 403; peers that send no Origin are unaffected. Default [].
    */
   allowOrigins?: string[];
+  /**
+   * DNS names the node may be called by in HTTP requests (`Host`), besides IP addresses, `localhost` and the
+   * machine's name; other names get 421 on every HTTP route (DNS rebinding). Default [].
+   */
+  allowHosts?: string[];
   /** Serve the web UI at `/` (and `/access`, which tells a refused page why). Default true. */
   webUi?: boolean;
 }
@@ -122,6 +127,7 @@ export interface ResolvedOptions {
   httpHandler: HttpHandler | undefined;
   verifyOrigin: OriginCheck | undefined;
   allowOrigins: string[];
+  allowHosts: string[];
   webUi: boolean;
 }
 
@@ -131,7 +137,7 @@ const MESH_OPTIONS = {
   pingInterval: ['number'], pingTimeout: ['number'], handshakeTimeout: ['number'], maxPeers: ['number'], maxPeersPerAddress: ['number'], maxPendingPerAddress: ['number'], maxPending: ['number'],
   compression: ['string'], maxPayload: ['number'], reconnect: ['object'], ttl: ['number'], sendTimeout: ['number'], outboxLimit: ['number'],
   discovery: ['object'], mdns: ['boolean'], interface: ['string'], httpHandler: ['function'], verifyOrigin: ['function'],
-  allowOrigins: ['string[]'], webUi: ['boolean'],
+  allowOrigins: ['string[]'], allowHosts: ['string[]'], webUi: ['boolean'],
 } as const satisfies Record<keyof MeshNodeOptions, readonly OptionKind[]>;
 
 const RECONNECT_OPTIONS = { min: ['number'], max: ['number'], jitter: ['number'] } as const satisfies Record<keyof ReconnectOptions, readonly OptionKind[]>;
@@ -216,6 +222,7 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     httpHandler: options.httpHandler,
     verifyOrigin: options.verifyOrigin,
     allowOrigins: options.allowOrigins ?? [],
+    allowHosts: options.allowHosts ?? [],
     webUi: options.webUi !== false,
   };
 }

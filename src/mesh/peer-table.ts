@@ -309,6 +309,8 @@ export class PeerTable {
         changes.discovered.push(peer);
       }
       if (peer.state === 'connected') continue;
+      // A peer may rejoin under another name (a page whose user picked one): the latest route says it.
+      peer.name = route.name;
       if (peer.state === 'lost' && peer.addresses.length === 0) peer.state = 'known';
       Object.assign(peer, { reachable: true, via: route.via, hops: route.hops });
     }

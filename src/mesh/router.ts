@@ -146,9 +146,10 @@ export class MeshRouter implements MessengerHost {
     if (link.remote!.kind === 'browser' && !speaksForItself(from, message)) {
       return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
     }
-    if (this.#usable(message)) {
+    if (message.t === 'msg' && message.seq === undefined) return link.close(MeshCloseCode.BadMessage, 'a msg without "seq"');
+    if (this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
       // Signed by its origin, checked by every node it reaches before anything else (relaying included).
-      const problem = envelopeSignatureProblem(message, frame.payload) ?? (message.t === 'msg' && message.seq === undefined ? 'no "seq"' : null);
+      const problem = envelopeSignatureProblem(message, frame.payload);
       if (problem !== null) return link.close(MeshCloseCode.BadMessage, `unverifiable ${message.t}: ${problem}`);
     }
     switch (message.t) {
@@ -341,6 +342,15 @@ export class MeshRouter implements MessengerHost {
 function sameLinks(a: LinkEntry[], b: LinkEntry[]): boolean {
   const key = (entries: LinkEntry[]) => entries.map((entry) => `${entry.id}\n${entry.name}\n${entry.kind}`).sort().join('\n\n');
   return a.length === b.length && key(a) === key(b);
+}
+
+/**
+ * A direct message or ack that its origin sent straight to this node over their link: the Noise handshake proved
+ * the link's peer holds the origin's key, so `from` is authentic without the signature, and the message goes no
+ * further (nothing is relayed on its word). Everything else (relayed, or to be relayed) is verified.
+ */
+function isFromNeighbourForUs(message: SignedMessage, neighbour: string, selfId: string): boolean {
+  return message.t !== 'links' && message.from === neighbour && message.to === selfId;
 }
 
 /** Browser peers are leaves: they relay nothing, so whatever they send must come from themselves. */

@@ -316,12 +316,15 @@ export class Protocol {
         return;
     }
     const compressed = header.rsv !== 0;
+    if (header.fin && this.messageOpcode === 0 && !compressed && !this.streamed) {
+      this.deliver(header.opcode, payload);
+      return;
+    }
     const streamed = this.streamed;
-    if (streamed) this.streamed = false;
+    this.streamed = false;
     if (header.fin && this.messageOpcode === 0) {
       if (streamed) this.deliverStreamedText(payload);
-      else if (compressed) this.inflate(header.opcode, payload);
-      else this.deliver(header.opcode, payload);
+      else this.inflate(header.opcode, payload);
       return;
     }
     if (this.messageOpcode === 0) {

@@ -9,6 +9,8 @@ export interface AccessCheckContext {
   policy: { check(origin: string | undefined, host: string | undefined): OriginVerdict };
   /** Whether the node has a secret (the page then asks for it). */
   auth: boolean;
+  /** The node's mesh: a page derives the link's PSK from it (it is no secret: mDNS announces it too). */
+  mesh: string;
 }
 
 /** What `GET /access` answers, to any origin. */
@@ -19,6 +21,7 @@ export interface AccessAnswer {
   origin: string | null;
   auth: boolean;
   reason: string;
+  mesh: string;
 }
 
 /**
@@ -31,7 +34,7 @@ export function answerAccessCheck(request: IncomingMessage, context: AccessCheck
   const host = request.headers.host;
   const origin = request.headers.origin ?? (host === undefined ? undefined : `http://${host}`);
   const verdict = context.policy.check(origin, host);
-  return { allowed: verdict.allowed, origin: origin ?? null, auth: context.auth, reason: verdict.reason };
+  return { allowed: verdict.allowed, origin: origin ?? null, auth: context.auth, reason: verdict.reason, mesh: context.mesh };
 }
 
 /** Serves `GET /access`; returns false, without touching `response`, for any other path. */

@@ -1,13 +1,15 @@
 // @ts-check
-// The page every node serves: join form, status line, live peer table with RTT plots, chat.
-import { connectMesh } from '../browser/index.js';
+// The page every node serves: the live peer table with RTT plots at once (as an observer), the chat beside
+// it (joined under a generated name the user can change), a status line; a secret form when the mesh has one.
+import { connectMesh, loadIdentityKey } from '../browser/index.js';
 import { ChatView } from './chat-view.js';
-import { claimPeerId, cleanName, saveName, savedName } from './identity.js';
+import { claimKeySlot, cleanName, defaultName, saveName, savedName } from './identity.js';
+import { describeNodeChoice } from './node-choice.js';
 import { PeerTableView, shownName } from './peer-table.js';
 import { RttHistory } from './rtt-plot.js';
-import { describeStatus } from './status-text.js';
+import { describeLink, describeStatus } from './status-text.js';
 
-/** @import { MeshClient, MeshPeer, MessageInfo } from '../browser/index.js' */
+/** @import { IdentityKey, MeshClient, MeshPeer, MessageInfo } from '../browser/index.js' */
 
 const MAX_MESSAGE_LENGTH = 2000;
 
@@ -27,16 +29,22 @@ const ui = {
   whoami: element('whoami', HTMLParagraphElement),
   changeName: element('change-name', HTMLButtonElement),
   status: element('status', HTMLDivElement),
-  join: element('join', HTMLFormElement),
-  joinName: element('join-name', HTMLInputElement),
-  joinSecretLabel: element('join-secret-label', HTMLLabelElement),
-  joinSecret: element('join-secret', HTMLInputElement),
-  joinHint: element('join-hint', HTMLParagraphElement),
+  nodeConfirm: element('node-confirm', HTMLElement),
+  nodeConfirmText: element('node-confirm-text', HTMLParagraphElement),
+  nodeConfirmYes: element('node-confirm-yes', HTMLButtonElement),
+  nodeConfirmNo: element('node-confirm-no', HTMLButtonElement),
+  secretForm: element('secret-form', HTMLFormElement),
+  secret: element('secret', HTMLInputElement),
+  secretHint: element('secret-hint', HTMLParagraphElement),
   mesh: element('mesh', HTMLElement),
   peersPanel: element('peers-panel', HTMLElement),
   peersStale: element('peers-stale', HTMLParagraphElement),
   peerRows: /** @type {HTMLTableSectionElement} */ (element('peer-table', HTMLTableElement).tBodies[0]),
+  linkInfo: element('link-info', HTMLParagraphElement),
   chatLog: element('chat-log', HTMLOListElement),
+  join: element('join', HTMLFormElement),
+  joinName: element('join-name', HTMLInputElement),
+  joinHint: element('join-hint', HTMLParagraphElement),
   composer: element('composer', HTMLFormElement),
   target: element('target', HTMLSpanElement),
   clearTarget: element('clear-target', HTMLButtonElement),
@@ -44,28 +52,25 @@ const ui = {
   send: element('send', HTMLButtonElement),
 };
 
-const nodeUrl = new URLSearchParams(location.search).get('node') ?? `${location.origin}/`;
-const nodeHost = (() => {
-  try {
-    return new URL(nodeUrl).host;
-  } catch {
-    return nodeUrl;
-  }
-})();
-const peerId = claimPeerId();
 const history = new RttHistory();
 const chat = new ChatView(ui.chatLog);
 const table = new PeerTableView(ui.peerRows, selectTarget);
 
 /** @type {MeshClient | null} */
 let client = null;
+/** @type {string} the node's host:port, for messages */
+let nodeHost = location.host;
+/** Whether the user joined the chat (chose a name); before that the page only watches. */
+let joined = false;
+/** Whether the user gave a secret (else, once connected, the mesh is open). */
+let usedSecret = false;
 /** @type {{ id: string, name: string } | null} */
 let target = null;
 
-/** @param {string} id */
-function nameOf(id) {
+/** The shown name of a peer, or null while the node's peer list does not have it. @param {string} id */
+function knownName(id) {
   const peer = client?.peers.find((candidate) => candidate.id === id);
-  return peer === undefined ? id.slice(0, 8) : shownName(peer.name);
+  return peer === undefined ? null : shownName(peer.name);
 }
 
 /** @param {string} id @param {string} name */
@@ -73,7 +78,7 @@ function selectTarget(id, name) {
   target = { id, name };
   renderTarget();
   renderPeers();
-  ui.message.focus();
+  if (joined) ui.message.focus();
 }
 
 function renderTarget() {
@@ -87,6 +92,14 @@ function renderPeers() {
   table.update(client?.peers ?? [], { selectedId: target?.id ?? null, history, now: Date.now() });
 }
 
+function renderIdentity() {
+  if (client === null) return;
+  ui.whoami.textContent = joined ? `You are ${client.name} (browser peer ${client.id.slice(0, 8)})` : `Watching the mesh (browser peer ${client.id.slice(0, 8)})`;
+  ui.changeName.hidden = !joined;
+  ui.join.hidden = joined;
+  ui.composer.hidden = !joined;
+}
+
 function renderStatus() {
   if (client === null) return;
   const status = client.status;
@@ -95,12 +108,24 @@ function renderStatus() {
   ui.status.dataset.state = status.state;
   ui.status.dataset.problem = status.problem?.code ?? '';
   ui.status.textContent = text;
-  if (action === 'retry' && status.state !== 'open') {
-    ui.status.append(button('Retry now', () => client?.reconnect()));
-  } else if (action === 'secret') {
-    showJoinForm(status.problem?.code === 'wrong-secret' ? 'Wrong secret, try again.' : 'This mesh needs its secret.', true);
-  }
   const open = status.state === 'open';
+  if (action === 'retry' && !open) ui.status.append(button('Retry now', () => client?.reconnect()));
+  const askSecret = action === 'secret';
+  if (askSecret) {
+    ui.secretHint.textContent = status.problem?.code === 'wrong-secret' ? 'Wrong secret, try again.' : '';
+    if (ui.secretForm.hidden) {
+      ui.secretForm.hidden = false;
+      ui.secret.focus();
+    }
+  }
+  // With a secret, nothing of the mesh is shown before the node accepted it.
+  if (open) {
+    ui.secretForm.hidden = true;
+    ui.mesh.hidden = false;
+  } else if (askSecret) {
+    ui.mesh.hidden = true;
+  }
+  ui.linkInfo.textContent = status.crypto === null ? '' : describeLink(status.crypto, !usedSecret);
   ui.peersPanel.classList.toggle('stale', !open);
   ui.peersStale.hidden = open;
   ui.message.disabled = !open;
@@ -116,19 +141,12 @@ function button(label, onClick) {
   return created;
 }
 
-/** @param {string} hint @param {boolean} askSecret */
-function showJoinForm(hint, askSecret) {
-  ui.join.hidden = false;
-  ui.joinHint.textContent = hint;
-  ui.joinSecretLabel.hidden = !askSecret;
-  ui.joinName.value = client?.name ?? savedName() ?? '';
-  (askSecret ? ui.joinSecret : ui.joinName).focus();
-}
-
 /** @param {string | Uint8Array} data @param {MessageInfo} info */
 function showMessage(data, info) {
   const text = typeof data === 'string' ? data : `[binary message, ${data.byteLength} bytes]`;
-  chat.addMessage({ at: info.receivedAt, sender: nameOf(info.from), text, mine: false, directTo: info.to === null ? null : 'you' });
+  const name = knownName(info.from);
+  const directTo = info.to === null ? null : 'you';
+  chat.addMessage({ at: info.receivedAt, sender: name ?? info.from.slice(0, 8), text, mine: false, directTo, ...(name === null ? { unnamed: { id: info.from } } : {}) });
 }
 
 /** @param {MeshPeer[]} peers */
@@ -140,49 +158,84 @@ function recordPeers(peers) {
     target = null;
     renderTarget();
   }
+  chat.nameSenders(knownName);
   renderPeers();
 }
 
-/** Unsubscribes the page from the current client. */
-let detach = () => {};
-
-/** @param {string} name @param {string | undefined} secret */
-function join(name, secret) {
-  detach();
-  client?.close();
-  const joined = connectMesh(nodeUrl, { name, id: peerId, secret });
-  client = joined;
-  const subscriptions = [
-    joined.on('status', renderStatus),
-    joined.on('peers', recordPeers),
-    joined.on('message', showMessage),
-    joined.on('open', (node) => chat.addNotice(`Joined the mesh through ${shownName(node.name)}.`, Date.now())),
-    joined.on('close', (problem) => chat.addNotice(`Connection lost: ${problem.message}`, Date.now())),
-  ];
-  detach = () => subscriptions.forEach((unsubscribe) => unsubscribe());
-  ui.whoami.textContent = `You are ${name} (browser peer ${peerId.slice(0, 8)})`;
-  ui.mesh.hidden = false;
-  ui.changeName.hidden = false;
+/** @param {string} nodeUrl @param {IdentityKey} identity */
+function start(nodeUrl, identity) {
+  const name = savedName();
+  joined = name !== null;
+  const started = connectMesh(nodeUrl, { name: name ?? defaultName(identity.id), identity });
+  client = started;
+  document.documentElement.dataset.peerId = started.id;
+  started.on('status', renderStatus);
+  started.on('peers', recordPeers);
+  started.on('message', showMessage);
+  started.on('open', (node) => chat.addNotice(`Attached to the mesh through ${shownName(node.name)}.`, Date.now()));
+  started.on('close', (problem) => chat.addNotice(`Connection lost: ${problem.message}`, Date.now()));
+  ui.joinName.value = started.name;
+  renderIdentity();
   renderStatus();
   renderPeers();
 }
 
+/**
+ * The node to talk to: this page's own, or another one named by `?node=` once the user allowed it in
+ * plain sight (a link must not send the page, its identity and its secret to a node of the link's choice).
+ * @returns {Promise<string>}
+ */
+function chooseNode() {
+  const choice = describeNodeChoice(new URLSearchParams(location.search).get('node'), location);
+  if (choice.foreign === null) return Promise.resolve(choice.own);
+  ui.nodeConfirm.hidden = false;
+  ui.nodeConfirmText.textContent = choice.question;
+  ui.nodeConfirmYes.textContent = `Connect to ${choice.foreign.host}`;
+  ui.nodeConfirmNo.textContent = `Stay on ${location.host}`;
+  ui.status.textContent = `This link names another node (${choice.foreign.host}): nothing is sent to it unless you allow it.`;
+  ui.status.dataset.tone = 'warn';
+  return new Promise((resolve) => {
+    /** @param {{ url: string, host: string }} node */
+    const decide = (node) => {
+      ui.nodeConfirm.hidden = true;
+      nodeHost = node.host;
+      resolve(node.url);
+    };
+    const foreign = choice.foreign;
+    ui.nodeConfirmYes.addEventListener('click', () => foreign !== null && decide(foreign), { once: true });
+    ui.nodeConfirmNo.addEventListener('click', () => decide({ url: choice.own, host: location.host }), { once: true });
+  });
+}
+
+ui.secretForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const secret = ui.secret.value;
+  ui.secret.value = '';
+  ui.secretForm.hidden = true;
+  usedSecret = true;
+  client?.reconnect({ secret });
+});
+
 ui.join.addEventListener('submit', (event) => {
   event.preventDefault();
   const name = cleanName(ui.joinName.value);
-  if (name === null) {
+  if (name === null || client === null) {
     ui.joinHint.textContent = 'Please enter a name.';
     return;
   }
-  const secret = ui.joinSecretLabel.hidden ? undefined : ui.joinSecret.value;
-  ui.joinSecret.value = '';
-  ui.join.hidden = true;
   saveName(name);
-  if (client !== null && client.name === name && secret !== undefined) client.reconnect({ secret });
-  else join(name, secret);
+  joined = true;
+  if (client.name !== name) client.reconnect({ name });
+  renderIdentity();
+  ui.message.focus();
 });
 
-ui.changeName.addEventListener('click', () => showJoinForm('Choose the name the mesh sees.', false));
+ui.changeName.addEventListener('click', () => {
+  joined = false;
+  if (client !== null) ui.joinName.value = client.name;
+  renderIdentity();
+  ui.joinName.focus();
+});
 
 ui.clearTarget.addEventListener('click', () => {
   target = null;
@@ -223,10 +276,5 @@ setInterval(() => {
 }, 1000);
 
 renderTarget();
-const name = savedName();
-if (name === null) {
-  ui.status.textContent = `Node ${nodeHost}: choose a name to join the mesh.`;
-  showJoinForm('Other peers see this name next to your messages.', false);
-} else {
-  join(name, undefined);
-}
+const nodeUrl = await chooseNode();
+start(nodeUrl, await loadIdentityKey(claimKeySlot()));

@@ -5,8 +5,12 @@ const MAX_SHOWN_TEXT = 2000;
 const MAX_ENTRIES = 500;
 
 /**
- * @typedef {{ at: number, sender: string, text: string, mine: boolean, directTo: string | null }} ChatEntry
+ * @typedef {{ at: number, sender: string, text: string, mine: boolean, directTo: string | null,
+ *   unnamed?: { id: string } }} ChatEntry `unnamed`: the sender's name was not known yet (`sender` shows its id)
  */
+
+/** @param {string} sender @param {string | null} directTo */
+const senderText = (sender, directTo) => (directTo === null ? sender : `${sender} → ${directTo}`);
 
 /** @param {number} at */
 function formatTime(at) {
@@ -39,7 +43,11 @@ export class ChatView {
     time.textContent = formatTime(entry.at);
     const sender = document.createElement('span');
     sender.className = 'sender';
-    sender.textContent = entry.directTo === null ? entry.sender : `${entry.sender} → ${entry.directTo}`;
+    sender.textContent = senderText(entry.sender, entry.directTo);
+    if (entry.unnamed !== undefined) {
+      item.dataset.senderId = entry.unnamed.id;
+      item.dataset.directTo = entry.directTo ?? '';
+    }
     const text = document.createElement('span');
     text.className = 'text';
     text.textContent = shownText(entry.text);
@@ -51,6 +59,21 @@ export class ChatView {
       delivery.textContent = note;
       delivery.classList.toggle('failed', failed);
     };
+  }
+
+  /**
+   * Names the senders of messages that arrived before their names were known (the peer list came later).
+   * @param {(id: string) => string | null} nameOf
+   */
+  nameSenders(nameOf) {
+    for (const item of this.list.querySelectorAll('li[data-sender-id]')) {
+      if (!(item instanceof HTMLLIElement)) continue;
+      const name = nameOf(item.dataset.senderId ?? '');
+      const sender = item.querySelector('.sender');
+      if (name === null || sender === null) continue;
+      sender.textContent = senderText(name, item.dataset.directTo || null);
+      delete item.dataset.senderId;
+    }
   }
 
   /** @param {string} text @param {number} at */

@@ -1,12 +1,13 @@
 // @ts-check
-// Who this tab is in the mesh. The peer id is kept in localStorage, so the same browser stays the same
-// peer across reloads and restarts. Tabs of one origin share localStorage but must not share an id (the
-// node would keep only one of them), so each tab leases an id: it takes the first stored id whose lease
-// is free and refreshes the lease while it lives; a tab that finds all ids leased adds a new one.
+// Who this tab is in the mesh. Its identity is an Ed25519 key kept in IndexedDB under a key slot
+// (wsmesh/browser's loadIdentityKey), so the same browser stays the same peer across reloads and restarts.
+// Tabs of one origin share storage but must not share a key (the node would keep only one of their links),
+// so each tab leases a slot: it takes the first stored slot whose lease is free and refreshes the lease
+// while it lives; a tab that finds all slots leased adds a new one.
 
-const IDS_KEY = 'wsmesh.peerIds';
+const IDS_KEY = 'wsmesh.keySlots';
 const LEASE_PREFIX = 'wsmesh.lease.';
-const TAB_KEY = 'wsmesh.tabPeerId';
+const TAB_KEY = 'wsmesh.tabKeySlot';
 const NAME_KEY = 'wsmesh.name';
 const LEASE_MS = 10_000;
 const REFRESH_MS = 3_000;
@@ -33,10 +34,10 @@ function isLeaseFree(id, now) {
 }
 
 /**
- * This tab's peer id (kept until the tab closes; released on `pagehide` so a reload gets it back).
+ * This tab's key slot (kept until the tab closes; released on `pagehide` so a reload gets it back).
  * @returns {string}
  */
-export function claimPeerId() {
+export function claimKeySlot() {
   const stored = readJson(IDS_KEY);
   const ids = Array.isArray(stored) ? stored.filter((id) => typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) : [];
   const now = Date.now();
@@ -64,6 +65,14 @@ export function claimPeerId() {
     if (event.persisted) hold();
   });
   return id;
+}
+
+/**
+ * The name offered to a first-time visitor: "guest-" and the first characters of the peer id.
+ * @param {string} peerId
+ */
+export function defaultName(peerId) {
+  return `guest-${peerId.slice(0, 4)}`;
 }
 
 /** The name chosen before, or null. */

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { hostname as osHostname } from 'node:os';
+import { HostCheck, hostnameOf } from './host-check.ts';
 
 export interface OriginVerdict {
   allowed: boolean;
@@ -29,26 +28,21 @@ export function parseAllowedOrigin(value: string): string {
   return url.origin;
 }
 
-function hostnameOf(host: string): string {
-  const withoutPort = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '');
-  return withoutPort.toLowerCase().replace(/\.$/, '');
-}
-
 /**
  * Which browser pages may connect to a node. Connections without `Origin` (node peers, scripts) are
  * always allowed; browsers always send it. A page's origin is accepted when it is listed (`allowed`),
  * or when it is the node's own origin: the page came from the very host and port it connects to (its
- * `Origin` matches the `Host` of the request) and that host is an IP address, `localhost` or this
- * machine's name, so that a foreign site cannot borrow the node's origin by rebinding its DNS name.
+ * `Origin` matches the `Host` of the request) and that host is one of the node's names (`HostCheck`: an IP
+ * address, `localhost`, this machine's name, `allowHosts`), so that a foreign site cannot borrow the node's
+ * origin by rebinding its DNS name.
  */
 export class OriginPolicy {
   readonly #allowed: Set<string>;
-  readonly #ownNames: Set<string>;
+  readonly #hosts: HostCheck;
 
-  constructor(allowed: readonly string[] = [], machineName: string = osHostname()) {
+  constructor(allowed: readonly string[] = [], hosts: HostCheck = new HostCheck()) {
     this.#allowed = new Set(allowed.map(parseAllowedOrigin));
-    const name = machineName.toLowerCase();
-    this.#ownNames = new Set(['localhost', name, `${name}.local`, name.split('.')[0]]);
+    this.#hosts = hosts;
   }
 
   /** The extra origins, as given (normalised). */
@@ -63,10 +57,10 @@ export class OriginPolicy {
     if (this.#allowed.has(origin)) return { allowed: true, reason: `${origin} is allowed with --allow-origin` };
     const hint = `Start the node with --allow-origin ${origin === 'null' ? 'null' : origin} to accept it.`;
     if (host !== undefined && this.#isSameHost(origin, host)) {
-      if (this.#isOwnName(hostnameOf(host))) return { allowed: true, reason: 'the page was served by this node' };
+      if (this.#hosts.isOwn(host)) return { allowed: true, reason: 'the page was served by this node' };
       return {
         allowed: false,
-        reason: `The name ${hostnameOf(host)} is not this machine's: only pages reached by IP address, localhost or the machine's name count as the node's own. ${hint}`,
+        reason: `The name ${hostnameOf(host)} is not this machine's: only pages reached by IP address, localhost, the machine's name or an --allow-host name count as the node's own. ${hint}`,
       };
     }
     return { allowed: false, reason: `Only pages served by this node itself may connect (origin ${origin} is not). ${hint}` };
@@ -79,9 +73,5 @@ export class OriginPolicy {
     } catch {
       return false;
     }
-  }
-
-  #isOwnName(name: string): boolean {
-    return isIP(name) !== 0 || this.#ownNames.has(name);
   }
 }

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requestPath } from '../handshake/server-handshake.ts';
+import { rewriteBareImports, vendorModules } from './vendor-modules.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,6 +16,7 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Plain names only: no directories, no dot files, no percent-encoding, so no way out of the asset folders. */
 const ASSET_NAME = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png)$/;
 const BROWSER_PREFIX = '/browser/';
+const WIRE_PREFIX = '/wire/';
 
 /**
  * The page may only run scripts and styles from the node itself (no inline script, so received text can
@@ -44,9 +46,12 @@ function assetFiles(): Map<string, string> {
   const here = dirname(fileURLToPath(import.meta.url));
   const web = existsSync(join(here, 'index.html')) ? here : join(here, '..', '..', 'src', 'web');
   const browser = join(web, '..', 'browser');
+  const wire = join(web, '..', 'wire');
   const files = new Map<string, string>();
   for (const name of listAssets(web)) files.set(`/${name}`, join(web, name));
   for (const name of listAssets(browser)) if (name.endsWith('.js')) files.set(`${BROWSER_PREFIX}${name}`, join(browser, name));
+  for (const name of listAssets(wire)) if (name.endsWith('.js')) files.set(`${WIRE_PREFIX}${name}`, join(wire, name));
+  for (const [path, file] of vendorModules()) files.set(path, file);
   files.set('/', join(web, 'index.html'));
   assets = files;
   return assets;
@@ -81,8 +86,9 @@ function sendError(response: ServerResponse, status: number, message: string, he
 }
 
 /**
- * Serves the web UI: `/` (index.html), the page's modules, styles and images, and the browser client
- * under `/browser/`. Returns false, without touching `response`, for any other path (the node answers
+ * Serves the web UI: `/` (index.html), the page's modules, styles and images, the browser client
+ * under `/browser/`, the shared wire module under `/wire/` and the @noble crypto packages under
+ * `/vendor/@noble/` (imports of `@noble/...` rewritten to those paths, see vendor-modules.ts). Returns false, without touching `response`, for any other path (the node answers
  * those: `/status`, 404, ...). Files are read on each request; the set of names is fixed at first use.
  */
 export function serveWebUi(request: IncomingMessage, response: ServerResponse): boolean {
@@ -93,8 +99,9 @@ export function serveWebUi(request: IncomingMessage, response: ServerResponse): 
     return true;
   }
   readFile(file).then(
-    (content) => {
+    (content: Buffer) => {
       const extension = file.slice(file.lastIndexOf('.'));
+      if (extension === '.js') content = Buffer.from(rewriteBareImports(content.toString('utf8')));
       const headers: Record<string, string | number> = {
         'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
         'Content-Length': content.length,

@@ -1,6 +1,6 @@
 // @ts-check
 
-/** @import { ConnectionStatus } from '../browser/index.js' */
+/** @import { ConnectionStatus, CryptoInfo } from '../browser/index.js' */
 
 /**
  * @typedef {{ tone: 'info' | 'ok' | 'warn' | 'error', text: string, action: 'retry' | 'secret' | null }} StatusText
@@ -21,7 +21,7 @@ export function describeStatus(status, host, now) {
     case 'connecting':
       return { tone: 'info', text: failures === 0 ? `Connecting to ${nodeName}…` : `Reconnecting to ${nodeName} (attempt ${failures + 1})…`, action: null };
     case 'open':
-      return { tone: 'ok', text: `Connected to node ${nodeName} in mesh "${node?.mesh ?? ''}".`, action: null };
+      return { tone: 'ok', text: `Connected to node ${nodeName} in mesh "${node?.mesh ?? ''}" (encrypted link, the node's identity checked).`, action: null };
     case 'waiting': {
       const seconds = Math.max(0, Math.ceil(((status.retryAt ?? now) - now) / 1000));
       const why = problem?.message ?? 'Not connected.';
@@ -33,4 +33,17 @@ export function describeStatus(status, host, now) {
       return { tone: 'error', text: problem.message, action: needsSecret ? 'secret' : 'retry' };
     }
   }
+}
+
+/**
+ * What the link runs on, in a line under the peer table.
+ * @param {CryptoInfo} crypto
+ * @param {boolean} openMesh the page joined without a secret
+ */
+export function describeLink(crypto, openMesh) {
+  const exchange = crypto.provider === 'webcrypto' ? 'X25519 from WebCrypto' : 'X25519 from @noble (pure JS, served by the node)';
+  const context = crypto.secureContext ? 'a secure context' : 'not a secure context (plain http)';
+  const key = crypto.keyStorage === 'webcrypto' ? 'a non-extractable WebCrypto key' : 'a raw key in this browser\'s storage';
+  const mesh = openMesh ? ' Open mesh: no secret, anyone who reaches a node can join and read the chat.' : '';
+  return `Link: Noise XXpsk3 with ${exchange}; this page is ${context}; your identity is ${key}.${mesh}`;
 }

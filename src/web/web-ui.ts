@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HandshakeRequest } from '../handshake/server-handshake.ts';
 import { requestFromIncomingMessage } from '../transport/incoming-message.ts';
 import { serveAccessCheck } from './access-check.ts';
+import { HostCheck } from './host-check.ts';
 import { OriginPolicy } from './origin-policy.ts';
 import type { OriginVerdict } from './origin-policy.ts';
 import { serveWebUi } from './static-files.ts';
@@ -9,10 +10,14 @@ import { serveWebUi } from './static-files.ts';
 export interface WebUiOptions {
   /** Origins besides the node's own whose pages may connect (`--allow-origin`). */
   allowOrigins?: readonly string[];
+  /** DNS names the node is reached by, besides IP addresses, localhost and the machine's name (`--allow-host`). */
+  allowHosts?: readonly string[];
   /** Replaces the origin policy entirely (the mesh node's `verifyOrigin` option). */
   verifyOrigin?: (origin: string | undefined, request: HandshakeRequest) => boolean;
   /** Whether the mesh has a secret (the page then asks for it). */
   auth: boolean;
+  /** The mesh name (in `/access`: pages derive the link's PSK from it). */
+  mesh: string;
   /** Serve the page and its files; false leaves only the origin check and `/access`. Default true. */
   page?: boolean;
 }
@@ -23,11 +28,14 @@ export interface WebUiOptions {
  */
 export class WebUi {
   readonly policy: OriginPolicy;
+  /** Which `Host` names the node answers plain HTTP requests for (DNS rebinding). */
+  readonly hosts: HostCheck;
   readonly #options: WebUiOptions;
 
   constructor(options: WebUiOptions) {
     this.#options = options;
-    this.policy = new OriginPolicy(options.allowOrigins ?? []);
+    this.hosts = new HostCheck(options.allowHosts ?? []);
+    this.policy = new OriginPolicy(options.allowOrigins ?? [], this.hosts);
   }
 
   /** For `WebSocketServer`'s `verifyOrigin`: false answers the upgrade with 403. */
@@ -38,7 +46,7 @@ export class WebUi {
     const check = {
       check: (origin: string | undefined) => this.#verdict(origin, requestFromIncomingMessage(request)),
     };
-    if (serveAccessCheck(request, response, { policy: check, auth: this.#options.auth })) return true;
+    if (serveAccessCheck(request, response, { policy: check, auth: this.#options.auth, mesh: this.#options.mesh })) return true;
     return this.#options.page !== false && serveWebUi(request, response);
   }
 

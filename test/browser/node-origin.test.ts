@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNode } from '../../src/node.ts';
 import { WsHandshakeError } from '../../src/protocol/errors.ts';
-import type { Socket } from 'node:net';
-import { WebSocket as BrowserStyleWebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { RawPeer } from '../security/raw-peer.ts';
 import type { DisconnectReason } from '../../src/mesh/link.ts';
 import type { PeerInfo } from '../../src/mesh/peer-table.ts';
 import { connect } from '../../src/transport/connect.ts';
@@ -17,7 +17,7 @@ test.after.each(stopWebNodes);
 
 function dialAs(port: number, origin: string | undefined, host?: string): Promise<WebSocket> {
   return connect(`ws://127.0.0.1:${port}/`, {
-    protocols: ['wsmesh.v1'],
+    protocols: ['wsmesh.v2'],
     ...(origin === undefined ? {} : { origin }),
     ...(host === undefined ? {} : { headers: { Host: host } }),
   });
@@ -44,7 +44,7 @@ test('a page of another origin gets 403; the node own origin, no Origin and list
   assert.is((await refusal(dialAs(node.port, 'http://rebound.example:80', 'rebound.example:80'))).status, 403);
   for (const origin of [undefined, `http://127.0.0.1:${node.port}`, 'http://app.example:3000']) {
     const ws = await dialAs(node.port, origin);
-    assert.is(ws.protocol, 'wsmesh.v1', `answers wsmesh.v1 for origin ${origin}`);
+    assert.is(ws.protocol, 'wsmesh.v2', `answers wsmesh.v2 for origin ${origin}`);
     ws.terminate();
   }
 });
@@ -54,19 +54,15 @@ test('verifyOrigin replaces the policy, also in /access', async () => {
   assert.is((await refusal(dialAs(node.port, `http://127.0.0.1:${node.port}`))).status, 403);
   (await dialAs(node.port, 'http://only.example')).terminate();
   const answer = await (await fetch(`http://127.0.0.1:${node.port}/access`, { headers: { origin: 'http://x.example' } })).json();
-  assert.equal(answer, { allowed: false, origin: 'http://x.example', auth: false, reason: "The node's verifyOrigin option refuses it." });
+  assert.equal(answer, { allowed: false, origin: 'http://x.example', auth: false, reason: "The node's verifyOrigin option refuses it.", mesh: 'wsmesh' });
 });
 
 test('a web page (Origin sent) that says hello as a node is closed with 4000 and never listed', async () => {
   const node = await startWebNode({ name: 'n' });
-  const ws = await dialAs(node.port, `http://127.0.0.1:${node.port}`);
-  ws.on('message', (data) => {
-    if (JSON.parse(String(data)).t !== 'hello') return;
-    const nonce = '00'.repeat(16);
-    ws.send(JSON.stringify({ t: 'hello', v: 1, id: 'f'.repeat(32), name: 'fake', mesh: 'wsmesh', kind: 'node', listen: [], nonce, auth: false, boot: 'b' }));
-  });
-  const [code, reason] = await nextEvent<[number, string]>(ws, 'close');
-  assert.equal([code, reason], [4000, 'a web page (a request with Origin) must join as kind "browser"']);
+  const page = await RawPeer.open(`ws://127.0.0.1:${node.port}/`, { origin: `http://127.0.0.1:${node.port}`, kind: 'node', protocols: ['wsmesh.v2'] });
+  await page.handshake().catch(() => undefined);
+  await eventually(() => page.close !== null, 'the node closes the link');
+  assert.equal(page.close, { code: 4000, reason: 'a web page (a request with Origin) must join as kind "browser"' });
   await eventually(() => node.connectionCount === 0, 'the connection is gone');
   assert.equal(node.peers(), []);
 });
@@ -83,20 +79,15 @@ test('webUi: false serves no page but keeps /access and /status; bad allowOrigin
 
 test('a page that closes while the node keeps pinging it ends cleanly (no ping on a closing socket)', async () => {
   const node = await startWebNode({ name: 'n', pingInterval: 20, pingTimeout: 5000 });
-  const page = new BrowserStyleWebSocket(`ws://127.0.0.1:${node.port}/`, 'wsmesh.v1', { origin: `http://127.0.0.1:${node.port}` });
-  page.on('message', (data) => {
-    const message = JSON.parse(String(data));
-    if (message.t !== 'hello') return;
-    page.send(JSON.stringify({ t: 'hello', v: 1, id: 'a'.repeat(32), name: 'tab', mesh: message.mesh, kind: 'browser', listen: [], nonce: '0'.repeat(32), auth: false, boot: 'b' }));
-  });
-  const connected = await nextEvent<[PeerInfo]>(node, 'peer:connected');
-  assert.is(connected[0].kind, 'browser');
+  const connected = nextEvent<[PeerInfo]>(node, 'peer:connected');
+  const page = await RawPeer.join(`ws://127.0.0.1:${node.port}/`, { origin: `http://127.0.0.1:${node.port}`, kind: 'browser', name: 'tab' });
+  assert.is((await connected)[0].kind, 'browser');
   // The page sends its close frame and then stops reading: the node's side stays CLOSING while its ping timer runs.
-  page.close(1001, 'tab closed');
-  (page as unknown as { _socket: Socket })._socket.pause();
+  page.ws.close(1001, 'tab closed');
+  (page.ws as unknown as { socket: Duplex }).socket.pause();
   const [, reason] = await nextEvent<[PeerInfo, DisconnectReason]>(node, 'peer:disconnected', 20_000);
   assert.equal(reason, { type: 'close', code: 1001, reason: 'tab closed', by: 'remote' });
-  page.terminate();
+  page.ws.terminate();
 });
 
 test.run();

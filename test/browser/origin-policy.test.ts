@@ -3,10 +3,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { serveAccessCheck } from '../../src/web/access-check.ts';
 import type { AccessAnswer } from '../../src/web/access-check.ts';
+import { HostCheck } from '../../src/web/host-check.ts';
 import { OriginPolicy, parseAllowedOrigin } from '../../src/web/origin-policy.ts';
 import { closeServer, listenOnFreePort, LOOPBACK } from '../helpers/ports.ts';
 
-const policy = new OriginPolicy([], 'lab-box');
+const policy = new OriginPolicy([], new HostCheck([], 'lab-box'));
 
 test('connections without Origin (node peers, scripts) are allowed', () => {
   assert.is(policy.check(undefined, '10.0.0.5:7070').allowed, true);
@@ -49,7 +50,7 @@ test('a foreign name pointing at the node (DNS rebinding) is not the node own or
 });
 
 test('--allow-origin adds exact origins, "null" and "*"', () => {
-  const listed = new OriginPolicy(['http://app.example:3000/', 'null'], 'lab-box');
+  const listed = new OriginPolicy(['http://app.example:3000/', 'null'], new HostCheck([], 'lab-box'));
   assert.equal(listed.allowed, ['http://app.example:3000', 'null']);
   assert.is(listed.check('http://app.example:3000', '127.0.0.1:7070').allowed, true);
   assert.is(listed.check('null', '127.0.0.1:7070').allowed, true);
@@ -68,7 +69,7 @@ test('parseAllowedOrigin normalises origins and names what is wrong with bad val
 
 test('GET /access answers any origin about itself, readable cross-origin', async () => {
   const server = createServer((request, response) => {
-    if (!serveAccessCheck(request, response, { policy, auth: true })) response.writeHead(404).end();
+    if (!serveAccessCheck(request, response, { policy, auth: true, mesh: 'lab' })) response.writeHead(404).end();
   });
   const port = await listenOnFreePort(server);
   try {
@@ -78,7 +79,7 @@ test('GET /access answers any origin about itself, readable cross-origin', async
     assert.is(foreign.headers.get('access-control-allow-origin'), '*');
     assert.is(foreign.headers.get('cache-control'), 'no-store');
     const answer = (await foreign.json()) as AccessAnswer;
-    assert.equal([answer.allowed, answer.origin, answer.auth], [false, 'http://127.0.0.1:9', true]);
+    assert.equal([answer.allowed, answer.origin, answer.auth, answer.mesh], [false, 'http://127.0.0.1:9', true, 'lab']);
     assert.match(answer.reason, '--allow-origin http://127.0.0.1:9');
     const same = (await (await fetch(`${base}/access?x=1`)).json()) as AccessAnswer;
     assert.equal([same.allowed, same.origin], [true, `http://${LOOPBACK}:${port}`], 'a same-origin fetch sends no Origin');

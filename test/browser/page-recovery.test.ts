@@ -7,10 +7,10 @@ import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import { serveWebUi } from '../../src/web/static-files.ts';
 import { closeServer, listenOnFreePort } from '../helpers/ports.ts';
-import { saveScreenshot } from './support/chromium.ts';
+import { INSECURE_HOST, saveScreenshot } from './support/chromium.ts';
 import { Inbox, eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
 import { tempKeyFile } from '../mesh/support.ts';
-import { joinMesh, sendChat, statusText, waitForState, WAIT_MS } from './support/page.ts';
+import { joinMesh, pagePeerId, sendChat, statusText, waitForState, WAIT_MS } from './support/page.ts';
 import { chromiumSuite } from './support/suite.ts';
 
 const suite = await chromiumSuite();
@@ -35,8 +35,7 @@ if (suite) {
     const consoleLines: string[] = [];
     page.on('console', (message) => consoleLines.push(message.text()));
     await page.goto(`${foreignOrigin}/?node=ws://127.0.0.1:${alpha.port}/`);
-    await page.fill('#join-name', 'Mallory');
-    await page.click('#join button[type=submit]');
+    await page.click('#node-confirm-yes', { timeout: WAIT_MS });
     await waitForState(page, 'stopped', 'origin-refused');
     const text = await statusText(page);
     assert.match(text, `does not accept connections from pages at ${foreignOrigin}`);
@@ -44,7 +43,7 @@ if (suite) {
     await saveScreenshot(page, 'page-origin-refused');
 
     await page.evaluate(`new Promise((resolve) => {
-      const socket = new WebSocket('ws://127.0.0.1:${alpha.port}/', 'wsmesh.v1');
+      const socket = new WebSocket('ws://127.0.0.1:${alpha.port}/', 'wsmesh.v2');
       socket.onclose = resolve;
     })`);
     await eventually(() => consoleLines.some((line) => line.includes('Unexpected response code: 403')), 'Chromium reports the 403');
@@ -55,47 +54,47 @@ if (suite) {
   test('--allow-origin lets a page from that origin join', async () => {
     const allowing = await startWebNode({ name: 'allowing', allowOrigins: [foreignOrigin] });
     const page = await suite.session.newPage();
-    const id = await joinMesh(page, `${foreignOrigin}/?node=ws://127.0.0.1:${allowing.port}/`, 'Friend');
+    const id = await joinMesh(page, `${foreignOrigin}/?node=ws://127.0.0.1:${allowing.port}/`, 'Friend', { confirmNode: true });
     assert.is(peerEntry(allowing, id)?.kind, 'browser');
     await page.close();
   });
 
-  test('with a mesh secret: the page asks for it, says when it is wrong, joins with the right one', async () => {
-    const gamma = await startWebNode({ name: 'gamma', secret: 's3cret' });
+  test('with a mesh secret: the page asks for it and shows nothing else, says when it is wrong, joins with the right one', async () => {
+    const gamma = await startWebNode({ name: 'gamma', secret: 'correct horse battery staple' });
     const page = await suite.session.newPage();
     await page.goto(pageUrl(gamma));
-    await page.fill('#join-name', 'Sam');
-    await page.click('#join button[type=submit]');
     await waitForState(page, 'stopped', 'secret-required');
-    await page.waitForSelector('#join-secret', { state: 'visible', timeout: WAIT_MS });
+    await page.waitForSelector('#secret-form', { state: 'visible', timeout: WAIT_MS });
+    assert.ok(await page.isHidden('#mesh'), 'nothing of the mesh before the secret');
 
-    await page.fill('#join-secret', 'guess');
-    await page.click('#join button[type=submit]');
-    await waitForState(page, 'stopped', 'wrong-secret');
-    assert.match(await statusText(page), /^Wrong secret/);
-    assert.match((await page.textContent('#join-hint')) ?? '', 'Wrong secret, try again.');
+    for (const wrong of ['guess', 'a long but wrong secret']) {
+      await page.fill('#secret', wrong);
+      await page.click('#secret-form button[type=submit]');
+      await waitForState(page, 'stopped', 'wrong-secret');
+      assert.match(await statusText(page), /^Wrong secret/);
+      assert.match((await page.textContent('#secret-hint')) ?? '', 'Wrong secret, try again.');
+      assert.ok(await page.isHidden('#mesh'));
+    }
     await saveScreenshot(page, 'page-wrong-secret');
 
-    await page.fill('#join-secret', 's3cret');
-    await page.click('#join button[type=submit]');
+    await page.fill('#secret', 'correct horse battery staple');
+    await page.click('#secret-form button[type=submit]');
     await waitForState(page, 'open');
-    const id = (await page.evaluate('sessionStorage.getItem("wsmesh.tabPeerId")')) as string;
+    const id = await pagePeerId(page);
     assert.is(peerEntry(gamma, id)?.state, 'connected');
     await page.close();
   });
 
-  test('without WebCrypto (a LAN page on plain http is no secure context) the secret works the same', async () => {
-    const epsilon = await startWebNode({ name: 'epsilon', secret: 'pässwörd' });
+  test('on a non-secure origin (plain http, as on a LAN address) the secret works the same, on @noble', async () => {
+    const epsilon = await startWebNode({ name: 'epsilon', secret: 'pässwörd of twelve', allowHosts: [INSECURE_HOST] });
     const page = await suite.session.newPage();
-    await page.addInitScript('Object.defineProperty(crypto, "subtle", { value: undefined })');
-    await page.goto(pageUrl(epsilon));
-    assert.is(await page.evaluate('typeof crypto.subtle'), 'undefined');
-    await page.fill('#join-name', 'Lan');
-    await page.click('#join button[type=submit]');
+    await page.goto(`http://${INSECURE_HOST}:${epsilon.port}/`);
+    assert.is(await page.evaluate('isSecureContext'), false);
     await waitForState(page, 'stopped', 'secret-required');
-    await page.fill('#join-secret', 'pässwörd');
-    await page.click('#join button[type=submit]');
+    await page.fill('#secret', 'pässwörd of twelve');
+    await page.click('#secret-form button[type=submit]');
     await waitForState(page, 'open');
+    assert.match((await page.textContent('#link-info')) ?? '', '@noble');
     await page.close();
   });
 

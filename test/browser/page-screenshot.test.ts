@@ -1,13 +1,14 @@
 // A line of three nodes (alpha - beta - gamma) with a page at each end: the pages chat across the
-// relay, and the page's screenshot is saved (test-artifacts/browser/web-ui.png; with
-// WSMESH_UPDATE_DOCS_SCREENSHOT=1 also docs/web-ui.png, the README's picture).
+// relay; then a first-time visitor opens alpha's page and the screenshot shows what it sees, before typing
+// anything (test-artifacts/browser/web-ui.png; with WSMESH_UPDATE_DOCS_SCREENSHOT=1 also docs/web-ui.png,
+// the README's picture).
 import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { saveScreenshot } from './support/chromium.ts';
 import { eventually, pageUrl, peerEntry, startWebNode } from './support/nodes.ts';
-import { joinMesh, peerRow, sendChat, sendDirect, until, waitForChat } from './support/page.ts';
+import { joinMesh, pagePeerId, peerRow, sendChat, sendDirect, until, waitForChat } from './support/page.ts';
 import { chromiumSuite } from './support/suite.ts';
 
 const suite = await chromiumSuite();
@@ -37,11 +38,21 @@ if (suite) {
     await beta.send(adaId, 'beta: your link looks fine');
     await waitForChat(ada, 'beta: your link looks fine');
 
-    const plot = ada.locator(`tr[data-peer-id="${beta.id}"] svg.rtt-plot polyline`);
+    // A first-time visitor: another origin of alpha (localhost), so no name is remembered; it types nothing.
+    const visitor = await suite.session.newPage();
+    await visitor.goto(`http://localhost:${alpha.port}/`);
+    const visitorId = await pagePeerId(visitor);
+    await peerRow(visitor, cydId);
+    assert.ok(await visitor.isVisible('#join'));
+    assert.is(await visitor.inputValue('#join-name'), `guest-${visitorId.slice(0, 4)}`);
+    await cyd.click('#clear-target');
+    await sendChat(cyd, 'Welcome, whoever just opened the page!');
+    await waitForChat(visitor, 'Welcome, whoever just opened the page!');
+    gamma.broadcast('gamma: all links up');
+    await waitForChat(visitor, 'gamma: all links up');
+    const plot = visitor.locator(`tr[data-peer-id="${beta.id}"] svg.rtt-plot polyline`);
     await until(async () => ((await plot.getAttribute('points')) ?? '').split(' ').length >= 8, 'a few RTT samples of beta');
-    await ada.click(`#peer-table tbody tr[data-peer-id="${gamma.id}"]`);
-    await ada.fill('#message', 'on my way');
-    const path = await saveScreenshot(ada, 'web-ui');
+    const path = await saveScreenshot(visitor, 'web-ui');
     if (process.env.WSMESH_UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(path, fileURLToPath(new URL('../../docs/web-ui.png', import.meta.url)));
     assert.equal(suite.session.pageErrors, []);
   });

@@ -43,8 +43,9 @@ test('/ serves the page with a strict Content-Security-Policy and no inline or r
   assert.not.match(html, /<script>|(src|href)="(https?:)?\/\//, 'no inline script and nothing from another host (works offline)');
 });
 
-test('every module the page imports is served, following relative imports from app.js', async () => {
-  const pending = ['/app.js'];
+/** Fetches `start` and every module it imports, transitively; fails on a module that is not served. */
+async function crawlModules(start: string): Promise<Set<string>> {
+  const pending = [start];
   const served = new Set<string>();
   while (pending.length > 0) {
     const path = pending.pop()!;
@@ -54,12 +55,28 @@ test('every module the page imports is served, following relative imports from a
     assert.is(response.headers.get('content-type'), 'text/javascript; charset=utf-8', path);
     served.add(path);
     const source = await response.text();
-    assert.not.match(source, /from ['"](node:|https?:)/, `${path} imports nothing outside the page`);
-    for (const [, specifier] of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)) {
+    assert.not.match(source, /from\s*['"](node:|https?:)/, `${path} imports nothing outside the page`);
+    for (const [, , specifier] of source.matchAll(/(?:^|\n|;)\s*(?:import|export)\s[^'"]*?from\s*(['"])([^'"]+)\1/g)) {
+      assert.match(specifier, /^(\.{1,2})?\//, `${path} imports ${specifier} by URL (a browser cannot resolve a bare name)`);
       pending.push(new URL(specifier, base + path).pathname);
     }
   }
-  assert.ok(served.has('/browser/index.js') && served.has('/browser/mesh-client.js') && served.has('/browser/sha256.js'), [...served].join(' '));
+  return served;
+}
+
+test('every module the page imports is served, following its imports from app.js', async () => {
+  const served = await crawlModules('/app.js');
+  assert.ok(served.has('/browser/index.js') && served.has('/browser/mesh-client.js'), [...served].join(' '));
+});
+
+test('the @noble packages are served from node_modules under /vendor/, imports rewritten to those paths', async () => {
+  const served = await crawlModules('/vendor/@noble/curves/ed25519.js');
+  assert.ok(served.has('/vendor/@noble/hashes/sha2.js') && served.has('/vendor/@noble/curves/abstract/edwards.js'), [...served].join(' '));
+  const chacha = await crawlModules('/vendor/@noble/ciphers/chacha.js');
+  assert.ok(chacha.has('/vendor/@noble/hashes/utils.js') || chacha.has('/vendor/@noble/ciphers/utils.js'), [...chacha].join(' '));
+  for (const path of ['/vendor/@noble/curves/src/ed25519.ts', '/vendor/@noble/curves/package.json', '/vendor/@noble/curves/ed25519.d.ts', '/vendor/@noble/other/x.js']) {
+    assert.equal(await rawGet(path), { status: 404, body: 'not the web UI' }, path);
+  }
 });
 
 test('styles and the icon have their content types; HEAD has headers only', async () => {

@@ -13,7 +13,7 @@ test('defaults: fixed port, all interfaces, mDNS on', () => {
     warnings: [],
     node: {
       keyFile: undefined, ephemeralIdentity: false, name: undefined, mesh: undefined, host: '::', port: DEFAULT_CLI_PORT, secret: undefined, peers: [], mdns: true, interface: undefined,
-      pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], compression: undefined, maxPendingPerAddress: undefined,
+      pingInterval: undefined, pingTimeout: undefined, allowOrigins: [], allowHosts: [], compression: undefined, maxPendingPerAddress: undefined,
     },
   });
 });
@@ -26,6 +26,15 @@ test('--compression and --max-pending-per-address are checked and passed on', ()
   assert.is(command.node.maxPendingPerAddress, 3);
   assert.throws(() => parseCliArgs(['--compression', 'gzip']), /--compression must be off, browsers or all, got "gzip"/);
   assert.throws(() => parseCliArgs(['--max-pending-per-address', '0']), /--max-pending-per-address must be an integer from 1 to 100000/);
+});
+
+test('--allow-host repeats and is normalised; a URL or a port is refused', () => {
+  const command = parseCliArgs(['--allow-host', 'Mesh.Example.', '--allow-host', 'box.lan']);
+  assert.ok(!command.help);
+  if (command.help) return;
+  assert.equal(command.node.allowHosts, ['mesh.example', 'box.lan']);
+  assert.throws(() => parseCliArgs(['--allow-host', 'http://mesh.example']), /--allow-host "http:\/\/mesh.example" is not a host name/);
+  assert.throws(() => parseCliArgs(['--allow-host', 'mesh.example:80']), /is not a host name like mesh.example.org/);
 });
 
 test('options map onto node options; --peer repeats and is normalised', () => {

@@ -1,4 +1,5 @@
-// Attacks on demo/echo.ts as a process, over real sockets: a peer must not be able to kill it.
+// Attacks on demo/echo.ts (and on the README's echo server) as a process, over real sockets: a peer must not
+// be able to kill it.
 //  - slow reader: the client never reads and keeps sending 1 MiB messages; the server's echoes pile up until
 //    maxBufferedAmount fails the connection (1008). Messages parsed after that must not reach the handler,
 //    and a send() on the closing connection must not throw (it used to, through the parser: the process died).
@@ -20,8 +21,12 @@ const MiB = 1024 * 1024;
 
 test.after.each(killAllChildren);
 
-async function startDemo(): Promise<{ demo: ManagedProcess; port: number }> {
-  const demo = spawnManaged(process.execPath, ['--import', 'tsx', 'demo/echo.ts', '--listen', '0'], { cwd: ROOT });
+const DEMO = ['demo/echo.ts', '--listen', '0'];
+/** The README's echo server shape: no 'error' listener at all. */
+const README_ECHO = ['test/hostile/fixtures/readme-echo.ts'];
+
+async function startDemo(command = DEMO): Promise<{ demo: ManagedProcess; port: number }> {
+  const demo = spawnManaged(process.execPath, ['--import', 'tsx', ...command], { cwd: ROOT });
   const [, port] = await demo.waitForLine(/^listening on ws:\/\/127\.0\.0\.1:(\d+)$/, 30_000);
   return { demo, port: Number(port) };
 }
@@ -74,20 +79,22 @@ async function assertStillEchoes(port: number): Promise<void> {
   ws.close(1000);
 }
 
-test('slow reader sending 1 MiB messages: connection failed with 1008, demo/echo.ts keeps running', async () => {
-  const { demo, port } = await startDemo();
-  const attacker = await rawClient(port, false);
-  const frame = peerFrame({ opcode: 0x2, payload: Buffer.alloc(MiB, 0x61) }, 'server');
-  // The default maxBufferedAmount is 64 MiB; the kernel buffers a few MiB more. 160 MiB is well past both.
-  for (let i = 0; i < 160; i++) {
-    if (!(await write(attacker.socket, frame))) break;
-  }
-  attacker.socket.destroy();
-  const [line] = await demo.waitForLine(/^.* closed: .*$/, 30_000);
-  assert.match(line, /closed: 1008 "\d+ bytes wait to be sent, over maxBufferedAmount of 67108864: the peer is not reading" \(not clean\)$/);
-  await assertStillEchoes(port);
-  assert.not.match(demo.stderr(), /WsStateError|at /, 'no stack trace on stderr');
-});
+for (const [name, command] of [['demo/echo.ts', DEMO], ["the README's echo server", README_ECHO]] as const) {
+  test(`slow reader sending 1 MiB messages: connection failed with 1008, ${name} keeps running`, async () => {
+    const { demo, port } = await startDemo(command);
+    const attacker = await rawClient(port, false);
+    const frame = peerFrame({ opcode: 0x2, payload: Buffer.alloc(MiB, 0x61) }, 'server');
+    // The default maxBufferedAmount is 64 MiB; the kernel buffers a few MiB more. 160 MiB is well past both.
+    for (let i = 0; i < 160; i++) {
+      if (!(await write(attacker.socket, frame))) break;
+    }
+    attacker.socket.destroy();
+    const [line] = await demo.waitForLine(/^.* closed: .*$/, 30_000);
+    assert.match(line, /closed: 1008 "\d+ bytes wait to be sent, over maxBufferedAmount of 67108864: the peer is not reading" \(not clean\)$/);
+    await assertStillEchoes(port);
+    assert.not.match(demo.stderr(), /WsStateError|at /, 'no stack trace on stderr');
+  });
+}
 
 test('fragment flood: a text message of 1,000,000 one-byte fragments ends with 1009, demo/echo.ts keeps running', async () => {
   const { demo, port } = await startDemo();

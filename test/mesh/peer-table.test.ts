@@ -113,6 +113,14 @@ test('routes: peers reachable through others appear with via, and are lost when 
   assert.equal(removed.lost.map((peer) => [peer.id, peer.state, peer.reachable]), [['c', 'lost', false]]);
 });
 
+test('routes: a peer that rejoins under another name (a page whose user chose one) is renamed', () => {
+  const table = new PeerTable(reconnect);
+  table.applyRoutes(new Map([['c', { via: 'b', hops: 2, name: 'guest-c0de', kind: 'browser' as const }]]), 0);
+  const renamed = table.applyRoutes(new Map([['c', { via: 'b', hops: 2, name: 'Carol', kind: 'browser' as const }]]), 10);
+  assert.equal(renamed, { discovered: [], lost: [] });
+  assert.equal(table.snapshot().map((peer) => [peer.id, peer.name]), [['c', 'Carol']]);
+});
+
 test('a peer first heard of through a relay is dialled directly once discovery gives its address', () => {
   const table = new PeerTable(reconnect);
   table.applyRoutes(new Map([['c', { via: 'b', hops: 2, name: 'carol', kind: 'node' as const }]]), 0);

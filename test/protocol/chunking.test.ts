@@ -66,6 +66,24 @@ for (const role of ROLES) {
     assert.equal(feed(role, chunks), { events: [ev.text('Hello')], written: [], problems: [] });
   });
 
+  test(`[${role}] a text frame in pieces fails with 1007 on the piece with invalid bytes, before the rest arrives`, () => {
+    const frame = peerFrame({ opcode: 0x1, payload: Buffer.concat([Buffer.from('κόσμε'), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from('edited')]) }, role);
+    const header = frame.length - 21; // the payload is 11 + 4 + 6 bytes
+    const cuts = [header + 5, header + 11, header + 13]; // inside "κόσμε", before F4 90, after it
+    const pieces = [frame.subarray(0, cuts[0]), frame.subarray(cuts[0], cuts[1]), frame.subarray(cuts[1], cuts[2])];
+    const before = feed(role, pieces.slice(0, 2));
+    assert.equal(before.events, [], 'valid so far, cut inside a character');
+    assert.equal(feed(role, pieces), { events: [ev.error(1007)], written: [out.close(1007)], problems: [] }, 'F4 90 is already impossible');
+  });
+
+  test(`[${role}] valid text in pieces cut inside characters is delivered whole`, () => {
+    const text = 'κόσμε 🎉 '.repeat(40);
+    const frame = peerFrame({ opcode: 0x1, payload: text }, role);
+    const pieces = [];
+    for (let at = 0; at < frame.length; at += 7) pieces.push(frame.subarray(at, at + 7));
+    assert.equal(feed(role, pieces), { events: [ev.text(text)], written: [], problems: [] });
+  });
+
   test(`[${role}] bytes after a protocol error in the same chunk are ignored`, () => {
     const bytes = stream(role, [{ opcode: 0x1, payload: 'ok' }, { opcode: 0x3 }, { opcode: 0x1, payload: 'ignored' }, { opcode: 0x9 }]);
     const outcome = feed(role, [bytes]);

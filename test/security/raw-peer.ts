@@ -36,6 +36,8 @@ export interface RawPeerOptions {
   hello?: Json;
   /** Dial from this local address (e.g. 127.0.0.2: another host as the node sees it). */
   localAddress?: string;
+  /** Send this `Origin` header, as a web page does. */
+  origin?: string;
 }
 
 export interface Received {
@@ -74,7 +76,11 @@ export class RawPeer {
 
   /** Dials `url`; resolves with the opened WebSocket (before any mesh message). */
   static async open(url: string, options: RawPeerOptions = {}): Promise<RawPeer> {
-    const ws = await connect(url, { protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL], localAddress: options.localAddress });
+    const ws = await connect(url, {
+      protocols: options.protocols ?? [MESH_SUBPROTOCOL, LEGACY_SUBPROTOCOL],
+      localAddress: options.localAddress,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+    });
     const version = ws.protocol === LEGACY_SUBPROTOCOL ? 1 : 2;
     const identity = options.identity ?? createIdentity(nodeCrypto);
     const id = version === 1 ? (options.id ?? randomBytes(16).toString('hex')) : identity.id;

@@ -6,6 +6,7 @@ import { fromHex, toHex } from '../../src/wire/bytes.js';
 import { HandshakeState, NoiseError } from '../../src/wire/noise.js';
 import type { CryptoProvider } from '../../src/wire/provider.js';
 import { nobleCrypto } from './noble-provider.ts';
+import { webCrypto } from '../../src/browser/crypto-webcrypto.js';
 
 /** Published vectors (cacophony's vectors/cacophony.txt) for the two patterns the wire module implements. */
 interface Vector {
@@ -48,7 +49,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-for (const [providerName, provider] of [['node:crypto', nodeCrypto], ['@noble', nobleCrypto]] as const) {
+for (const [providerName, provider] of [['node:crypto', nodeCrypto], ['@noble', nobleCrypto], ['page WebCrypto', webCrypto]] as const) {
   for (const vector of vectors) {
     test(`${vector.protocol_name} (${providerName}): every handshake and transport message, the handshake hash`, async () => {
       const initiator = await side(provider, vector, true);

@@ -17,7 +17,19 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Names that reach 127.0.0.1 without being a secure context (as a page on http://<LAN address> is not) or
+  // the node's own name (as an attacker's rebound DNS name is not).
+  '--host-resolver-rules=MAP wsmesh.test 127.0.0.1, MAP rebind.test 127.0.0.1',
 ];
+/** Loads the page from a non-secure origin (not localhost, not https) that still reaches 127.0.0.1. */
+export const INSECURE_HOST = 'wsmesh.test';
+/** A foreign DNS name that resolves to 127.0.0.1, as a rebinding attacker's name does. */
+export const REBOUND_HOST = 'rebind.test';
+/**
+ * Chromium's Local Network Access checks already stop a public page from fetching a loopback or LAN address;
+ * other browsers do not. This turns them off, to test what the node itself does against such a page.
+ */
+export const WITHOUT_LOCAL_NETWORK_ACCESS_CHECKS = '--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests';
 export const CHROMIUM_INSTALL = 'apt-get install -y chromium && npm install (playwright-core)';
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/browser/', import.meta.url));
 
@@ -41,14 +53,14 @@ export interface ChromiumSession {
   close(): Promise<void>;
 }
 
-export async function launchChromium(playwright: Playwright): Promise<ChromiumSession> {
+export async function launchChromium(playwright: Playwright, extraArgs: readonly string[] = []): Promise<ChromiumSession> {
   const profile = mkdtempSync(join(tmpdir(), 'wsmesh-chromium-'));
   let context: BrowserContext;
   try {
     context = await playwright.chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       viewport: { width: 1280, height: 720 },
     });
   } catch (error) {

@@ -6,12 +6,15 @@ export const WAIT_MS = 20_000;
 export type PageState = 'probing' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
 /**
- * Opens a node's page, joins under `name` (through "Change name" when the origin remembers a name
- * and joined by itself) and waits until it is connected; returns the page's peer id.
+ * Opens a node's page (it connects as an observer by itself), joins the chat under `name` (through
+ * "Change name" when the origin remembers a name and joined by itself) and waits until it is connected
+ * under that name; returns the page's peer id. `confirmNode`: the URL's ?node= names another node, which
+ * the user allows.
  */
-export async function joinMesh(page: Page, url: string, name: string): Promise<string> {
+export async function joinMesh(page: Page, url: string, name: string, options: { confirmNode?: boolean } = {}): Promise<string> {
   await page.goto(url);
-  await page.locator('#join:visible, #change-name:visible').first().waitFor({ timeout: WAIT_MS });
+  if (options.confirmNode) await page.click('#node-confirm-yes', { timeout: WAIT_MS });
+  await waitForState(page, 'open');
   if (await page.isHidden('#join')) await page.click('#change-name');
   await page.fill('#join-name', name);
   await page.click('#join button[type=submit]');
@@ -30,7 +33,8 @@ export async function until(check: () => Promise<boolean>, what: string, ms = WA
 }
 
 export async function pagePeerId(page: Page): Promise<string> {
-  const id = await page.evaluate('sessionStorage.getItem("wsmesh.tabPeerId")');
+  await page.waitForSelector('html[data-peer-id]', { timeout: WAIT_MS });
+  const id = await page.evaluate('document.documentElement.dataset.peerId');
   if (typeof id !== 'string') throw new Error('the page has no peer id');
   return id;
 }

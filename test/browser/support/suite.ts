@@ -5,16 +5,16 @@ import { CHROMIUM_INSTALL, launchChromium, loadPlaywright, type ChromiumSession 
 import { stopWebNodes } from './nodes.ts';
 
 /**
- * Runs this file's tests in one Chromium: launched before them, closed (with the test nodes) after them,
+ * Runs this file's tests in one Chromium (with `args` added to its command line): launched before them, closed (with the test nodes) after them,
  * and every test checked for uncaught page errors. Null when chromium is missing outside CI (the tests are
  * then skipped with a notice); under CI=true a missing chromium fails the file.
  */
-export async function chromiumSuite(): Promise<{ readonly session: ChromiumSession } | null> {
+export async function chromiumSuite(options: { args?: string[] } = {}): Promise<{ readonly session: ChromiumSession } | null> {
   const playwright = await loadPlaywright();
   if (!requirePeer('chromium', playwright !== null, { install: CHROMIUM_INSTALL })) return null;
   const suite = {} as { session: ChromiumSession };
   test.before(async () => {
-    suite.session = await launchChromium(playwright!);
+    suite.session = await launchChromium(playwright!, options.args);
   });
   test.after(async () => {
     await suite.session?.close();

@@ -1,24 +1,24 @@
 // @ts-check
+// What a failure means for the page: a MeshProblem with a sentence for the user.
+import { MeshCloseCode } from '../wire/constants.js';
 
-/** WebSocket close codes of wsmesh.v1 (the node's src/mesh/close-codes.ts). */
-export const MeshCloseCode = Object.freeze({
-  BadMessage: /** @type {4000} */ (4000),
-  AuthFailed: /** @type {4001} */ (4001),
-  WrongMesh: /** @type {4002} */ (4002),
-  IncompatibleVersion: /** @type {4003} */ (4003),
-  SelfConnection: /** @type {4004} */ (4004),
-  HandshakeTimeout: /** @type {4005} */ (4005),
-  TooManyPeers: /** @type {4008} */ (4008),
-  Duplicate: /** @type {4009} */ (4009),
-});
-
-/** @import { MeshProblem } from './index.js' */
+/** @import { MeshProblem } from './types.js' */
 
 /**
- * What a close by the node means for the page.
+ * @param {MeshProblem['code']} code
+ * @param {string} message
+ * @param {boolean} fatal
+ * @returns {MeshProblem}
+ */
+export function problem(code, message, fatal) {
+  return { code, message, fatal };
+}
+
+/**
+ * What a close of the connection means for the page.
  * @param {number} code
  * @param {string} reason
- * @param {boolean} wasOpen whether the handshake had finished
+ * @param {boolean} wasOpen whether the link had been established
  * @returns {MeshProblem}
  */
 export function problemForClose(code, reason, wasOpen) {
@@ -26,7 +26,7 @@ export function problemForClose(code, reason, wasOpen) {
   const fields = { closeCode: code };
   switch (code) {
     case MeshCloseCode.AuthFailed:
-      return { ...fields, code: 'wrong-secret', message: `Wrong secret: the node refused it (close code ${code}${because}).`, fatal: true };
+      return { ...fields, code: 'wrong-secret', message: `Wrong secret, or the node's identity proof failed (close code ${code}${because}).`, fatal: true };
     case MeshCloseCode.WrongMesh:
       return { ...fields, code: 'wrong-mesh', message: `The node belongs to another mesh (close code ${code}${because}).`, fatal: true };
     case MeshCloseCode.IncompatibleVersion:
@@ -34,11 +34,12 @@ export function problemForClose(code, reason, wasOpen) {
     case MeshCloseCode.TooManyPeers:
       return { ...fields, code: 'too-many-peers', message: `The node has no room for more peers (close code ${code}${because}).`, fatal: false };
     case MeshCloseCode.Duplicate:
-      return { ...fields, code: 'duplicate', message: `Another connection with this peer id replaced this one (close code ${code}${because}).`, fatal: false };
+      return { ...fields, code: 'duplicate', message: `Another connection with this identity replaced this one (close code ${code}${because}).`, fatal: false };
     case MeshCloseCode.HandshakeTimeout:
       return { ...fields, code: 'handshake-timeout', message: `The handshake took too long (close code ${code}${because}).`, fatal: false };
     case MeshCloseCode.BadMessage:
-      return { ...fields, code: 'protocol-error', message: `The node closed the connection for a protocol error (close code ${code}${because}).`, fatal: false };
+    case MeshCloseCode.SelfConnection:
+      return { ...fields, code: 'protocol-error', message: `The connection was closed for a protocol error (close code ${code}${because}).`, fatal: false };
     default:
       if (!wasOpen) return { ...fields, code: 'unreachable', message: `Could not connect to the node (close code ${code}${because}).`, fatal: false };
       return { ...fields, code: 'connection-lost', message: `Lost the connection to the node (close code ${code}${because}).`, fatal: false };
