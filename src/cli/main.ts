@@ -115,6 +115,15 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
   });
 }
 
+/** Why the node cannot listen, in a user's words (an IPv6 host in brackets: `[::]:7447`, not `:::7447`). */
+function listenProblem(host: string, port: number, error: NodeJS.ErrnoException): string {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (error.code === 'EADDRINUSE') return `cannot listen on ${where}: the port is in use (another wsmesh node? choose one with --port, or --port 0 for any free port)`;
+  if (error.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges; choose one with --port)`;
+  if (error.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no interface of this host has that address (--host)`;
+  return `cannot listen on ${where}: ${error.message}`;
+}
+
 async function main(argv: string[]): Promise<void> {
   let command;
   try {
@@ -163,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await node.start();
   } catch (error) {
-    fail(`cannot listen on ${command.node.host}:${command.node.port}: ${(error as Error).message}`, 1);
+    fail(listenProblem(command.node.host ?? '::', command.node.port ?? 0, error as NodeJS.ErrnoException), 1);
   }
   out.ready(node);
   readCommands(node, out, command.wait, shutdown);
