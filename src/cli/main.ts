@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { MeshKeyFileError } from '../errors.ts';
 import { createNode } from '../node.ts';
 import type { MeshNode } from '../mesh/node.ts';
 import { UsageError, USAGE, parseCliArgs } from './args.ts';
@@ -12,8 +13,9 @@ import type { Output } from './output.ts';
 /** Ctrl-C / SIGTERM must end the process within 2 s even if a peer does not answer the close. */
 const EXIT_DEADLINE_MS = 1800;
 
-function fail(message: string, status: number): never {
-  process.stderr.write(`wsmesh: ${printable(message)}\n${status === 2 ? 'try wsmesh --help\n' : ''}`);
+/** Prints the problem and exits; `try wsmesh --help` only after a usage problem (status 2), where it helps. */
+function fail(message: string, status: number, usage = status === 2): never {
+  process.stderr.write(`wsmesh: ${printable(message)}\n${usage ? 'try wsmesh --help\n' : ''}`);
   process.exit(status);
 }
 
@@ -141,7 +143,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     node = createNode(command.node);
   } catch (error) {
-    fail((error as Error).message, 2);
+    // A key file problem is not a usage problem: its message says what to do (e.g. chmod 600).
+    fail((error as Error).message, 2, !(error instanceof MeshKeyFileError));
   }
   const out = consoleOutput(command.json, node);
   node.on('peer:discovered', (peer, source) => out.discovered(peer, source));

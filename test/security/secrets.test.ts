@@ -75,4 +75,13 @@ test('a key file that is not a PEM key: refused with a message a user can act on
   );
 });
 
+test('the CLI with a group-readable key file: exit 2 and the one line that says what to do (no usage hint)', async () => {
+  const keyFile = path.join(dir, 'cli-loose.key');
+  writeFileSync(keyFile, '', { mode: 0o640 });
+  chmodSync(keyFile, 0o640);
+  const child = spawnCli(['--key-file', keyFile]);
+  assert.is((await child.exited).code, 2);
+  assert.is(child.stderr(), `wsmesh: key file ${keyFile} is readable by group (mode 0640): chmod 600 ${keyFile}\n`);
+});
+
 test.run();
