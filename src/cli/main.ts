@@ -167,8 +167,11 @@ async function main(argv: string[]): Promise<void> {
       () => process.exit(status),
     );
   };
-  // Standard output closed by its reader (`wsmesh | head -1`): stop quietly, as a pipeline expects, without a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => shutdown(error.code === 'EPIPE' ? 0 : 1));
+  // Standard output closed by its reader (`echo hi | wsmesh … | head -1`): no stack trace, and the node goes on
+  // without output (piped input is still sent; the exit status and what was not delivered go to stderr).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') shutdown(1);
+  });
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ManagedProcess } from '../helpers/processes.ts';
 import { spawnManaged } from '../helpers/processes.ts';
-import { ROOT, sleep, startNode, stopAllNodes } from '../mesh/support.ts';
+import { ROOT, sleep, spawnCli, startNode, stopAllNodes } from '../mesh/support.ts';
 
 const children = new Set<ManagedProcess>();
 
@@ -45,14 +45,19 @@ test('wsmesh < /dev/null with no peer at all still runs (nothing was to be sent,
   assert.not.ok(exited, `the CLI exited with /dev/null as input; stderr:\n${child.stderr()}`);
 });
 
-test('wsmesh | head -1: once standard output is closed, the next line ends the node quietly (exit 0, no stack trace)', async () => {
+test('echo hi | wsmesh | head -1: once standard output is closed, the piped line is still sent, exit 0, no stack trace', async () => {
   const peer = await startNode({ name: 'listener' });
-  const child = cliWithoutInput(['--name', 'piped-out', '--peer', peer.urls[0]]);
+  const got: string[] = [];
+  peer.on('message', (data) => got.push(String(data)));
+  const child = spawnCli(['--name', 'piped-out', '--peer', peer.urls[0]]);
+  children.add(child);
   await child.waitForLine(/^wsmesh node piped-out /, 20_000);
+  // The lines that follow (the banner's rest, "+ connected listener") hit a closed pipe: EPIPE.
   child.child.stdout!.destroy();
-  // Lines follow (the banner's rest, then "+ connected listener"): the first write after the close fails with EPIPE.
+  child.child.stdin!.end('hi\n');
   const status = await child.exited;
   assert.equal(status, { code: 0, signal: null }, child.stderr());
+  assert.equal(got, ['hi']);
   assert.not.match(child.stderr(), /EPIPE|\n\s+at /);
 });
 
