@@ -79,6 +79,13 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
           const why = `no peer named or with id ${command.target}`;
           return notSent(what, why, why);
         }
+        // Names are whatever peers say: in an open mesh anyone may join as "bob". A name two peers share is
+        // refused rather than sent to whichever comes first; an id (prefix) picks one.
+        const namesakes = peer.id === command.target ? [] : node.peers().filter((other) => other.name.toLowerCase() === command.target.toLowerCase());
+        if (namesakes.length > 1) {
+          const why = `${namesakes.length} peers are named ${command.target} (${namesakes.map((other) => other.id.slice(0, 8)).join(', ')}): use an id prefix`;
+          return notSent(what, why, why);
+        }
         out.sent(peer, command.text);
         sends.push(
           node.send(peer.id, command.text).then(
