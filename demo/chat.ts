@@ -4,8 +4,8 @@
  */
 import { createNode } from '../src/node.ts';
 
-async function join(name: string, peers: string[]) {
-  const node = createNode({ name, peers, host: '127.0.0.1', mdns: false, ephemeralIdentity: true });
+async function join(name: string, peers: string[], maxPeers?: number) {
+  const node = createNode({ name, peers, host: '127.0.0.1', mdns: false, ephemeralIdentity: true, maxPeers });
   node.on('peer:connected', (peer) => console.log(`${name}: connected to ${peer.name}`));
   node.on('message', (data, { from, to, hops }) => {
     const sender = node.peers().find((peer) => peer.id === from)?.name ?? from;
@@ -15,9 +15,10 @@ async function join(name: string, peers: string[]) {
   return node;
 }
 
-const alice = await join('alice', []);
+const alice = await join('alice', [], 1);
 const bob = await join('bob', alice.urls);
-const carol = await join('carol', bob.urls); // carol reaches alice only through bob
+// carol reaches alice only through bob (alice and carol have room for one peer each, else they would link directly)
+const carol = await join('carol', bob.urls, 1);
 
 while (!alice.peers().some((peer) => peer.name === 'carol' && peer.reachable)) await new Promise((r) => setTimeout(r, 20));
 

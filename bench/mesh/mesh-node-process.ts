@@ -1,7 +1,7 @@
 import type * as NodeModule from '../../src/node.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import { importOurs } from '../lib/ours.ts';
-import { serveCommands } from '../lib/child-ipc.ts';
+import { cpuSnapshot, serveCommands } from '../lib/child-ipc.ts';
 
 /**
  * One mesh node in its own process, for the mesh and secure benchmarks; times are process.hrtime (system-wide
@@ -21,7 +21,8 @@ function running(): MeshNode {
 async function newNode(name: string, peers: string[]): Promise<MeshNode> {
   // src/node.ts composes the node; builds from before it (the v1 build of the secure bench) have createNode in mesh/node.
   const { createNode } = (await importOurs('node', build).catch(() => importOurs('mesh/node', build))) as typeof NodeModule;
-  return createNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers, secret });
+  // All bench nodes share 127.0.0.1: let one address hold every slot.
+  return createNode({ name, host: '127.0.0.1', port: 0, mdns: false, ephemeralIdentity: true, peers, secret, maxPeersPerAddress: 64 });
 }
 
 function connectedOnce(peerNode: MeshNode): Promise<void> {
@@ -44,6 +45,8 @@ serveCommands(
       return { url: node.urls.find((url) => url.includes('127.0.0.1')) ?? node.urls[0], id: node.id };
     },
     connected: () => running().peers().filter((peer) => peer.state === 'connected').length,
+    reachable: () => running().peers().filter((peer) => peer.reachable).length,
+    cpu: () => cpuSnapshot(),
     broadcast: (payload) => {
       const sentAt = process.hrtime.bigint().toString();
       running().broadcast(String(payload.text));

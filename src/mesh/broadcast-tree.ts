@@ -60,17 +60,21 @@ interface Missing {
 
 /**
  * Broadcast dissemination over a spanning tree that builds and repairs itself (Plumtree, "epidemic broadcast
- * trees", Leitão, Pereira, Rodrigues 2007). Every node neighbour starts "eager": broadcasts are pushed to it. A
+ * trees", Leitão, Pereira, Rodrigues 2007). A node's first neighbour starts "eager": broadcasts are pushed to it;
+ * later ones start "lazy" and become eager by grafts (below) or by delivering a new broadcast first. A
  * broadcast that arrives twice prunes the link it came over the second time (both ends then treat it as "lazy"),
  * so the eager links become a tree and a broadcast costs N-1 transmissions. Over lazy links only the ids travel
  * (`ihave`, batched); a node that hears of a broadcast it does not receive over the tree within `graftAfter`
  * asks an announcer for it (`graft`), which also makes that link eager again: the tree heals after a link or
- * node is lost. Browser peers are leaves: broadcasts are always pushed to them.
+ * node is lost. Browser peers are leaves: broadcasts are always pushed to them. The same tree carries the
+ * nodes' links records (id `links/<origin>/<seq>`), which would otherwise be flooded over every link.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0 };
   /** Node neighbours broadcasts are not pushed to; every other neighbour is eager. */
   readonly #lazy = new Set<string>();
+  /** Node neighbours seen so far (a new one starts lazy when there is an eager one already). */
+  readonly #known = new Set<string>();
   readonly #seen = new DedupCache();
   readonly #cache = new Map<string, Cached>();
   #cacheBytes = 0;
@@ -90,9 +94,10 @@ export class BroadcastTree {
 
   /**
    * A broadcast arrived from `from` (null: this node sends it). Returns false for a duplicate (not to be
-   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further).
+   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
+   * browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, frame: string | Buffer | null, now: number): boolean {
+  receive(from: string | null, id: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
@@ -109,6 +114,7 @@ export class BroadcastTree {
       clearTimeout(missing.timer);
       this.#missing.delete(id);
     }
+    this.#meetNeighbours();
     // The link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
     if (from !== null) this.#lazy.delete(from);
     if (frame === null) return true;
@@ -116,7 +122,7 @@ export class BroadcastTree {
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
-        if (this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
+        if (toLeaves && this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
       } else if (this.#lazy.has(neighbour)) {
         this.#announce(neighbour, id);
       } else if (this.host.transmit(neighbour, frame)) {
@@ -156,6 +162,7 @@ export class BroadcastTree {
   /** A neighbour's link went down: it is no longer in the tree nor an announcer. */
   linkLost(neighbour: string): void {
     this.#lazy.delete(neighbour);
+    this.#known.delete(neighbour);
     this.#ihaves.delete(neighbour);
     for (const missing of this.#missing.values()) {
       const index = missing.announcers.indexOf(neighbour);
@@ -165,6 +172,7 @@ export class BroadcastTree {
 
   /** Node neighbours broadcasts are pushed to now. */
   eagerNeighbours(): string[] {
+    this.#meetNeighbours();
     return this.host.neighbourIds().filter((id) => !this.host.isLeaf(id) && !this.#lazy.has(id));
   }
 
@@ -172,6 +180,26 @@ export class BroadcastTree {
     clearTimeout(this.#ihaveTimer);
     for (const missing of this.#missing.values()) clearTimeout(missing.timer);
     this.#missing.clear();
+  }
+
+  /**
+   * New node neighbours start eager only while this node has no eager neighbour (it is joining): else a mesh
+   * that is forming would push every broadcast and record over every new link until duplicates prune it.
+   * The tree grows instead by grafts where a lazy announcement comes first.
+   */
+  #meetNeighbours(): void {
+    let hasEager = false;
+    const fresh: string[] = [];
+    for (const id of this.host.neighbourIds()) {
+      if (this.host.isLeaf(id)) continue;
+      if (!this.#known.has(id)) fresh.push(id);
+      else if (!this.#lazy.has(id)) hasEager = true;
+    }
+    for (const id of fresh) {
+      this.#known.add(id);
+      if (hasEager) this.#lazy.add(id);
+      hasEager = true;
+    }
   }
 
   /** The broadcast did not come over the tree in time: ask the first announcer still there, then the next. */

@@ -35,6 +35,8 @@ export interface LinkEntry {
   id: string;
   name: string;
   kind: PeerKind;
+  /** Where the record's origin reaches this neighbour (nodes only): others may dial it there when a slot is free. */
+  url?: string;
 }
 /**
  * A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). Issued only when
@@ -178,7 +180,9 @@ function kind(fields: Fields): PeerKind {
 function linkEntry(value: unknown): LinkEntry {
   if (typeof value !== 'object' || value === null) bad('"links" entries must be objects');
   const fields = value as Fields;
-  return { id: text(fields, 'id', MAX_ID_LENGTH), name: text(fields, 'name', MAX_NAME_LENGTH), kind: kind(fields) };
+  const entry: LinkEntry = { id: text(fields, 'id', MAX_ID_LENGTH), name: text(fields, 'name', MAX_NAME_LENGTH), kind: kind(fields) };
+  if (fields.url !== undefined) entry.url = listenUrl(fields.url);
+  return entry;
 }
 
 function list<T>(fields: Fields, key: string, maxLength: number, item: (value: unknown) => T): T[] {
@@ -205,12 +209,19 @@ function digestEntry(value: unknown): [string, number] {
   return [text(fields, 'origin', MAX_ID_LENGTH), count(fields, 'seq')];
 }
 
+/** URLs that passed `listenUrl` lately (links records repeat the same ones; URL parsing is costly). */
+const validUrls = new Set<string>();
+const VALID_URLS_KEPT = 8192;
+
 /** A ws:// or wss:// URL with a host, as the node will later parse it to dial back. */
 function listenUrl(value: unknown): string {
+  if (typeof value === 'string' && validUrls.has(value)) return value;
   if (typeof value !== 'string' || value.length > MAX_URL_LENGTH || !/^wss?:\/\//.test(value) || !URL.canParse(value)) {
     bad(`"listen" entries must be ws:// URLs of at most ${MAX_URL_LENGTH} characters`);
   }
   if (new URL(value).hostname === '') bad('"listen" entries must name a host');
+  if (validUrls.size >= VALID_URLS_KEPT) validUrls.clear();
+  validUrls.add(value);
   return value;
 }
 

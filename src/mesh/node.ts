@@ -143,7 +143,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.publicKey = toHex(this.#key.publicKey);
     this.name = this.#options.name;
     this.mesh = this.#options.mesh;
-    this.#table = new PeerTable(this.#options.reconnect);
+    this.#table = new PeerTable(this.#options.reconnect, Math.random, this.#options.maxKnownPeers);
     this.#host = host(this, this.#options);
     this.#guard = new InboundGuard(this.#options.maxPendingPerAddress, this.#options.maxPending, this.#options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
@@ -242,6 +242,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
+      dialsDue: () => this.#scheduleDials(),
     }, (message, payload) => signEnvelope(this.#key, message, payload));
     const now = Date.now();
     for (const url of this.#options.peers) {
@@ -391,9 +392,17 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    if (this.#router.live.size >= this.#options.maxPeers) return;
+    // Only as many dials as there are free slots (the rest wait for a link to close or a dial to fail). When
+    // more nodes are known than there are slots, only half the slots are dialled: the rest stay free for
+    // nodes that join (see docs/scale.md).
+    const { maxPeers } = this.#options;
+    const wanted = this.#table.nodeCount < maxPeers ? maxPeers : Math.ceil(maxPeers / 2);
+    const free = wanted - this.#router.live.size - this.#table.dialsInFlight;
+    if (free <= 0) return;
     const now = Date.now();
-    for (const target of this.#table.dueDials(now)) this.#dial(target);
+    const due = this.#table.dueDials(now);
+    for (const target of due.length > free ? shuffled(due).slice(0, free) : due) this.#dial(target);
+    if (due.length > free) return;
     const next = this.#table.nextDialAt();
     if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
   }
@@ -487,4 +496,13 @@ const VIOLATIONS = new Set<number>([
 function isRejection(code: number, by: 'local' | 'remote'): boolean {
   if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
   return by === 'local' && VIOLATIONS.has(code);
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other], copy[index]];
+  }
+  return copy;
 }

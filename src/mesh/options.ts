@@ -13,6 +13,7 @@ import { checkOptions } from '../options-check.ts';
 import type { OptionKind } from '../options-check.ts';
 import { checkSecret } from '../wire/identity.js';
 import { defaultKeyFile } from './identity-file.ts';
+import { DEFAULT_MAX_KNOWN_PEERS } from './peer-table.ts';
 
 export type OriginCheck = NonNullable<WebSocketServerOptions['verifyOrigin']>;
 
@@ -63,6 +64,16 @@ export interface MeshNodeOptions {
   maxPendingPerAddress?: number;
   /** Most connections that are not established peers, over all addresses; more are answered 503. Default 256. */
   maxPending?: number;
+  /**
+   * Most entries of the peer table: peers learnt through other nodes' links records are not added beyond it.
+   * Default 4096.
+   */
+  maxKnownPeers?: number;
+  /**
+   * ms after which a peer that is neither connected nor reachable through the mesh is forgotten (no more
+   * redials; a static address is then retried every `reconnect.max`). Default 300000 (5 minutes).
+   */
+  forgetAfter?: number;
   /** permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'browsers'. */
   compression?: Compression;
   /** Largest WebSocket message, bytes (an application message plus its envelope). Default 16 MiB. */
@@ -115,6 +126,8 @@ export interface ResolvedOptions {
   maxPeersPerAddress: number;
   maxPendingPerAddress: number;
   maxPending: number;
+  maxKnownPeers: number;
+  forgetAfter: number;
   compression: Compression;
   maxPayload: number;
   reconnect: ReconnectOptions;
@@ -137,7 +150,7 @@ const MESH_OPTIONS = {
   pingInterval: ['number'], pingTimeout: ['number'], handshakeTimeout: ['number'], maxPeers: ['number'], maxPeersPerAddress: ['number'], maxPendingPerAddress: ['number'], maxPending: ['number'],
   compression: ['string'], maxPayload: ['number'], reconnect: ['object'], ttl: ['number'], sendTimeout: ['number'], outboxLimit: ['number'],
   discovery: ['object'], mdns: ['boolean'], interface: ['string'], httpHandler: ['function'], verifyOrigin: ['function'],
-  allowOrigins: ['string[]'], allowHosts: ['string[]'], webUi: ['boolean'],
+  allowOrigins: ['string[]'], allowHosts: ['string[]'], webUi: ['boolean'], forgetAfter: ['number'], maxKnownPeers: ['number'],
 } as const satisfies Record<keyof MeshNodeOptions, readonly OptionKind[]>;
 
 const RECONNECT_OPTIONS = { min: ['number'], max: ['number'], jitter: ['number'] } as const satisfies Record<keyof ReconnectOptions, readonly OptionKind[]>;
@@ -210,6 +223,8 @@ export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {
     maxPeersPerAddress: positive('maxPeersPerAddress', options.maxPeersPerAddress, Math.ceil(maxPeers / 2)),
     maxPendingPerAddress: positive('maxPendingPerAddress', options.maxPendingPerAddress, DEFAULT_MAX_PENDING_PER_ADDRESS),
     maxPending: positive('maxPending', options.maxPending, DEFAULT_MAX_PENDING),
+    maxKnownPeers: positive('maxKnownPeers', options.maxKnownPeers, DEFAULT_MAX_KNOWN_PEERS),
+    forgetAfter: positive('forgetAfter', options.forgetAfter, 300_000),
     compression: compression(options.compression),
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 1024),
     reconnect,

@@ -4,7 +4,8 @@ import type { PeerKind } from './envelope.ts';
 import type { Route } from './topology.ts';
 
 export type PeerState = 'known' | 'connecting' | 'connected' | 'backoff' | 'lost';
-export type AddressSource = 'static' | 'discovery' | 'inbound';
+/** Where an address came from; 'mesh': another node's links record (the address it reaches that peer at). */
+export type AddressSource = 'static' | 'discovery' | 'inbound' | 'mesh';
 export type Direction = 'inbound' | 'outbound';
 
 export interface PeerAddress {
@@ -58,9 +59,15 @@ export interface RouteChanges {
   lost: PeerInfo[];
 }
 
-const SOURCE_RANK: Record<AddressSource, number> = { static: 3, discovery: 2, inbound: 1 };
+const SOURCE_RANK: Record<AddressSource, number> = { static: 3, discovery: 2, inbound: 1, mesh: 0 };
 /** Addresses whose dial failures are remembered beyond the peer entry (oldest forgotten first). */
 const MAX_REMEMBERED_URLS = 1024;
+
+/** The larger id of a pair dials an address learnt through the mesh only after 1-2 times this, ms. */
+const MESH_DIAL_DEFER_MS = 2000;
+
+/** Default of `maxKnownPeers`. */
+export const DEFAULT_MAX_KNOWN_PEERS = 4096;
 
 /**
  * The peer table and the dialer's schedule, sans I/O: the node reports what happened (dial started,
@@ -76,10 +83,14 @@ export class PeerTable {
    * answers that rotate ids cannot make a node dial one address again and again (issue 10 item 11).
    */
   readonly #urlFailures = new Map<string, { failures: number; retryAt: number }>();
+  /** Since when each peer is neither connected nor reachable (absent: it is one of them). */
+  readonly #unreachableSince = new Map<string, number>();
 
+  /** `maxKnownPeers`: peers learnt through the mesh are not added beyond this many entries. */
   constructor(
     readonly reconnect: ReconnectOptions,
     readonly random: () => number = Math.random,
+    readonly maxKnownPeers = DEFAULT_MAX_KNOWN_PEERS,
   ) {}
 
   get(id: string): PeerInfo | undefined {
@@ -112,6 +123,7 @@ export class PeerTable {
       messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
     };
     this.#peers.set(id, peer);
+    this.#unreachableSince.set(id, now);
     return { peer, isNew: true };
   }
 
@@ -167,6 +179,29 @@ export class PeerTable {
     this.#settleWithoutDial(peer);
   }
 
+  /**
+   * Addresses other nodes reach peers at (from their links records), for peers this table knows without any
+   * address: such a peer gets the address (source 'mesh') and a dial. An address already tied to another
+   * peer, pending, or this node's own is ignored (a record cannot move an address away from its peer).
+   */
+  attachMeshAddresses(candidates: Iterable<[id: string, url: string]>, now: number, selfId = ''): number {
+    const owned = new Set<string>([...this.#selfUrls, ...this.#pending.keys()]);
+    for (const peer of this.#peers.values()) for (const address of peer.addresses) owned.add(address.url);
+    let attached = 0;
+    for (const [id, url] of candidates) {
+      const peer = this.#peers.get(id);
+      if (peer === undefined || peer.addresses.length > 0 || peer.state === 'connected' || owned.has(url)) continue;
+      owned.add(url);
+      peer.addresses.push({ url, source: 'mesh' });
+      // Both ends learn each other's address at about the same time: the smaller id dials first, the other
+      // only if no link came up meanwhile (one handshake per pair instead of two racing ones).
+      const delay = selfId < id ? 0 : MESH_DIAL_DEFER_MS + this.random() * MESH_DIAL_DEFER_MS;
+      if (!this.#dialing.has(id)) Object.assign(peer, { state: 'known', nextRetry: now + delay, failures: 0 });
+      attached++;
+    }
+    return attached;
+  }
+
   /** Discovery says the peer is gone: keep only its static addresses; without any, stop dialling it. */
   forgetDiscovered(id: string): PeerInfo | undefined {
     const peer = this.#peers.get(id);
@@ -185,6 +220,13 @@ export class PeerTable {
       peer.addresses = peer.addresses.filter((address) => address.url !== url);
       if (peer.addresses.length !== before) this.#settleWithoutDial(peer);
     }
+  }
+
+  /** Dials started and not yet settled. */
+  get dialsInFlight(): number {
+    let count = this.#dialing.size;
+    for (const pending of this.#pending.values()) if (pending.state === 'connecting') count++;
+    return count;
   }
 
   /** Addresses due for a dial now, one per peer (rotating through its addresses on failures). */
@@ -256,6 +298,7 @@ export class PeerTable {
     for (const address of peer.addresses) this.#urlFailures.delete(address.url);
     Object.assign(peer, { state: 'connected', direction, connectedSince: now, lastSeen: now, failures: 0, nextRetry: null });
     Object.assign(peer, { reachable: true, via: null, hops: 1 });
+    this.#unreachableSince.delete(id);
     return peer;
   }
 
@@ -264,6 +307,7 @@ export class PeerTable {
     const peer = this.#peers.get(id);
     if (peer === undefined) return undefined;
     Object.assign(peer, { direction: null, connectedSince: null, failures: 0, reachable: false, hops: null });
+    this.#unreachableSince.set(id, now);
     if (peer.addresses.length === 0) Object.assign(peer, { state: 'lost', nextRetry: null });
     else Object.assign(peer, { state: 'backoff', nextRetry: now + backoffDelay(1, this.reconnect, this.random) });
     return peer;
@@ -303,11 +347,14 @@ export class PeerTable {
   applyRoutes(routes: Map<string, Route>, now: number): RouteChanges {
     const changes: RouteChanges = { discovered: [], lost: [] };
     for (const [id, route] of routes) {
-      const { peer, isNew } = this.#peers.has(id) ? { peer: this.#peers.get(id)!, isNew: false } : this.learn(id, route.name, route.kind, now);
-      if (isNew) {
+      let peer = this.#peers.get(id);
+      if (peer === undefined) {
+        if (this.#peers.size >= this.maxKnownPeers) continue;
+        peer = this.learn(id, route.name, route.kind, now).peer;
         peer.nextRetry = null;
         changes.discovered.push(peer);
       }
+      this.#unreachableSince.delete(id);
       if (peer.state === 'connected') continue;
       // A peer may rejoin under another name (a page whose user picked one): the latest route says it.
       peer.name = route.name;
@@ -317,12 +364,46 @@ export class PeerTable {
     for (const peer of this.#peers.values()) {
       if (routes.has(peer.id) || peer.state === 'connected' || !peer.reachable) continue;
       Object.assign(peer, { reachable: false, via: null, hops: null });
+      this.#unreachableSince.set(peer.id, now);
       if (peer.addresses.length === 0) {
         Object.assign(peer, { state: 'lost', nextRetry: null });
         changes.lost.push(peer);
       }
     }
     return changes;
+  }
+
+  /**
+   * Forgets peers that have been neither connected nor reachable for `forgetAfter` ms (a stopped node is not
+   * redialled forever): their entries go, a static address goes back to the addresses dialled without a known
+   * id (at the longest backoff). Returns the entries forgotten.
+   */
+  expire(now: number, forgetAfter: number): PeerInfo[] {
+    const forgotten: PeerInfo[] = [];
+    for (const [id, since] of this.#unreachableSince) {
+      if (now - since < forgetAfter || this.#dialing.has(id)) continue;
+      const peer = this.#peers.get(id);
+      this.#unreachableSince.delete(id);
+      if (peer === undefined || peer.state === 'connected' || peer.reachable) continue;
+      this.#peers.delete(id);
+      forgotten.push(peer);
+      for (const address of peer.addresses) {
+        if (address.source !== 'static') continue;
+        this.#pending.set(address.url, { url: address.url, source: 'static', state: 'backoff', failures: 0, nextRetry: now + this.reconnect.max });
+      }
+    }
+    return forgotten;
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** Entries of kind 'node' (browser peers are leaves, never dialled). */
+  get nodeCount(): number {
+    let count = 0;
+    for (const peer of this.#peers.values()) if (peer.kind === 'node') count++;
+    return count;
   }
 
   #ownerOf(url: string): PeerInfo | undefined {

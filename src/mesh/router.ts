@@ -15,6 +15,22 @@ import type { Route } from './topology.ts';
 const PEERS_PUSH_DELAY_MS = 100;
 /** Changes of this node's links within this many ms go out as one links record. */
 export const LINKS_BATCH_MS = 100;
+/**
+ * A node issues at most one links record per this many ms, plus `LINKS_INTERVAL_PER_LINK_MS` per link it has:
+ * while many links come up at once (a mesh forming), every record is a full list sent to every node, so fewer,
+ * larger batches cost far less (a node with 59 links: one record per 3.5 s at most).
+ */
+export const LINKS_MIN_INTERVAL_MS = 500;
+export const LINKS_INTERVAL_PER_LINK_MS = 50;
+/** The smallest `maxPeers` at which a full node closes a link to make room for a node with few links. */
+export const MIN_PEERS_TO_MAKE_ROOM = 4;
+/** A new link between two nodes that already know records exchanges digests this many ms after it came up. */
+export const DIGEST_DELAY_MS = 1000;
+/**
+ * A digest answer skips records the neighbour holds less than this many ms older (a record's seq is its
+ * origin's clock when issued): while a mesh forms, those are on their way over the broadcast tree.
+ */
+export const DIGEST_STALE_MS = 5000;
 /** Routes are recomputed at most once per this many ms, however many records arrive. */
 export const ROUTES_BATCH_MS = 100;
 
@@ -24,6 +40,8 @@ export interface RouterEvents {
   connected(peer: PeerInfo): void;
   disconnected(peer: PeerInfo, reason: DisconnectReason): void;
   deliver(data: string | Buffer, info: MessageInfo): void;
+  /** Peers got addresses to dial (learnt from links records). */
+  dialsDue(): void;
 }
 
 /**
@@ -52,7 +70,7 @@ export class MeshRouter implements MessengerHost {
     /** Signs a message as this node (envelope.ts signEnvelope with the node's identity). */
     readonly signer: <T extends SignedMessage>(message: T, payload?: Uint8Array) => T,
   ) {
-    this.topology = new Topology(self.id, (id) => this.#routes.has(id));
+    this.topology = new Topology(self.id, (id) => this.#routes.has(id), undefined, undefined, () => this.#neighbourEntries());
     this.messenger = new Messenger(this, {
       ttl: options.ttl,
       sendTimeout: options.sendTimeout,
@@ -61,7 +79,9 @@ export class MeshRouter implements MessengerHost {
       maxPayload: options.maxPayload,
     });
     this.#flushTimer = setInterval(() => {
-      this.messenger.flush(Date.now());
+      const now = Date.now();
+      this.messenger.flush(now);
+      this.#expire(now);
       this.#schedulePeersPush();
     }, options.pingInterval);
   }
@@ -79,6 +99,7 @@ export class MeshRouter implements MessengerHost {
     clearTimeout(this.#peersPush);
     clearTimeout(this.#linksTimer);
     clearTimeout(this.#routesTimer);
+    for (const timer of this.#syncTimers) clearTimeout(timer);
     this.messenger.stop();
   }
 
@@ -89,7 +110,8 @@ export class MeshRouter implements MessengerHost {
     if (arbiter && existing !== undefined && existing.remote!.boot === remote.boot) {
       return { code: MeshCloseCode.Duplicate, reason: 'this pair already has a connection' };
     }
-    if (existing === undefined && this.live.size >= this.options.maxPeers) {
+    // Links admitted but not yet established (waiting for the welcome) hold a slot too.
+    if (existing === undefined && this.live.size + this.#admitted.size >= this.options.maxPeers && !this.#makeRoomFor(remote.id)) {
       return { code: MeshCloseCode.TooManyPeers, reason: `node has its maximum of ${this.options.maxPeers} peers` };
     }
     const address = link.direction === 'inbound' ? link.remoteAddress : undefined;
@@ -99,10 +121,39 @@ export class MeshRouter implements MessengerHost {
       const limit = this.options.maxPeersPerAddress;
       if (fromAddress >= limit) return { code: MeshCloseCode.TooManyPeers, reason: `${fromAddress} peers from ${address} already (maxPeersPerAddress ${limit})` };
     }
+    if (existing === undefined) this.#admitted.add(link);
     return null;
   }
 
+  /**
+   * All slots are taken. A newcomer with few links (a node that is joining, or cut off) still gets in when a
+   * neighbour with many links can spare one: that link is closed (4008, and its other end has other links).
+   * Each such swap moves a link from a node with at least two more links than the newcomer, so it cannot go on
+   * forever; and a mesh of more nodes than `maxPeers` stays connected as nodes join. Not with a `maxPeers` below
+   * `MIN_PEERS_TO_MAKE_ROOM` (a node limited to very few peers keeps the ones it has).
+   */
+  #makeRoomFor(newcomer: string): boolean {
+    if (this.options.maxPeers < MIN_PEERS_TO_MAKE_ROOM) return false;
+    const newcomerDegree = this.topology.degreeOf(newcomer) ?? 0;
+    if (newcomerDegree >= Math.ceil(this.options.maxPeers / 2)) return false;
+    let victim: PeerLink | null = null;
+    let victimDegree = newcomerDegree + 1;
+    for (const link of this.#nodeLinks()) {
+      const degree = this.topology.degreeOf(link.remote!.id) ?? 0;
+      if (degree > victimDegree) [victim, victimDegree] = [link, degree];
+    }
+    if (victim === null) return false;
+    const reason = 'making room for a node with fewer links';
+    this.live.delete(victim.remote!.id);
+    victim.close(MeshCloseCode.TooManyPeers, reason);
+    this.#linkDown(victim.remote!.id, { type: 'close', code: MeshCloseCode.TooManyPeers, reason, by: 'local' });
+    return true;
+  }
+
+  readonly #admitted = new Set<PeerLink>();
+
   established(link: PeerLink): void {
+    this.#admitted.delete(link);
     const remote = link.remote!;
     const now = Date.now();
     const { table } = this.self;
@@ -125,13 +176,14 @@ export class MeshRouter implements MessengerHost {
     if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
     this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
-    if (remote.kind === 'node') this.#sendOn(link, encodeControl(digestMessage(this.#digest())));
+    if (remote.kind === 'node') this.#syncLater(link);
     this.#scheduleLinks();
     this.#scheduleRoutes();
   }
 
   /** A link closed; true when it was the live link of its peer (then `disconnected` was emitted). */
   closed(link: PeerLink, reason: DisconnectReason): boolean {
+    this.#admitted.delete(link);
     const id = link.remote?.id;
     if (id === undefined || this.live.get(id) !== link) return false;
     this.live.delete(id);
@@ -232,23 +284,22 @@ export class MeshRouter implements MessengerHost {
 
   #onLinks(from: PeerLink, record: LinksMessage): void {
     if (record.origin === this.self.id) {
-      // An echo of this run's record changes nothing. A record of a previous run that is not older than ours
+      // An echo of this run's record changes nothing (but tells the tree that link is redundant). A record of a previous run that is not older than ours
       // would win over ours elsewhere: supersede it once with a fresh record (after that ours is newer).
       if (record.boot !== this.self.boot && record.seq >= this.#seq && record.seq < Number.MAX_SAFE_INTEGER) {
         this.#seq = record.seq;
         this.#publishLinks();
       }
+      this.messenger.tree.receive(from.remote!.id, recordId(record), null, Date.now());
       return;
     }
-    if (!this.topology.accept(record)) return;
-    // The origin sent its record to every neighbour it lists: pass it only to those it cannot have reached
-    // (in a full mesh: nobody, so a record costs N-1 frames, not (N-1)^2).
-    const reached = new Set(record.links.map((entry) => entry.id));
-    const frame = encodeControl(record);
-    for (const link of this.#nodeLinks()) {
-      const id = link.remote!.id;
-      if (link !== from && id !== record.origin && !reached.has(id)) this.#sendOn(link, frame);
-    }
+    const id = recordId(record);
+    const { tree } = this.messenger;
+    if (tree.has(id)) return void tree.receive(from.remote!.id, id, null, Date.now());
+    const fresh = this.topology.accept(record);
+    // Passed on over the broadcast tree (ids only over its other links), like a broadcast.
+    tree.receive(from.remote!.id, id, fresh ? encodeControl(record) : null, Date.now(), false);
+    if (!fresh) return;
     this.#scheduleRoutes();
   }
 
@@ -258,10 +309,30 @@ export class MeshRouter implements MessengerHost {
     // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
     const theirs = new Map(digest.have);
     for (const record of this.topology.records()) {
+      // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
-      if (known === undefined || known < record.seq) this.#sendOn(from, encodeControl(record));
+      if (known === undefined || known < record.seq - DIGEST_STALE_MS) this.#sendOn(from, encodeControl(record));
     }
   }
+
+  /**
+   * Sends the new neighbour a digest of the records held (it answers with what this node lacks). A node that
+   * knows no records yet (joining) asks at once; otherwise only after `DIGEST_DELAY_MS`: while a mesh forms,
+   * records travel the broadcast tree anyway, and a later digest asks for far fewer of them.
+   */
+  #syncLater(link: PeerLink): void {
+    const send = () => {
+      if (this.live.get(link.remote!.id) === link) this.#sendOn(link, encodeControl(digestMessage(this.#digest())));
+    };
+    if (this.topology.records().length === 0) return send();
+    const timer = setTimeout(() => {
+      this.#syncTimers.delete(timer);
+      send();
+    }, DIGEST_DELAY_MS);
+    this.#syncTimers.add(timer);
+  }
+
+  readonly #syncTimers = new Set<NodeJS.Timeout>();
 
   #digest(): Array<[string, number]> {
     const have: Array<[string, number]> = this.topology.records().map((record) => [record.origin, record.seq]);
@@ -270,30 +341,48 @@ export class MeshRouter implements MessengerHost {
   }
 
   #neighbourEntries(): LinkEntry[] {
-    return [...this.live.values()].map((link) => ({ id: link.remote!.id, name: link.remote!.name, kind: link.remote!.kind }));
+    return [...this.live.values()].map((link) => {
+      const { id, name, kind } = link.remote!;
+      const url = kind === 'node' ? this.self.table.get(id)?.addresses[0]?.url : undefined;
+      return url === undefined ? { id, name, kind } : { id, name, kind, url };
+    });
   }
 
-  /** This node's links changed: one record goes out after `LINKS_BATCH_MS` for all changes until then. */
+  /** Forgets peers and records of nodes unreachable for `forgetAfter`. */
+  #expire(now: number): void {
+    this.topology.expire(now, this.options.forgetAfter);
+    for (const peer of this.self.table.expire(now, this.options.forgetAfter)) {
+      if (peer.state !== 'lost') this.events.lost(structuredClone({ ...peer, state: 'lost' as const }));
+    }
+  }
+
+  /**
+   * This node's links changed: one record goes out after `LINKS_BATCH_MS` for all changes until then, and no
+   * sooner than the minimum interval (see `LINKS_MIN_INTERVAL_MS`) after the previous one.
+   */
   #scheduleLinks(force = false): void {
     if (force) this.#forcePublish = true;
+    const sincePublished = this.#published === null ? Infinity : Date.now() - this.#publishedAt;
+    const interval = LINKS_MIN_INTERVAL_MS + LINKS_INTERVAL_PER_LINK_MS * this.live.size;
     this.#linksTimer ??= setTimeout(() => {
       this.#linksTimer = undefined;
       const links = this.#neighbourEntries();
       // Links that went down and up again within the batch: nothing to tell.
       if (!this.#forcePublish && this.#published !== null && sameLinks(this.#published.links, links)) return;
       this.#publishLinks();
-    }, LINKS_BATCH_MS);
+    }, Math.max(LINKS_BATCH_MS, interval - sincePublished));
   }
 
   #forcePublish = false;
+  #publishedAt = 0;
 
   #publishLinks(): void {
     this.#forcePublish = false;
     this.#seq = Math.max(this.#seq + 1, Date.now());
     const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
     this.#published = record;
-    const frame = encodeControl(record);
-    for (const link of this.#nodeLinks()) this.#sendOn(link, frame);
+    this.#publishedAt = Date.now();
+    this.messenger.tree.receive(null, recordId(record), encodeControl(record), this.#publishedAt, false);
   }
 
   #scheduleRoutes(): void {
@@ -308,6 +397,11 @@ export class MeshRouter implements MessengerHost {
     const changes = this.self.table.applyRoutes(this.#routes, Date.now());
     for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
     for (const peer of changes.lost) this.events.lost(structuredClone(peer));
+    const addresses: Array<[string, string]> = [];
+    for (const record of this.topology.records()) {
+      for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+    }
+    if (this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) this.events.dialsDue();
     this.messenger.flush(Date.now());
     this.#schedulePeersPush();
   }
@@ -337,6 +431,10 @@ export class MeshRouter implements MessengerHost {
   #browserLinks(): PeerLink[] {
     return [...this.live.values()].filter((link) => link.remote!.kind === 'browser');
   }
+}
+
+function recordId(record: LinksMessage): string {
+  return `links/${record.origin}/${record.seq}`;
 }
 
 function sameLinks(a: LinkEntry[], b: LinkEntry[]): boolean {

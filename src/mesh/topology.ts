@@ -22,6 +22,8 @@ export class Topology {
   readonly #records = new Map<string, LinksMessage>();
   /** Link entries over all records. */
   #entries = 0;
+  /** Since when each origin with a record has been unreachable. */
+  readonly #unreachableSince = new Map<string, number>();
 
   /**
    * `maxRecords` nodes and `maxEntries` links in all are remembered. When a new record does not fit, the
@@ -32,6 +34,8 @@ export class Topology {
     readonly isReachable: (id: string) => boolean = () => true,
     readonly maxRecords = MAX_TOPOLOGY_RECORDS,
     readonly maxEntries = MAX_TOPOLOGY_ENTRIES,
+    /** This node's neighbours now: when given, room is made by what is unreachable now (not by `isReachable`). */
+    readonly neighbours?: () => Iterable<LinkEntry>,
   ) {}
 
   /** Whether `record` would replace what is known of its origin (only then is it worth verifying). */
@@ -61,15 +65,40 @@ export class Topology {
   }
 
   #dropUnreachable(): void {
+    const reachable = this.neighbours === undefined ? null : this.routes(this.neighbours());
     for (const [origin, record] of this.#records) {
-      if (this.isReachable(origin)) continue;
+      if (reachable === null ? this.isReachable(origin) : reachable.has(origin)) continue;
       this.#records.delete(origin);
+      this.#unreachableSince.delete(origin);
       this.#entries -= record.links.length;
+    }
+  }
+
+  /** Drops the records of nodes that have been unreachable for `maxAge` ms (stopped nodes are not kept forever). */
+  expire(now: number, maxAge: number): void {
+    for (const [origin, record] of this.#records) {
+      if (this.isReachable(origin)) {
+        this.#unreachableSince.delete(origin);
+        continue;
+      }
+      const since = this.#unreachableSince.get(origin);
+      if (since === undefined) this.#unreachableSince.set(origin, now);
+      else if (now - since >= maxAge) {
+        this.#records.delete(origin);
+        this.#unreachableSince.delete(origin);
+        this.#entries -= record.links.length;
+      }
     }
   }
 
   records(): LinksMessage[] {
     return [...this.#records.values()];
+  }
+
+  /** The node links a node's record lists (null: no record of it). */
+  degreeOf(id: string): number | null {
+    const record = this.#records.get(id);
+    return record === undefined ? null : record.links.filter((link) => link.kind === 'node').length;
   }
 
   /** Shortest routes (breadth first) from this node to every node and browser it can reach. */

@@ -79,9 +79,12 @@ export class SecureHandshake {
   #pendingReceive = null;
   #step = 0;
 
+  /** Private: holds this side's identity key and the PSK. @type {SecureHandshakeOptions} */
+  #options;
+
   /** @param {SecureHandshakeOptions} options */
   constructor(options) {
-    this.options = options;
+    this.#options = options;
   }
 
   /** The peer's proven identity (before its hello arrived), or null. */
@@ -96,12 +99,14 @@ export class SecureHandshake {
 
   /** The messages to send first (the initiator's message 1; nothing for the responder). @returns {Promise<Uint8Array[]>} */
   async start() {
-    const { provider, initiator, psk } = this.options;
-    const staticKeys = this.options.staticKeys ?? (await provider.x25519Generate());
+    const { provider, initiator, psk } = this.#options;
+    const staticKeys = this.#options.staticKeys ?? (await provider.x25519Generate());
     this.#noise = new HandshakeState({ provider, pattern: 'XXpsk3', initiator, prologue: utf8(NOISE_PROLOGUE), staticKeys, psk });
     if (!initiator) return [];
     this.#step = 1;
-    return [await this.#noise.writeMessage()];
+    // Message 1's payload is in clear (no key yet): the mesh name, public anyway (mDNS announces it), so that a
+    // node of another mesh is told so (4002) rather than taken for a wrong secret, which the PSK would show.
+    return [await this.#noise.writeMessage(utf8(this.#options.hello.mesh))];
   }
 
   /**
@@ -111,9 +116,13 @@ export class SecureHandshake {
   async receive(message) {
     const noise = this.#noise;
     if (noise === null || this.#result !== null) throw new WireError(MeshCloseCode.BadMessage, 'unexpected handshake message');
-    const { initiator } = this.options;
+    const { initiator } = this.#options;
     if (!initiator && this.#step === 0) {
-      await this.#read(noise, message, 'message 1');
+      const mesh = await this.#read(noise, message, 'message 1');
+      const local = this.#options.hello.mesh;
+      if (mesh.length > 0 && fromUtf8(mesh) !== local) {
+        throw new WireError(MeshCloseCode.WrongMesh, `mesh "${fromUtf8(mesh).slice(0, 64)}", expected "${local}"`);
+      }
       this.#step = 2;
       return [await noise.writeMessage(this.#proof(noise))];
     }
@@ -121,7 +130,7 @@ export class SecureHandshake {
       const payload = await this.#read(noise, message, 'message 2');
       this.#checkProof(noise, payload, false);
       this.#step = 3;
-      const third = await noise.writeMessage(concat([this.#proof(noise), encodeHello(this.options.hello)]));
+      const third = await noise.writeMessage(concat([this.#proof(noise), encodeHello(this.#options.hello)]));
       const result = /** @type {HandshakeResult} */ (noise.result);
       this.#pendingSend = result.send;
       this.#pendingReceive = result.receive;
@@ -139,7 +148,7 @@ export class SecureHandshake {
       const result = /** @type {HandshakeResult} */ (noise.result);
       const transport = new SecureTransport(result.send, result.receive);
       this.#finish(hello, transport, result.handshakeHash);
-      return transport.seal(encodeHello(this.options.hello), false);
+      return transport.seal(encodeHello(this.#options.hello), false);
     }
     if (initiator && this.#step === 3) {
       const transport = new SecureTransport(/** @type {CipherState} */ (this.#pendingSend), /** @type {CipherState} */ (this.#pendingReceive));
@@ -169,7 +178,7 @@ export class SecureHandshake {
 
   /** @param {HandshakeState} noise */
   #proof(noise) {
-    const { provider, identity } = this.options;
+    const { provider, identity } = this.#options;
     const signature = provider.ed25519Sign(identity.privateKey, concat([utf8(STATIC_KEY_SIGNATURE_PREFIX), noise.s.publicKey]));
     return concat([identity.publicKey, signature]);
   }
@@ -179,7 +188,7 @@ export class SecureHandshake {
    * @param {HandshakeState} noise @param {Uint8Array} payload @param {boolean} withHello @returns {Hello}
    */
   #checkProof(noise, payload, withHello) {
-    const { provider } = this.options;
+    const { provider } = this.#options;
     const proofLength = PUBLIC_KEY_LENGTH + SIGNATURE_LENGTH;
     if (payload.length < proofLength || (!withHello && payload.length !== proofLength)) {
       throw new WireError(MeshCloseCode.BadMessage, 'malformed identity proof in the handshake');
@@ -191,7 +200,7 @@ export class SecureHandshake {
       throw new WireError(MeshCloseCode.AuthFailed, 'the peer\'s identity key did not sign its Noise static key');
     }
     const id = idFromPublicKey(provider, publicKey);
-    if (id === this.options.identity.id) {
+    if (id === this.#options.identity.id) {
       // Each process start has its own Noise static key: the same one on the other end is this very process.
       const self = equalBytes(/** @type {Uint8Array} */ (noise.remoteStatic), noise.s.publicKey);
       throw new WireError(MeshCloseCode.SelfConnection, self ? 'connected to itself' : `another node uses this id (${id}): one identity key in two processes`);
@@ -202,7 +211,7 @@ export class SecureHandshake {
 
   /** @param {Hello} hello @param {SecureTransport} transport @param {Uint8Array} handshakeHash */
   #finish(hello, transport, handshakeHash) {
-    const local = this.options.hello;
+    const local = this.#options.hello;
     if (hello.mesh !== local.mesh) throw new WireError(MeshCloseCode.WrongMesh, `mesh "${hello.mesh}", expected "${local.mesh}"`);
     if (hello.kind === 'browser' && local.kind === 'browser') throw new WireError(MeshCloseCode.BadMessage, 'two browsers cannot link');
     const identity = /** @type {{ id: string, publicKey: Uint8Array }} */ (this.#remoteIdentity);

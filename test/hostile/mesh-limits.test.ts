@@ -24,7 +24,8 @@ test('a relayed message never carries more TTL than the relaying node allows', (
         sent.push({ to, ttl: message.t === 'msg' ? message.ttl : -1 });
         return true;
       },
-      neighbourIds: () => ['left', 'right'],
+      // 'right' first: the broadcast tree pushes to a node's first neighbour (later ones start lazy).
+      neighbourIds: () => ['right', 'left'],
       isLeaf: () => false,
       isKnownPeer: () => true,
       deliver: () => {},

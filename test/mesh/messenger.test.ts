@@ -166,12 +166,13 @@ test('unknown peer, self, too large and a full outbox reject at once; no ack rej
   assert.throws(() => a.broadcast('x'.repeat(5000)), (error: MeshSendError) => error.code === 'too-large');
 });
 
-test('a broadcast floods a triangle and is delivered once per node', () => {
+test('a broadcast reaches every node of a triangle once (c by a graft: a pushes only to its first neighbour)', async () => {
   const network = line();
   network.links.add('a-c');
   network.nodes.get('a')!.broadcast('all');
-  network.run();
+  await network.settle();
   assert.equal(network.delivered.map((entry) => entry.at).sort(), ['b', 'c']);
+  network.stop();
 });
 
 /** A full mesh of `count` messengers n0..n(count-1). */

@@ -22,7 +22,7 @@ function refusal(call: () => unknown): WsmeshOptionError {
 
 test('createNode: a misspelt key is refused, naming the valid ones (mDNS must not silently stay on)', () => {
   const { message } = refusal(() => createNode({ mdsn: false } as Untyped));
-  assert.match(message, "createNode(): unknown option 'mdsn' (did you mean mdns?); valid options: allowOrigins, compression, discovery,");
+  assert.match(message, "createNode(): unknown option 'mdsn' (did you mean mdns?); valid options: allowHosts, allowOrigins, compression, discovery,");
   assert.match(message, 'webUi');
   assert.match(refusal(() => createNode({ reconnect: { minimum: 5 } } as Untyped)).message, "createNode() option reconnect: unknown option 'minimum'; valid options: jitter, max, min");
 });

@@ -37,7 +37,7 @@ test('the same secret connects; a wrong secret is closed with 4001 on both sides
   assert.equal(connectedIds(a), [good.id]);
 });
 
-test('a peer of another mesh is refused with 4001 (its PSK differs) and not redialled in a storm', async () => {
+test('a peer of another mesh is refused with 4002 (named in Noise message 1) and not redialled in a storm', async () => {
   const a = await startNode({ name: 'a', mesh: 'blue' });
   const b = await startNode({ name: 'b', mesh: 'green', reconnect: { min: 20, max: 60_000, jitter: 0 } });
   const atA = rejections(a);
@@ -45,9 +45,9 @@ test('a peer of another mesh is refused with 4001 (its PSK differs) and not redi
   b.addPeer(a.urls[0]);
   await waitFor(() => atB.length > 0, 'b saw the refusal');
   await sleep(600);
-  assert.equal(atB.map((info) => [info.code, info.direction]), [[4001, 'outbound']]);
-  assert.equal(atA.map((info) => [info.code, info.direction]), [[4001, 'inbound']]);
-  assert.match(atA[0].reason, 'wrong mesh secret');
+  assert.equal(atB.map((info) => [info.code, info.direction]), [[4002, 'outbound']]);
+  assert.equal(atA.map((info) => [info.code, info.direction]), [[4002, 'inbound']]);
+  assert.is(atA[0].reason, 'mesh "green", expected "blue"');
 });
 
 test('a node dialling itself closes with 4004 and never dials that address again', async () => {

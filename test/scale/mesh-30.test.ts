@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
+import { DIGEST_DELAY_MS, LINKS_INTERVAL_PER_LINK_MS, LINKS_MIN_INTERVAL_MS } from '../../src/mesh/router.ts';
 import { sleep, stopAllNodes, waitFor } from '../mesh/support.ts';
 import { WireCounter, collectBroadcasts, startFullMesh, tablesAgree, waitForFullMesh } from './support.ts';
 
@@ -25,8 +26,10 @@ test(`a ${N}-node full mesh sends no links records once it has converged`, async
     const links = counter.count('links');
     throw new Error(`${error.message}; ${links} links frames (${counter.bytes.get('links') ?? 0} bytes) in ${Date.now() - started} ms`);
   });
-  // Records still in flight when the tables completed (the last batch) may land; then nothing more.
-  await sleep(500);
+  // The last records may still be on their way when the tables completed: a node issues at most one per
+  // LINKS_MIN_INTERVAL_MS + LINKS_INTERVAL_PER_LINK_MS per link (2 s here), and new links sync after
+  // DIGEST_DELAY_MS. After that, nothing more.
+  await sleep(LINKS_MIN_INTERVAL_MS + LINKS_INTERVAL_PER_LINK_MS * (N - 1) + DIGEST_DELAY_MS);
   counter.reset();
   await sleep(1500);
   const quiet = { links: counter.count('links'), bytes: counter.bytes.get('links') ?? 0 };
@@ -59,7 +62,7 @@ test('after 20 % of the nodes stop, the tables agree and broadcasts still reach 
   const stopping = nodes.filter((_, index) => index % 5 === 2);
   const remaining = nodes.filter((node) => !stopping.includes(node));
   await Promise.all(stopping.map((node) => node.stop()));
-  await waitFor(() => tablesAgree(remaining, stopping), 'the remaining tables list every remaining node and none of the stopped as reachable', 30_000);
+  await waitFor(() => tablesAgree(remaining, stopping), 'the remaining tables list every remaining node and none of the stopped as reachable', 60_000);
   const received = collectBroadcasts(remaining);
   const ids = remaining.slice(0, 6).map((sender) => ({ id: sender.broadcast(`after churn from ${sender.name}`), from: sender.id }));
   await waitFor(() => remaining.every((node) => received.get(node)!.length >= ids.filter((entry) => entry.from !== node.id).length), 'every broadcast arrived everywhere');

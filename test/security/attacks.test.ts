@@ -177,6 +177,9 @@ test('8. flushing the dedup cache with junk and replaying a broadcast: it is sti
   const member = await RawPeer.join(b.urls[0], { name: 'mallory' });
   await waitFor(() => connectedIds(b).includes(member.id), 'the member linked');
   a.broadcast('only once');
+  // A new link may start lazy in the broadcast tree (ids only): the member asks for the payload as a node would.
+  await waitFor(() => member.messages('ihave').length > 0 || member.received.some((entry) => entry.message?.data === 'only once'), 'the member heard of the broadcast');
+  for (const ihave of member.messages('ihave')) member.sendJson({ t: 'graft', ids: ihave.ids });
   await waitFor(() => member.received.some((entry) => entry.message?.data === 'only once'), 'the member saw the broadcast');
   const original = member.received.find((entry) => entry.message?.data === 'only once')!;
   const JUNK = 10_050;
