@@ -1,6 +1,5 @@
 import type { DisconnectReason } from '../mesh/link.ts';
 import type { RejectionInfo } from '../mesh/node.ts';
-import { explainRefusal } from '../mesh/dial-log.ts';
 import type { StaticPeerInfo } from '../mesh/dial-log.ts';
 import type { PeerInfo } from '../mesh/peer-table.ts';
 
@@ -40,7 +39,7 @@ export function describeRejection(info: RejectionInfo): string {
   const peer = info.peerId === null ? '' : ` ${shortId(info.peerId)}`;
   const where = info.url === null ? '' : ` ${info.url}`;
   const what = info.by === 'local' ? `refused ${info.direction} connection${peer}${where}` : `refused by the peer${peer}${where}`;
-  return `! ${what}: ${info.code} ${printable(explainRefusal(info.code, info.reason))}`;
+  return `! ${what}: ${info.code} ${printable(info.reason)}`;
 }
 
 function formatBytes(bytes: number): string {

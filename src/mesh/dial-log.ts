@@ -1,5 +1,4 @@
 import { WsHandshakeError } from '../protocol/errors.ts';
-import { MeshCloseCode } from '../wire/constants.js';
 import type { DisconnectReason } from './link.ts';
 import type { PeerInfo, PendingAddress, PeerState } from './peer-table.ts';
 
@@ -9,9 +8,9 @@ export interface DialFailure {
   url: string;
   /** Failures of this address in a row (1 for the first; back to 0 once a dial succeeds). */
   attempt: number;
-  /** Why, in words: "connection refused (nothing listens there)", "not a wsmesh node: ...", "refused by the peer: 4001 ...". */
+  /** Why, in words: "connection refused (nothing listens there)", "not a wsmesh node: ...", "refused by the peer: 4002 ...". */
   cause: string;
-  /** The close code (4001 wrong secret or mesh name, 4003 incompatible version, ...) or HTTP status involved, else null. */
+  /** The close code (4001 wrong secret, 4002 wrong mesh, ...) or HTTP status involved, else null. */
   code: number | null;
   /** The peer id, when the dial got as far as its hello (or the address was tied to a known peer). */
   peerId: string | null;
@@ -41,22 +40,12 @@ export function describeConnectError(error: Error): { cause: string; code: numbe
   return { cause: errno !== undefined && !error.message.includes(errno) ? `${error.message} (${errno})` : error.message, code: null };
 }
 
-/**
- * The reason of a 4001 refusal for people. The Noise PSK derives from the mesh name and the secret, so two nodes
- * with different mesh names fail exactly like two nodes with different secrets: the reason must name both.
- */
-export function explainRefusal(code: number, reason: string): string {
-  if (code !== MeshCloseCode.AuthFailed || !reason.includes('wrong mesh secret')) return reason;
-  return `${reason}; or the nodes have different mesh names (--mesh, option mesh)`;
-}
-
 /** Says why an outbound connection ended before the mesh handshake finished. */
 export function describeHandshakeEnd(reason: DisconnectReason): { cause: string; code: number | null } {
   switch (reason.type) {
     case 'close': {
       const who = reason.by === 'remote' ? 'refused by the peer' : 'refused by this node';
-      const text = explainRefusal(reason.code, reason.reason);
-      return { cause: `${who}: ${reason.code}${text === '' ? '' : ` ${text}`}`, code: reason.code };
+      return { cause: `${who}: ${reason.code}${reason.reason === '' ? '' : ` ${reason.reason}`}`, code: reason.code };
     }
     case 'ping-timeout':
       return { cause: 'no answer during the handshake', code: null };

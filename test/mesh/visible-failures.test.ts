@@ -119,10 +119,8 @@ test('a wrong mesh and a wrong secret are dial failures with the close code; the
   await waitFor(() => atA.length >= 2 && atB.length >= 2, 'each refused peer was dialled twice');
   assert.equal([atA[0].code, atA[0].attempt, atA[1].attempt, atA[0].peerId], [4001, 1, 2, locked.id]);
   assert.match(atA[0].cause, /^refused by (the peer|this node): 4001 /);
-  // The PSK derives from the mesh name and the secret: another mesh name is refused like another secret (4001),
-  // and the cause says it may be either.
-  assert.equal([atB[0].code, atB[1].attempt, atB[0].url], [4001, 2, other.urls[0]]);
-  assert.match(atB[0].cause, /^refused by (the peer|this node): 4001 wrong mesh secret: .*; or the nodes have different mesh names \(--mesh, option mesh\)$/);
+  assert.equal([atB[0].code, atB[1].attempt, atB[0].url], [4002, 2, other.urls[0]]);
+  assert.match(atB[0].cause, /^refused by (the peer|this node): 4002 mesh "/);
   assert.match(a.staticPeers()[0].lastError ?? '', '4001');
 });
 
