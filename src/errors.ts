@@ -40,3 +40,15 @@ export class MeshReadyError extends WsmeshError {
     super(code, message);
   }
 }
+
+/**
+ * The identity key file cannot be used (code 'key-file'): unreadable, readable by group or others, not an Ed25519
+ * PKCS#8 PEM key, or it cannot be created. `createNode()` throws it.
+ */
+export class MeshKeyFileError extends WsmeshError {
+  override readonly name = 'MeshKeyFileError';
+  declare readonly code: 'key-file';
+  constructor(message: string) {
+    super('key-file', message);
+  }
+}

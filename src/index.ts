@@ -1,5 +1,5 @@
 // The one error tree: every error has a stable `code` (docs/api.md lists them).
-export { WsmeshError, WsmeshOptionError, MeshStateError, MeshReadyError } from './errors.ts';
+export { WsmeshError, WsmeshOptionError, MeshStateError, MeshReadyError, MeshKeyFileError } from './errors.ts';
 
 // The codec, sans-I/O: bytes in, events and bytes out.
 export { Protocol } from './protocol/protocol.ts';

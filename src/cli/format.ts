@@ -38,7 +38,7 @@ export function describeReason(reason: DisconnectReason): string {
 export function describeRejection(info: RejectionInfo): string {
   const peer = info.peerId === null ? '' : ` ${shortId(info.peerId)}`;
   const where = info.url === null ? '' : ` ${info.url}`;
-  const what = info.by === 'local' ? `refused ${info.direction} connection${peer}${where}` : `refused by${peer}${where}`;
+  const what = info.by === 'local' ? `refused ${info.direction} connection${peer}${where}` : `refused by the peer${peer}${where}`;
   return `! ${what}: ${info.code} ${printable(info.reason)}`;
 }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { MeshKeyFileError } from '../errors.ts';
 import { createNode } from '../node.ts';
 import type { MeshNode } from '../mesh/node.ts';
 import { UsageError, USAGE, parseCliArgs } from './args.ts';
@@ -11,9 +13,19 @@ import type { Output } from './output.ts';
 /** Ctrl-C / SIGTERM must end the process within 2 s even if a peer does not answer the close. */
 const EXIT_DEADLINE_MS = 1800;
 
-function fail(message: string, status: number): never {
-  process.stderr.write(`wsmesh: ${printable(message)}\n${status === 2 ? 'try wsmesh --help\n' : ''}`);
+/** Prints the problem and exits; `try wsmesh --help` only after a usage problem (status 2), where it helps. */
+function fail(message: string, status: number, usage = status === 2): never {
+  process.stderr.write(`wsmesh: ${printable(message)}\n${usage ? 'try wsmesh --help\n' : ''}`);
   process.exit(status);
+}
+
+/** Whether standard input is /dev/null (a character device that is not a terminal) or closed. */
+function noInput(): boolean {
+  try {
+    return fstatSync(0).isCharacterDevice();
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -23,6 +35,9 @@ function fail(message: string, status: number): never {
  */
 function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: number) => void): void {
   const piped = process.stdin.isTTY !== true;
+  // No input at all (`< /dev/null`, a closed descriptor: systemd, `cmd &` in a script, docker without -i): the
+  // node runs until a signal, instead of taking the empty input as "nothing to send" and exiting at once.
+  if (piped && noInput()) return;
   const input = createInterface({ input: process.stdin, terminal: false });
   const undelivered: string[] = [];
   const sends: Promise<void>[] = [];
@@ -64,6 +79,13 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
           const why = `no peer named or with id ${command.target}`;
           return notSent(what, why, why);
         }
+        // Names are whatever peers say: in an open mesh anyone may join as "bob". A name two peers share is
+        // refused rather than sent to whichever comes first; an id (prefix) picks one.
+        const namesakes = peer.id === command.target ? [] : node.peers().filter((other) => other.name.toLowerCase() === command.target.toLowerCase());
+        if (namesakes.length > 1) {
+          const why = `${namesakes.length} peers are named ${command.target} (${namesakes.map((other) => other.id.slice(0, 8)).join(', ')}): use an id prefix`;
+          return notSent(what, why, why);
+        }
         out.sent(peer, command.text);
         sends.push(
           node.send(peer.id, command.text).then(
@@ -102,6 +124,15 @@ function readCommands(node: MeshNode, out: Output, wait: number, quit: (status: 
   });
 }
 
+/** Why the node cannot listen, in a user's words (an IPv6 host in brackets: `[::]:7447`, not `:::7447`). */
+function listenProblem(host: string, port: number, error: NodeJS.ErrnoException): string {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (error.code === 'EADDRINUSE') return `cannot listen on ${where}: the port is in use (another wsmesh node? choose one with --port, or --port 0 for any free port)`;
+  if (error.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges; choose one with --port)`;
+  if (error.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no interface of this host has that address (--host)`;
+  return `cannot listen on ${where}: ${error.message}`;
+}
+
 async function main(argv: string[]): Promise<void> {
   let command;
   try {
@@ -119,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     node = createNode(command.node);
   } catch (error) {
-    fail((error as Error).message, 2);
+    // A key file problem is not a usage problem: its message says what to do (e.g. chmod 600).
+    fail((error as Error).message, 2, !(error instanceof MeshKeyFileError));
   }
   const out = consoleOutput(command.json, node);
   node.on('peer:discovered', (peer, source) => out.discovered(peer, source));
@@ -142,16 +174,22 @@ async function main(argv: string[]): Promise<void> {
       () => process.exit(status),
     );
   };
+  // Standard output closed by its reader (`echo hi | wsmesh … | head -1`): no stack trace, and the node goes on
+  // without output (piped input is still sent; the exit status and what was not delivered go to stderr).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') shutdown(1);
+  });
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
 
   try {
     await node.start();
   } catch (error) {
-    fail(`cannot listen on ${command.node.host}:${command.node.port}: ${(error as Error).message}`, 1);
+    fail(listenProblem(command.node.host ?? '::', command.node.port ?? 0, error as NodeJS.ErrnoException), 1);
   }
   out.ready(node);
   readCommands(node, out, command.wait, shutdown);
 }
 
-main(process.argv.slice(2)).catch((error: Error) => fail(error.stack ?? error.message, 1));
+// A CLI user gets the message; the stack trace only with WSMESH_DEBUG=1 (for a bug report).
+main(process.argv.slice(2)).catch((error: Error) => fail(process.env.WSMESH_DEBUG ? (error.stack ?? error.message) : error.message, 1));

@@ -8,7 +8,7 @@ export interface DialFailure {
   url: string;
   /** Failures of this address in a row (1 for the first; back to 0 once a dial succeeds). */
   attempt: number;
-  /** Why, in words: "connection refused", "not a WebSocket server: ...", "refused by the peer: 4002 ...". */
+  /** Why, in words: "connection refused (nothing listens there)", "not a wsmesh node: ...", "refused by the peer: 4002 ...". */
   cause: string;
   /** The close code (4001 wrong secret, 4002 wrong mesh, ...) or HTTP status involved, else null. */
   code: number | null;

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { MeshKeyFileError } from '../errors.ts';
 import { createIdentity } from '../wire/identity.js';
 import type { Identity } from '../wire/identity.js';
 import { nodeCrypto } from './node-crypto.ts';
@@ -23,14 +24,14 @@ export function looseModeProblem(file: string, what: string): string | null {
 /**
  * The node's identity from its key file (an Ed25519 private key, PKCS#8 PEM as `openssl genpkey -algorithm
  * ed25519` writes it); created with mode 0600 (its directory 0700) when missing. A key file that group or others
- * may read is refused: whoever reads it can be this node.
+ * may read is refused: whoever reads it can be this node. Every problem is a `MeshKeyFileError`.
  */
 export function loadOrCreateIdentity(file: string): Identity {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read key file ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new MeshKeyFileError(`cannot read key file ${file}: ${(error as Error).message}`);
     const identity = createIdentity(nodeCrypto);
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), identity.privateKey]), format: 'der', type: 'pkcs8' });
@@ -38,23 +39,24 @@ export function loadOrCreateIdentity(file: string): Identity {
       writeFileSync(file, key.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
       return identity;
     } catch (writeError) {
-      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create key file ${file}: ${(writeError as Error).message}`);
+      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw new MeshKeyFileError(`cannot create key file ${file}: ${(writeError as Error).message}`);
       pem = readFileSync(file, 'utf8');
     }
   }
   const problem = looseModeProblem(file, 'key file');
-  if (problem !== null) throw new Error(problem);
+  if (problem !== null) throw new MeshKeyFileError(problem);
   let key;
   try {
     key = createPrivateKey(pem);
-  } catch (error) {
-    throw new Error(`key file ${file} does not hold a private key: ${(error as Error).message}`);
+  } catch {
+    // OpenSSL's own words ("error:1E08010C:DECODER routines::unsupported") tell a user nothing.
+    throw new MeshKeyFileError(`key file ${file} does not hold a private key (expected an Ed25519 key in PKCS#8 PEM, as \`openssl genpkey -algorithm ed25519\` writes; move the file away to get a new identity)`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`key file ${file} holds a ${key.asymmetricKeyType} key, expected ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new MeshKeyFileError(`key file ${file} holds a ${key.asymmetricKeyType} key, expected ed25519`);
   const seed = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
   const identity = createIdentity(nodeCrypto, seed);
   if (Buffer.compare(createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32), identity.publicKey) !== 0) {
-    throw new Error(`key file ${file}: inconsistent key`);
+    throw new MeshKeyFileError(`key file ${file}: inconsistent key`);
   }
   return identity;
 }

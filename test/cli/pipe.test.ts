@@ -90,4 +90,27 @@ test('attack: a name with ESC sequences never reaches the terminal raw (ids are 
   assert.match(out, `+ connected x?[31mred?1m?eman?]0;pwned? (${peer.id.slice(0, 8)}) node inbound`);
 });
 
+// Attack: in an open mesh anyone may join under the name of another peer. `/msg bob …` must not go to
+// whichever "bob" the table lists first: two peers of one name are refused, naming their ids.
+test('/msg to a name two peers claim: not sent to either, exit 1 naming both ids; an id prefix still works', async () => {
+  const bob = await startNode({ name: 'bob' });
+  const got: string[] = [];
+  bob.on('message', (data) => got.push(String(data)));
+  const child = cli(['--name', 'alice', '--peer', bob.urls[0]]);
+  const [, url] = await child.waitForLine(/^listening on (ws:\/\/\S+)/, 20_000);
+  await child.waitForLine(/^\+ connected bob /, 20_000);
+  const impostor = await RawPeer.join(url, { kind: 'browser', name: 'bob' });
+  await child.waitForLine(/^\+ connected bob \S+ browser/, 20_000);
+  child.child.stdin!.end(`/msg bob the secret plan\n/msg ${bob.id.slice(0, 8)} for the real bob\n`);
+  const status = await child.exited;
+  const why = `2 peers are named bob (${[bob.id, impostor.id].map((id) => id.slice(0, 8)).sort().join(', ')}): use an id prefix`;
+  const sorted = (text: string) => text.replace(/\(([0-9a-f]{8}), ([0-9a-f]{8})\)/, (_all, a: string, b: string) => `(${[a, b].sort().join(', ')})`);
+  assert.is(status.code, 1, child.stderr());
+  assert.ok(child.lines.some((line) => sorted(line) === `! ${why}`), child.stdout());
+  assert.match(sorted(child.stderr()), `message to bob: ${why}`);
+  await waitFor(() => got.length === 1, 'the message by id prefix reached bob');
+  assert.equal(got, ['for the real bob']);
+  assert.equal(impostor.messages('msg'), []);
+});
+
 test.run();

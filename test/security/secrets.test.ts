@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNode } from '../../src/node.ts';
+import { MeshKeyFileError, WsmeshError } from '../../src/index.ts';
 import { nodeCrypto } from '../../src/mesh/node-crypto.ts';
 import { toHex } from '../../src/wire/bytes.js';
 import { derivePsk } from '../../src/wire/identity.js';
@@ -62,6 +63,25 @@ test('the identity key file: created 0600 on first start, the same id next time;
   assert.not.match(readFileSync(keyFile, 'utf8'), id);
   chmodSync(keyFile, 0o644);
   assert.throws(() => createNode({ keyFile, mdns: false }), /key file .* is readable by (group|others)/);
+  assert.throws(() => createNode({ keyFile, mdns: false }), (error: Error) => error instanceof MeshKeyFileError && error instanceof WsmeshError && error.code === 'key-file');
+});
+
+test('a key file that is not a PEM key: refused with a message a user can act on, not OpenSSL\'s decoder error', () => {
+  const keyFile = path.join(dir, 'garbage.key');
+  writeFileSync(keyFile, 'garbage\n', { mode: 0o600 });
+  assert.throws(
+    () => createNode({ keyFile, mdns: false }),
+    (error: Error) => error instanceof MeshKeyFileError && error.code === 'key-file' && error.message === `key file ${keyFile} does not hold a private key (expected an Ed25519 key in PKCS#8 PEM, as \`openssl genpkey -algorithm ed25519\` writes; move the file away to get a new identity)`,
+  );
+});
+
+test('the CLI with a group-readable key file: exit 2 and the one line that says what to do (no usage hint)', async () => {
+  const keyFile = path.join(dir, 'cli-loose.key');
+  writeFileSync(keyFile, '', { mode: 0o640 });
+  chmodSync(keyFile, 0o640);
+  const child = spawnCli(['--key-file', keyFile]);
+  assert.is((await child.exited).code, 2);
+  assert.is(child.stderr(), `wsmesh: key file ${keyFile} is readable by group (mode 0640): chmod 600 ${keyFile}\n`);
 });
 
 test.run();
