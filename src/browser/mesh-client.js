@@ -1,6 +1,7 @@
 // @ts-check
 // The browser client: one link to one node (secure-socket.js on the shared wire module), kept up with
 // backoff; signed application messages and acknowledgements; the node's peer table.
+import { backoffDelay } from '../wire/backoff.js';
 import { toBase64Url } from '../wire/bytes.js';
 import { derivePsk } from '../wire/identity.js';
 import { signatureProblem, signedBytes } from '../wire/signing.js';
@@ -370,9 +371,7 @@ class MeshConnection {
       this.#update({ state: 'stopped', failures, retryAt: null, problem: cause });
       return;
     }
-    const { min, max, jitter } = this.#backoff;
-    const base = Math.min(max, min * 2 ** Math.min(failures - 1, 30));
-    const delay = Math.round(Math.min(max, base * (1 + jitter * (2 * Math.random() - 1))));
+    const delay = backoffDelay(failures, this.#backoff);
     this.#retryTimer = setTimeout(() => this.#start(), delay);
     this.#update({ state: 'waiting', failures, retryAt: Date.now() + delay, problem: cause });
   }

@@ -9,7 +9,10 @@ export interface AccessCheckContext {
   policy: { check(origin: string | undefined, host: string | undefined): OriginVerdict };
   /** Whether the node has a secret (the page then asks for it). */
   auth: boolean;
-  /** The node's mesh: a page derives the link's PSK from it (it is no secret: mDNS announces it too). */
+  /**
+   * The node's mesh: a page needs it before the handshake, as the salt of the link's PSK (so anyone who reaches
+   * the node learns it; mDNS announces only a tag of it).
+   */
   mesh: string;
 }
 
