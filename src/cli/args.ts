@@ -36,7 +36,8 @@ options:
                       (default: only pages this node served itself)
   --allow-host NAME   answer HTTP requests that call this node NAME (a DNS name); repeat for more
                       (default: IP addresses, localhost and the machine's name only)
-  --compression C     permessage-deflate: off, browsers or all (default browsers)
+  --compression C     permessage-deflate: off, browsers or all (default off: links are
+                      encrypted, and ciphertext does not compress)
   --max-pending-per-address N
                       connections one IP may hold before its peers finish hello (default 64)
   --wait MS           input from a pipe or file: ms to wait for a first peer before sending

@@ -80,7 +80,10 @@ export interface MeshNodeOptions {
    * peers, discovery and inbound links.
    */
   dialLearnt?: boolean;
-  /** permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'browsers'. */
+  /**
+   * permessage-deflate: 'off', 'browsers' (only for web pages) or 'all' (also between nodes). Default 'off': every
+   * mesh message travels encrypted (wsmesh.v2), and ciphertext does not compress.
+   */
   compression?: Compression;
   /** Largest WebSocket message, bytes (an application message plus its envelope). Default 16 MiB. */
   maxPayload?: number;
@@ -177,7 +180,7 @@ function label(name: string, value: string | undefined, fallback: string): strin
 }
 
 function compression(value: Compression | undefined): Compression {
-  if (value === undefined) return 'browsers';
+  if (value === undefined) return 'off';
   if (!COMPRESSION_MODES.includes(value)) throw new WsmeshOptionError(`option compression must be one of ${COMPRESSION_MODES.join(', ')}, got ${String(value)}`);
   return value;
 }

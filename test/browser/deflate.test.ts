@@ -1,5 +1,5 @@
 // permessage-deflate with a real Chromium: its offer `permessage-deflate; client_max_window_bits` is agreed by a
-// node (compression 'browsers', the default), and a large message from the page (the browser client on its
+// node with compression 'browsers' (the default is 'off': links are encrypted), and a large message from the page (the browser client on its
 // wsmesh.v2 link: encrypted, so deflate finds little to compress) arrives intact.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -70,8 +70,8 @@ if (suite) {
     return { handshakes: seen(), id, inbox };
   };
 
-  test("Chromium's offer is agreed by a node with the default compression; 2 MB of text arrive intact", async () => {
-    const node = await startWebNode({ name: 'deflating' });
+  test("Chromium's offer is agreed by a node with compression 'browsers'; 2 MB of text arrive intact", async () => {
+    const node = await startWebNode({ name: 'deflating', compression: 'browsers' });
     const size = 2_000_000;
     const { handshakes, id, inbox } = await run(node, size);
     assert.equal(handshakes.map(({ offered, answered }) => [offered, answered]), [['permessage-deflate; client_max_window_bits', AGREED]]);
