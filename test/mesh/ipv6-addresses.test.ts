@@ -10,9 +10,15 @@ import { WsmeshOptionError } from '../../src/errors.ts';
 import { pageUrlsOf } from '../../src/mesh/listen-urls.ts';
 import { normalizePeerUrl } from '../../src/mesh/options.ts';
 import { createNode } from '../../src/node.ts';
-import { connectedIds, startNode, stopAllNodes, waitFor } from './support.ts';
+import type { ManagedProcess } from '../helpers/processes.ts';
+import { connectedIds, spawnCli, startNode, stopAllNodes, waitFor } from './support.ts';
 
-test.after.each(stopAllNodes);
+const children = new Set<ManagedProcess>();
+test.after.each(async () => {
+  await stopAllNodes();
+  await Promise.all([...children].map((child) => child.kill()));
+  children.clear();
+});
 
 function optionError(run: () => unknown): string {
   try {
@@ -79,6 +85,29 @@ test('two nodes on ::1 only: bracketed URLs everywhere, a direct message acknowl
   assert.equal(served.urls, status.urls);
   await b.send(a.id, 'over ::1');
   await a.send(b.id, 'and back');
+});
+
+test('the CLI on --host ::1: banner and /peers show bracketed addresses; /msg is delivered', async () => {
+  const cli = (args: string[]) => {
+    const child = spawnCli(['--host', '::1', ...args]);
+    children.add(child);
+    return child;
+  };
+  const alice = cli(['--name', 'alice']);
+  const url = (await alice.waitForLine(/^listening on (ws:\/\/\S+)$/))[1];
+  assert.match(url, /^ws:\/\/\[::1\]:\d+\/$/);
+  await alice.waitForLine(new RegExp(`^web page ${url.replace('ws:', 'http:').replace(/[[\]/.]/g, '\\$&')}$`));
+  const bob = cli(['--name', 'bob', '--peer', url]);
+  await bob.waitForLine(/^\+ connected alice \([0-9a-f]{8}\) node outbound$/);
+  bob.child.stdin!.write('/peers\n');
+  const row = await bob.waitForLine(/^alice\s+[0-9a-f]{8}\s+node\s+connected\s+outbound\s.*$/);
+  assert.ok(row.input!.endsWith(`${url} (static)`), row.input);
+  bob.child.stdin!.write('/msg alice hi over ::1\n');
+  await alice.waitForLine(/^<bob> \(direct\) hi over ::1$/);
+  await bob.waitForLine(/^> delivered to alice \([0-9a-f]{8}\)$/);
+  alice.child.stdin!.write('/peers\n');
+  const inbound = await alice.waitForLine(/^bob\s+[0-9a-f]{8}\s+node\s+connected\s+inbound\s.*$/);
+  assert.match(inbound.input!, /ws:\/\/\[::1\]:\d+\//);
 });
 
 test.run();
