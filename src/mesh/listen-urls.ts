@@ -26,3 +26,11 @@ export function listenUrls(host: string, port: number): string[] {
   }
   return urls.sort((a, b) => Number(a.includes('127.0.0.1') || a.includes('[::1]')) - Number(b.includes('127.0.0.1') || b.includes('[::1]')));
 }
+
+/**
+ * The http:// page links among a node's listen URLs: only what a browser can open. Browsers do not accept
+ * an IPv6 zone in a URL (RFC 6874 was never implemented by them), so zoned link-local addresses are left out.
+ */
+export function pageUrlsOf(urls: readonly string[]): string[] {
+  return urls.filter((url) => !url.includes('%25')).map((url) => url.replace(/^ws:/, 'http:'));
+}

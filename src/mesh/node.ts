@@ -28,7 +28,7 @@ import { nodeCrypto } from './node-crypto.ts';
 import { toHex } from '../wire/bytes.js';
 import { createIdentity, derivePsk } from '../wire/identity.js';
 import type { Identity } from '../wire/identity.js';
-import { listenUrls, wsUrl } from './listen-urls.ts';
+import { listenUrls, pageUrlsOf, wsUrl } from './listen-urls.ts';
 import { MeshRouter } from './router.ts';
 import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
@@ -157,14 +157,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     return (this.#http?.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  /** The web UI's http:// URLs (after `start()`; none when `webUi` is false). */
   /** Whether the mesh is open (no secret): anyone who reaches the node may join; links are still encrypted. */
   get openMesh(): boolean {
     return this.#options.secret === undefined;
   }
 
+  /** The web UI's http:// URLs a browser can open (after `start()`; none when `webUi` is false; no zoned link-local). */
   get pageUrls(): string[] {
-    return this.#options.webUi ? this.#urls.map((url) => url.replace(/^ws:/, 'http:')) : [];
+    return this.#options.webUi ? pageUrlsOf(this.#urls) : [];
   }
 
   /** A snapshot of every peer this node knows (a copy: changing it changes nothing). */

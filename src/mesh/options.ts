@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/constants.ts';
+import { parseWsUrl } from '../handshake/client-handshake.ts';
+import type { WsUrl } from '../handshake/client-handshake.ts';
 import type { Discovery } from '../discovery/discovery.ts';
 import type { WebSocketServerOptions } from '../transport/server.ts';
 import { DEFAULT_RECONNECT } from './backoff.ts';
@@ -185,17 +187,38 @@ function compression(value: Compression | undefined): Compression {
   return value;
 }
 
-/** Normalises a static peer address to `ws://host:port/path`; throws a WsmeshOptionError naming the problem. */
+/**
+ * Normalises a static peer address to `ws://host:port/path`; throws a WsmeshOptionError naming the problem.
+ * Parsed by `parseWsUrl()`, the dialler's own parser, so an IPv6 link-local address with its zone
+ * (`ws://[fe80::1%25eth0]:7447/`, RFC 6874) is accepted; the zone must name an interface of this machine.
+ */
 export function normalizePeerUrl(url: string): string {
-  let parsed: URL;
+  const quoted = JSON.stringify(url);
+  if (typeof url !== 'string') throw new WsmeshOptionError(`peer address ${quoted} must be a string (expected ws://host:port/)`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^ws:/i.test(url)) throw new WsmeshOptionError(`peer address ${quoted} must start with ws://`);
+  if (url.includes('#')) throw new WsmeshOptionError(`peer address ${quoted} must not have a #fragment (RFC 6455 section 3)`);
+  let parsed: WsUrl;
   try {
-    parsed = new URL(url);
+    parsed = parseWsUrl(url);
   } catch {
-    throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} is not a URL (expected ws://host:port/)`);
+    if (/\[[^\]]*%(?!25)/.test(url)) {
+      throw new WsmeshOptionError(`peer address ${quoted}: write the zone of an IPv6 address as %25 (RFC 6874), e.g. ws://[fe80::1%25eth0]:7447/`);
+    }
+    throw new WsmeshOptionError(`peer address ${quoted} is not a URL (expected ws://host:port/)`);
   }
-  if (parsed.protocol !== 'ws:') throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} must start with ws://`);
-  if (url.includes('#')) throw new WsmeshOptionError(`peer address ${JSON.stringify(url)} must not have a #fragment (RFC 6455 section 3)`);
+  const zone = parsed.host.includes('%') ? parsed.host.slice(parsed.host.indexOf('%') + 1) : undefined;
+  if (zone !== undefined && !interfaceExists(zone)) {
+    const names = Object.keys(networkInterfaces()).join(', ') || 'none';
+    throw new WsmeshOptionError(`peer address ${quoted} names interface ${JSON.stringify(zone)}, which this machine does not have (interfaces: ${names})`);
+  }
   return parsed.href;
+}
+
+/** A zone is an interface name, or its numeric index as the kernel's scope id. */
+function interfaceExists(zone: string): boolean {
+  const table = networkInterfaces();
+  if (Object.hasOwn(table, zone)) return true;
+  return /^\d+$/.test(zone) && Object.values(table).some((addresses) => addresses?.some((address) => address.scopeid === Number(zone)));
 }
 
 export function resolveOptions(options: MeshNodeOptions): ResolvedOptions {

@@ -95,4 +95,34 @@ test('dial failures stay with the address when forged answers move it to new ids
   }
 });
 
+test('RFC 6762 §14: two interfaces on one link list each other\'s addresses, so their cache-flush never drops one', async () => {
+  const entry = (address: string) => ({ address, netmask: '255.255.255.0', family: 'IPv4' as const, mac: '02:00:00:00:00:01', internal: false, cidr: `${address}/24` });
+  const alone: InterfaceTable = { eth0: [entry('10.0.0.1')], wlan0: [entry('192.168.5.2')] };
+  let table = alone;
+  const lan = new FakeLan();
+  const a = await startNode(lan, '10.0.0.1', service('aaa1'), { networkInterfaces: () => table, watchInterval: 50 });
+  const b = await startNode(lan, '10.0.0.9', service('bbb2', { port: 7002 }));
+  const seen = () => JSON.stringify(b.found.filter((peer) => peer.id === 'aaa1').at(-1)?.addresses);
+  const until = async (expected: string[], what: string) => {
+    const deadline = Date.now() + 5000;
+    while (seen() !== JSON.stringify(expected)) {
+      if (Date.now() > deadline) throw new Error(`${what}: b sees ${seen()}, expected ${JSON.stringify(expected)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    await until(['10.0.0.1'], 'a found on eth0');
+    await pause(1300); // eth0's records are now older than the 1 s a cache-flush spares (§10.2)
+    table = { ...alone, eth1: [entry('10.0.0.2')] }; // a second interface on the same link (same subnet)
+    await until(['10.0.0.1', '10.0.0.2'], 'eth1 announced');
+    await pause(2500); // a flush of 10.0.0.1 by eth1's announcements (twice, 1 s apart) would have happened by now
+    assert.is(seen(), JSON.stringify(['10.0.0.1', '10.0.0.2']), 'eth1 did not flush eth0\'s address');
+    table = alone; // eth1 goes: eth0 announces its new set, which flushes 10.0.0.2 (not after its 120 s TTL)
+    await until(['10.0.0.1'], 'eth1 gone');
+  } finally {
+    await Promise.all([a.discovery.stop(), b.discovery.stop()]);
+  }
+});
+
 test.run();

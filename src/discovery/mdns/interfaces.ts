@@ -114,6 +114,19 @@ function inSubnetOf(address: string, entry: SelectedInterface): boolean {
 }
 
 /**
+ * The interfaces on the same link as `link`, `link` first: those sharing an IPv4 subnet or a global/ULA IPv6
+ * prefix with it (RFC 6762 section 14: a host with several interfaces on one link, e.g. Ethernet and Wi-Fi
+ * bridged by the access point). Sent on any of them, the host's address records list the addresses of all of
+ * them, so that their cache-flush bits do not flush each other's addresses at the receivers.
+ */
+export function sameLinkAs(link: string, interfaces: readonly SelectedInterface[]): string[] {
+  const own = interfaces.filter((entry) => entry.name === link && !isLinkLocalIpv6(entry.address));
+  const shares = (entry: SelectedInterface) =>
+    !isLinkLocalIpv6(entry.address) && own.some((mine) => mine.family === entry.family && (inSubnetOf(entry.address, mine) || inSubnetOf(mine.address, entry)));
+  return [link, ...interfaceNames(interfaces.filter((entry) => entry.name !== link && shares(entry)))];
+}
+
+/**
  * The interface a message came in on, told by its source address (mDNS is link-local: RFC 6762 §11): the zone
  * of an IPv6 link-local source, otherwise the interface whose subnet holds the source. Undefined: not on a link.
  */

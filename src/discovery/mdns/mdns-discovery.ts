@@ -9,6 +9,7 @@ import {
   arrivalInterface,
   interfaceNames,
   isLoopback,
+  sameLinkAs,
   selectInterfaces,
   withoutZone,
   type InterfaceTable,
@@ -158,9 +159,13 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     return selectInterfaces((this.options.networkInterfaces ?? os.networkInterfaces)(), this.options.interface);
   }
 
-  /** This node's records as sent on interface `link`: with that interface's addresses only (RFC 6762 §6.2). */
+  /**
+   * This node's records as sent on interface `link`: with that interface's addresses only (RFC 6762 §6.2), and
+   * those of the other interfaces on the same link (§14; see sameLinkAs).
+   */
   private ownOn(link: string, interfaces: readonly SelectedInterface[] = this.interfaces): OwnService {
-    const addresses = interfaces.filter((entry) => entry.name === link).map((entry) => entry.address);
+    const links = sameLinkAs(link, interfaces);
+    const addresses = links.flatMap((name) => interfaces.filter((entry) => entry.name === name).map((entry) => entry.address));
     return buildOwnService(this.self!, addresses);
   }
 
@@ -259,6 +264,10 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
         this.announce(grown);
         this.sendQuery([], true, grown);
       }
+      // An interface sharing its link with one that changed announces its new address set: the cache-flush
+      // bits make the receivers drop addresses of the shared link that are gone (RFC 6762 §10.2, §14).
+      const sharing = interfaceNames(next).filter((link) => !changed.has(link) && sameLinkAs(link, previous).concat(sameLinkAs(link, next)).some((name) => changed.has(name)));
+      if (sharing.length > 0) this.announce(sharing);
       this.refreshView();
     } finally {
       this.watching = false;
