@@ -105,20 +105,31 @@ export async function rawPeer(
   const ws = await connect(url, { protocols: ['wsmesh.v1'], localAddress: options.localAddress });
   const received: Array<Record<string, unknown>> = [];
   const kind = options.kind ?? 'node';
+  let helloSent = false;
+  let welcomeDue = false;
+  let welcome = () => {};
   const outcome = new Promise<'welcome' | [number, string]>((resolve) => {
+    welcome = () => {
+      ws.send(JSON.stringify({ t: 'welcome' }));
+      resolve('welcome');
+    };
     ws.on('message', (data) => {
       const message = JSON.parse(String(data)) as Record<string, unknown>;
       if (message.t === 'welcome') resolve('welcome');
       else if (message.t !== 'hello') received.push(message);
-      // Between two nodes the smaller id is the arbiter and welcomes the other.
+      // Between two nodes the smaller id is the arbiter and welcomes the other (after its own hello).
       else if (kind === 'node' && id < String(message.id)) {
-        ws.send(JSON.stringify({ t: 'welcome' }));
-        resolve('welcome');
+        welcomeDue = true;
+        if (helloSent) welcome();
       }
     });
     ws.on('close', (code, reason) => resolve([code, reason]));
   });
-  const hello = () => ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind, listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
+  const hello = () => {
+    ws.send(JSON.stringify({ t: 'hello', v: 1, id, name: id, mesh: 'wsmesh', kind, listen: [], nonce: 'ab', auth: false, boot: `boot-${id}` }));
+    helloSent = true;
+    if (welcomeDue) welcome();
+  };
   if (options.holdHello !== true) hello();
   return { ws, received, outcome, hello };
 }
