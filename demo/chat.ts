@@ -20,10 +20,12 @@ const bob = await join('bob', alice.urls);
 // carol reaches alice only through bob (alice and carol have room for one peer each, else they would link directly)
 const carol = await join('carol', bob.urls, 1);
 
-const reaches = (node: typeof alice, name: string) => node.peers().some((peer) => peer.name === name && peer.reachable);
-while (!reaches(alice, 'carol') || !reaches(carol, 'alice')) await new Promise((r) => setTimeout(r, 20));
+const knows = (node: typeof alice, name: string) => node.peers().some((peer) => peer.name === name && peer.reachable);
+while (!knows(alice, 'carol') || !knows(carol, 'alice')) await new Promise((r) => setTimeout(r, 20));
 
+const heard = new Promise((resolve) => carol.once('message', resolve));
 alice.broadcast('hello everyone');
+await heard;
 await carol.send(alice.id, 'hi alice, carol here'); // resolves once alice acknowledged it
 console.log('carol: alice acknowledged');
 

@@ -170,6 +170,12 @@ export class BroadcastTree {
     }
   }
 
+  /** Pushes broadcasts to this neighbour from now on (a leaf that has no other way to get them). */
+  makeEager(neighbour: string): void {
+    this.#known.add(neighbour);
+    this.#lazy.delete(neighbour);
+  }
+
   /** Node neighbours broadcasts are pushed to now. */
   eagerNeighbours(): string[] {
     this.#meetNeighbours();

@@ -392,12 +392,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    // Only as many dials as there are free slots (the rest wait for a link to close or a dial to fail). When
-    // more nodes are known than there are slots, only half the slots are dialled: the rest stay free for
-    // nodes that join (see docs/scale.md).
-    const { maxPeers } = this.#options;
-    const wanted = this.#table.nodeCount < maxPeers ? maxPeers : Math.ceil(maxPeers / 2);
-    const free = wanted - this.#router.live.size - this.#table.dialsInFlight;
+    // Only as many dials as there are free slots up to the dial target (see MeshRouter.dialTarget); the rest
+    // wait for a link to close or a dial to fail.
+    const free = this.#router.dialTarget() - this.#router.live.size - this.#table.dialsInFlight;
     if (free <= 0) return;
     const now = Date.now();
     const due = this.#table.dueDials(now);

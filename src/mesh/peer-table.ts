@@ -399,6 +399,11 @@ export class PeerTable {
     return this.#peers.size;
   }
 
+  /** Addresses whose peer id is not known yet. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
   /** Entries of kind 'node' (browser peers are leaves, never dialled). */
   get nodeCount(): number {
     let count = 0;

@@ -126,8 +126,8 @@ export class MeshRouter implements MessengerHost {
   }
 
   /**
-   * All slots are taken. A newcomer with few links (a node that is joining, or cut off) still gets in when a
-   * neighbour with many links can spare one: that link is closed (4008, and its other end has other links).
+   * All slots are taken. A newcomer with few links (fewer than `dialTarget()`: a node that is joining, or cut
+   * off) still gets in when a neighbour with many links can spare one: that link is closed (4008, and its other end has other links).
    * Each such swap moves a link from a node with at least two more links than the newcomer, so it cannot go on
    * forever; and a mesh of more nodes than `maxPeers` stays connected as nodes join. Not with a `maxPeers` below
    * `MIN_PEERS_TO_MAKE_ROOM` (a node limited to very few peers keeps the ones it has).
@@ -135,7 +135,7 @@ export class MeshRouter implements MessengerHost {
   #makeRoomFor(newcomer: string): boolean {
     if (this.options.maxPeers < MIN_PEERS_TO_MAKE_ROOM) return false;
     const newcomerDegree = this.topology.degreeOf(newcomer) ?? 0;
-    if (newcomerDegree >= Math.ceil(this.options.maxPeers / 2)) return false;
+    if (newcomerDegree >= this.dialTarget()) return false;
     let victim: PeerLink | null = null;
     let victimDegree = newcomerDegree + 1;
     for (const link of this.#nodeLinks()) {
@@ -151,6 +151,20 @@ export class MeshRouter implements MessengerHost {
   }
 
   readonly #admitted = new Set<PeerLink>();
+
+  /**
+   * How many links this node dials for. While every known node fits into `maxPeers`: all of them (the full
+   * mesh mDNS gives on a LAN). Beyond: a small active view as in HyParView, log2(known nodes) + 1 (at least 4,
+   * at most half of `maxPeers`); inbound links are still accepted up to `maxPeers`, so joiners find room.
+   * Every link is in every links record, so fewer links are far cheaper for the whole mesh.
+   */
+  dialTarget(): number {
+    const { maxPeers } = this.options;
+    // Nodes known by id, and addresses not yet tied to an id (static peers not dialled yet).
+    const known = this.self.table.nodeCount + this.self.table.pendingCount;
+    if (known < maxPeers) return maxPeers;
+    return Math.min(Math.ceil(maxPeers / 2), Math.max(MIN_PEERS_TO_MAKE_ROOM, Math.ceil(Math.log2(known + 1)) + 1));
+  }
 
   established(link: PeerLink): void {
     this.#admitted.delete(link);
@@ -397,6 +411,12 @@ export class MeshRouter implements MessengerHost {
     const changes = this.self.table.applyRoutes(this.#routes, Date.now());
     for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
     for (const peer of changes.lost) this.events.lost(structuredClone(peer));
+    // A neighbour linked to nobody else (a leaf, the end of a line) is reached only over this link: make it a
+    // tree link at once instead of after a graft.
+    for (const link of this.#nodeLinks()) {
+      const id = link.remote!.id;
+      if (this.topology.record(id)?.links.every((entry) => entry.id === this.self.id || entry.kind !== 'node')) this.messenger.tree.makeEager(id);
+    }
     if (this.options.dialLearnt) {
       const addresses: Array<[string, string]> = [];
       for (const record of this.topology.records()) {

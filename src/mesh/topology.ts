@@ -95,6 +95,10 @@ export class Topology {
     return [...this.#records.values()];
   }
 
+  record(id: string): LinksMessage | undefined {
+    return this.#records.get(id);
+  }
+
   /** The node links a node's record lists (null: no record of it). */
   degreeOf(id: string): number | null {
     const record = this.#records.get(id);
