@@ -5,13 +5,13 @@
  * then loses the interface (it forgets what it learnt only there). Full wsmesh nodes (test/lan/mesh-node.ts).
  * Needs root, iproute2, nftables, unshare; under CI=true their absence fails the file. Prints MEASURE lines.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Lan, LanProcess } from '../lan/lan.ts';
 import { lanSuite } from '../lan/lan-suite.ts';
+import { tempKeyFile } from '../mesh/support.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MESH_NODE = path.join(HERE, '../lan/mesh-node.ts');
@@ -34,8 +34,8 @@ if (getLan) {
 
   test('a node whose only interface is on another segment finds and is found once an interface on the main segment appears', async () => {
     for (const host of [1, 2, MOVER]) {
-      const id = `i${host}${randomBytes(7).toString('hex')}`;
-      nodes.set(host, { id, process: lan.spawn(host, [process.execPath, '--import', 'tsx', MESH_NODE, '--id', id, '--name', `h${host}`]) });
+      const { keyFile, id } = tempKeyFile();
+      nodes.set(host, { id, process: lan.spawn(host, [process.execPath, '--import', 'tsx', MESH_NODE, '--key-file', keyFile, '--name', `h${host}`]) });
     }
     await Promise.all([...nodes.values()].map((node) => node.process.waitFor((l) => l.event === 'ready', WAIT)));
     const mover = nodes.get(MOVER)!;

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { buildOwnService } from '../../src/discovery/mdns/own-service.ts';
 import { encodeMessage } from '../../src/discovery/mdns/packet-writer.ts';
 import { announcement, type OwnService } from '../../src/discovery/mdns/responder.ts';
+import { MESH_PROTOCOL_VERSION } from '../../src/wire/constants.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +50,7 @@ while (Date.now() < deadline) {
   for (const own of previous) await send(encodeMessage(announcement(own, 0)));
   previous = targets.map((target, index) => {
     const id = `f${index}${randomBytes(8).toString('hex')}`;
-    const self = { id, name: `forged ${index}`, mesh: values.mesh!, version: 1, port: target.port, path: '/' };
+    const self = { id, name: `forged ${index}`, mesh: values.mesh!, version: MESH_PROTOCOL_VERSION, port: target.port, path: '/' };
     return buildOwnService(self, [target.address]);
   });
   for (const own of previous) await send(encodeMessage(announcement(own)));
