@@ -5,7 +5,6 @@
  * then loses the interface (it forgets what it learnt only there). Full wsmesh nodes (test/lan/mesh-node.ts).
  * Needs root, iproute2, nftables, unshare; under CI=true their absence fails the file. Prints MEASURE lines.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -13,6 +12,7 @@ import * as assert from 'uvu/assert';
 import type { Lan, LanProcess } from '../lan/lan.ts';
 import { tempKeyFile } from '../mesh/support.ts';
 import { lanSuite } from '../lan/lan-suite.ts';
+import { tempKeyFile } from '../mesh/support.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MESH_NODE = path.join(HERE, '../lan/mesh-node.ts');
