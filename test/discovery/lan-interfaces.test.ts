@@ -12,7 +12,6 @@ import * as assert from 'uvu/assert';
 import type { Lan, LanProcess } from '../lan/lan.ts';
 import { tempKeyFile } from '../mesh/support.ts';
 import { lanSuite } from '../lan/lan-suite.ts';
-import { tempKeyFile } from '../mesh/support.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MESH_NODE = path.join(HERE, '../lan/mesh-node.ts');
