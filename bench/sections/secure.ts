@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, type BenchChild } from '../lib/children.ts';
-import type { BenchConfig } from '../lib/config.ts';
+import { profileFlags, type BenchConfig } from '../lib/config.ts';
 import { formatNumber } from '../lib/format.ts';
 import { PLAIN_COMMIT, buildPlain } from '../lib/ours.ts';
 import { sleep } from '../lib/rounds.ts';
@@ -32,11 +32,13 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
   }
 }
 
-async function measure(config: BenchConfig, build: string | undefined): Promise<Figures> {
+async function measure(config: BenchConfig, build: string | undefined, label: string): Promise<Figures> {
   const cpus = [config.serverCpu, config.clientCpu];
   const nodes: BenchChild[] = [];
   try {
-    for (let i = 0; i < NODE_COUNT; i++) nodes.push((await startChild({ script: nodeScript, cpu: cpus[i % cpus.length] })).child);
+    for (let i = 0; i < NODE_COUNT; i++) {
+      nodes.push((await startChild({ script: nodeScript, cpu: cpus[i % cpus.length], nodeFlags: profileFlags(config, `secure-${label}-node${i}`) })).child);
+    }
     const started: Array<{ url: string; id: string }> = [];
     for (let i = 0; i < NODE_COUNT; i++) {
       started.push(await nodes[i]!.request<{ url: string; id: string }>('start', { name: `bench-${i}`, peers: started.map((s) => s.url), build, secret: SECRET }));
@@ -72,19 +74,25 @@ async function measure(config: BenchConfig, build: string | undefined): Promise<
 
 export async function runSecureSection(config: BenchConfig): Promise<Table[]> {
   const plainBuild = buildPlain();
-  const plain = plainBuild.startsWith('error:') ? null : await measure(config, plainBuild);
-  const secure = await measure(config, undefined);
+  const plain = plainBuild.startsWith('error:') ? null : await measure(config, plainBuild, 'plain');
+  // --base COMMIT: that commit's secure build too, measured right before this tree (A/B of a change).
+  const baseBuild = config.base === null ? null : buildPlain(config.base);
+  if (baseBuild?.startsWith('error:')) throw new Error(`--base: ${baseBuild}`);
+  const base = baseBuild === null ? null : await measure(config, baseBuild, 'base');
+  const secure = await measure(config, undefined, 'secure');
   const ratio = (a: number, b: number) => `${formatNumber(a / b, 2)}x`;
   const row = (figure: string, unit: string, get: (f: Figures) => number, digits = 1): string[] => [
     figure,
     plain === null ? 'n/a' : `${formatNumber(get(plain), digits)} ${unit}`,
+    ...(base === null ? [] : [`${formatNumber(get(base), digits)} ${unit}`]),
     `${formatNumber(get(secure), digits)} ${unit}`,
     plain === null ? '' : ratio(get(secure), get(plain)),
+    ...(base === null ? [] : [ratio(get(secure), get(base))]),
   ];
   return [
     {
       title: 'Secure mesh (wsmesh.v2) vs plain (wsmesh.v1), same run',
-      headers: ['figure', 'plain v1', 'secure v2', 'secure / plain'],
+      headers: ['figure', 'plain v1', ...(base === null ? [] : [`secure @${config.base}`]), 'secure v2', 'secure / plain', ...(base === null ? [] : ['secure / base'])],
       rows: [
         row('link setup p50, node to node (target <= 5 ms)', 'ms', (f) => percentile(f.setup, 50), 2),
         row('link setup p99', 'ms', (f) => percentile(f.setup, 99), 2),
@@ -93,7 +101,7 @@ export async function runSecureSection(config: BenchConfig): Promise<Table[]> {
         row('broadcast latency until all 4 peers have it, p99', 'us', (f) => percentile(f.toAll, 99), 0),
       ],
       notes: [
-        `plain = commit ${PLAIN_COMMIT} (wsmesh.v1: JSON over WebSocket, HMAC proof) built from git in this run${plain === null ? ` — not available: ${plainBuild}` : ''}; secure = this tree.`,
+        `plain = commit ${PLAIN_COMMIT} (wsmesh.v1: JSON over WebSocket, HMAC proof) built from git in this run${plain === null ? ` — not available: ${plainBuild}` : ''}; secure = this tree${base === null ? '' : `; base = commit ${config.base} built the same way, measured just before this tree`}.`,
         `Both with a mesh secret; ${NODE_COUNT} nodes, one per process, pinned alternately to CPUs ${config.serverCpu} and ${config.clientCpu}; 256 direct messages unacknowledged at a time; one broadcast at a time, senders rotating.`,
       ],
     },
