@@ -22,6 +22,8 @@ interface Figures {
   setup: number[];
   rate: number;
   toAll: number[];
+  /** Links the broadcast travelled to its farthest peer (the broadcast tree's depth from the sender). */
+  depth: number[];
 }
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -52,6 +54,7 @@ async function measure(config: BenchConfig, build: string | undefined, label: st
 
     const broadcasts = config.quick ? 20 : 200;
     const toAll: number[] = [];
+    const depth: number[] = [];
     for (let seq = 0; seq < broadcasts; seq++) {
       const sender = nodes[seq % NODE_COUNT]!;
       const receivers = nodes.filter((node) => node !== sender);
@@ -63,23 +66,48 @@ async function measure(config: BenchConfig, build: string | undefined, label: st
         return times.every((time) => time !== null);
       }, 5000, `broadcast ${seq} to reach all peers`);
       toAll.push(Math.max(...times.map((time) => Number(BigInt(time!) - sentAt) / 1000)));
+      depth.push(Math.max(...(await Promise.all(receivers.map((node) => node.request<number | null>('hops', { text })))).map((hops) => hops ?? 1)));
     }
 
     const setup = await nodes[2]!.request<number[]>('linkSetup', { url: started[0]!.url, rounds: config.quick ? 10 : 100 });
-    return { setup, rate, toAll };
+    return { setup, rate, toAll, depth };
   } finally {
     await Promise.all(nodes.map((node) => node.request('stop').catch(() => {}).then(() => node.stop())));
   }
 }
 
+/** Rounds per build: --rounds N, at most 3 (each round starts 5 nodes afresh); 1 with --quick. */
+function rounds(config: BenchConfig): number {
+  return config.quick ? 1 : Math.min(config.rounds, 3);
+}
+
 export async function runSecureSection(config: BenchConfig): Promise<Table[]> {
   const plainBuild = buildPlain();
-  const plain = plainBuild.startsWith('error:') ? null : await measure(config, plainBuild, 'plain');
-  // --base COMMIT: that commit's secure build too, measured right before this tree (A/B of a change).
+  // --base COMMIT: that commit's secure build too (A/B of a change).
   const baseBuild = config.base === null ? null : buildPlain(config.base);
   if (baseBuild?.startsWith('error:')) throw new Error(`--base: ${baseBuild}`);
-  const base = baseBuild === null ? null : await measure(config, baseBuild, 'base');
-  const secure = await measure(config, undefined, 'secure');
+  // The builds take turns, round after round (the machine's load drifts); the rates are the median round's.
+  const builds: Array<{ label: string; build: string | undefined; rounds: Figures[] }> = [
+    ...(plainBuild.startsWith('error:') ? [] : [{ label: 'plain', build: plainBuild, rounds: [] }]),
+    ...(baseBuild === null ? [] : [{ label: 'base', build: baseBuild, rounds: [] }]),
+    { label: 'secure', build: undefined, rounds: [] },
+  ];
+  for (let round = 0; round < rounds(config); round++) {
+    for (const entry of builds) entry.rounds.push(await measure(config, entry.build, `${entry.label}-${round}`));
+  }
+  const merged = (label: string): Figures | null => {
+    const figures = builds.find((entry) => entry.label === label)?.rounds;
+    if (figures === undefined) return null;
+    return {
+      setup: figures.flatMap((f) => f.setup),
+      rate: percentile(figures.map((f) => f.rate), 50),
+      toAll: figures.flatMap((f) => f.toAll),
+      depth: figures.flatMap((f) => f.depth),
+    };
+  };
+  const plain = merged('plain');
+  const base = merged('base');
+  const secure = merged('secure')!;
   const ratio = (a: number, b: number) => `${formatNumber(a / b, 2)}x`;
   const row = (figure: string, unit: string, get: (f: Figures) => number, digits = 1): string[] => [
     figure,
@@ -99,9 +127,11 @@ export async function runSecureSection(config: BenchConfig): Promise<Table[]> {
         row('direct acked 1 KiB messages/s, 2 nodes (target >= 20,000)', '/s', (f) => f.rate, 0),
         row('broadcast latency until all 4 peers have it, p50 (target <= 1 ms)', 'us', (f) => percentile(f.toAll, 50), 0),
         row('broadcast latency until all 4 peers have it, p99', 'us', (f) => percentile(f.toAll, 99), 0),
+        row('links to the farthest peer, mean (v1 floods: 1; v2 a broadcast tree)', 'hops', (f) => f.depth.reduce((a, b) => a + b, 0) / f.depth.length, 2),
       ],
       notes: [
         `plain = commit ${PLAIN_COMMIT} (wsmesh.v1: JSON over WebSocket, HMAC proof) built from git in this run${plain === null ? ` — not available: ${plainBuild}` : ''}; secure = this tree${base === null ? '' : `; base = commit ${config.base} built the same way, measured just before this tree`}.`,
+        `${rounds(config)} round(s) per build, the builds taking turns; link setup and broadcast percentiles over all rounds, the message rate of the median round.`,
         `Both with a mesh secret; ${NODE_COUNT} nodes, one per process, pinned alternately to CPUs ${config.serverCpu} and ${config.clientCpu}; 256 direct messages unacknowledged at a time; one broadcast at a time, senders rotating.`,
       ],
     },
