@@ -19,6 +19,8 @@ export interface BenchConfig {
   profileDir: string | null;
   /** Only echo/client cases whose label contains this text, e.g. "text 64 KiB". */
   caseFilter: string | null;
+  /** Secure section: also measure this commit's build (A/B against the working tree). */
+  base: string | null;
   echo: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   clientRole: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   latency: { iterations: number; warmup: number };
@@ -62,6 +64,7 @@ export function readConfig(argv: string[]): BenchConfig {
       pin: { type: 'string', default: 'split' },
       profile: { type: 'string' },
       case: { type: 'string' },
+      base: { type: 'string' },
     },
     strict: true,
   });
@@ -81,6 +84,7 @@ export function readConfig(argv: string[]): BenchConfig {
     rounds: values.rounds ? Number(values.rounds) : quick ? 1 : 5,
     profileDir: values.profile ? path.resolve(values.profile) : null,
     caseFilter: values.case ?? null,
+    base: values.base ?? null,
     serverCpu: split ? '1' : '0',
     clientCpu: '0',
     pinning: split

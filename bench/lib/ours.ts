@@ -44,23 +44,24 @@ export function buildOurs(): string | null {
 export const PLAIN_COMMIT = '1e0f21a';
 
 /**
- * Builds the plain (pre-Noise) mesh from git (PLAIN_COMMIT) next to our build, for a side-by-side run in the same
- * bench run. Returns the build directory, or a problem (string starting with "error:").
+ * Builds the plain (pre-Noise) mesh from git (PLAIN_COMMIT, or another commit for an A/B run) next to our build,
+ * for a side-by-side run in the same bench run. Returns the build directory, or a problem (string starting with "error:").
  */
-export function buildPlain(): string {
+export function buildPlain(commit: string = PLAIN_COMMIT): string {
+  if (!/^[0-9A-Za-z][0-9A-Za-z._~^/-]*$/.test(commit)) return `error: not a commit name: ${commit}`;
   const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'wsmesh-bench');
-  const work = path.join(cacheDir, `build-${process.pid}-plain`);
+  const work = path.join(cacheDir, `build-${process.pid}-${commit === PLAIN_COMMIT ? 'plain' : commit.replace(/[^0-9A-Za-z]/g, '')}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(path.join(work, 'tree'), { recursive: true });
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
-  const archive = spawnSync('sh', ['-c', `git archive ${PLAIN_COMMIT} src tsconfig.json tsconfig.build.json | tar -x -C "${path.join(work, 'tree')}"`], { cwd: ROOT, encoding: 'utf8' });
-  if (archive.status !== 0) return `error: git archive ${PLAIN_COMMIT}: ${archive.stderr.trim()}`;
+  const archive = spawnSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json | tar -x -C "${path.join(work, 'tree')}"`], { cwd: ROOT, encoding: 'utf8' });
+  if (archive.status !== 0) return `error: git archive ${commit}: ${archive.stderr.trim()}`;
   const outDir = path.join(work, 'out');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   spawnSync(process.execPath, [tsc, '-p', path.join(work, 'tree', 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false'], { cwd: path.join(work, 'tree'), encoding: 'utf8' });
-  if (!existsSync(path.join(outDir, 'mesh', 'node.js'))) return `error: the plain build (${PLAIN_COMMIT}) produced no mesh/node.js`;
+  if (!existsSync(path.join(outDir, 'mesh', 'node.js'))) return `error: the build of ${commit} produced no mesh/node.js`;
   return outDir;
 }
 
@@ -68,7 +69,7 @@ export function buildPlain(): string {
 function removeStaleBuilds(cacheDir: string): void {
   if (!existsSync(cacheDir)) return;
   for (const entry of readdirSync(cacheDir)) {
-    const pid = /^build-(\d+)(-plain)?$/.exec(entry)?.[1];
+    const pid = /^build-(\d+)(-\w+)?$/.exec(entry)?.[1];
     if (pid !== undefined && !isAlive(Number(pid))) rmSync(path.join(cacheDir, entry), { recursive: true, force: true });
   }
 }

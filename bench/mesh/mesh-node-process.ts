@@ -12,6 +12,8 @@ let node: MeshNode | null = null;
 let build: string | undefined;
 let secret: string | undefined;
 const receivedAt = new Map<string, string>();
+/** Links each message travelled (1: straight from its origin). */
+const hopsOf = new Map<string, number>();
 
 function running(): MeshNode {
   if (!node) throw new Error('the node has not been started');
@@ -37,8 +39,9 @@ serveCommands(
       build = (payload as { build?: string }).build;
       secret = (payload as { secret?: string }).secret;
       node = await newNode(name, peers);
-      node.on('message', (data) => {
+      node.on('message', (data, info: { hops?: number }) => {
         receivedAt.set(String(data), process.hrtime.bigint().toString());
+        hopsOf.set(String(data), info?.hops ?? 1);
       });
       node.on('warning', () => {});
       await node.start();
@@ -53,6 +56,7 @@ serveCommands(
       return sentAt;
     },
     received: (payload) => receivedAt.get(String(payload.text)) ?? null,
+    hops: (payload) => hopsOf.get(String(payload.text)) ?? null,
     /** Link setup, ms: a fresh node (started untimed) dials `url`, until its peer:connected; then it stops. */
     linkSetup: async (payload) => {
       const { url, rounds } = payload as { url: string; rounds: number };

@@ -29,21 +29,17 @@ export class NoiseError extends Error {
   }
 }
 
-/**
- * The 96-bit ChaChaPoly nonce of the spec: 32 zero bits, then the 64-bit counter little-endian.
- * @param {bigint} n
- */
-function nonceBytes(n) {
-  const nonce = new Uint8Array(12);
-  new DataView(nonce.buffer).setBigUint64(4, n, true);
-  return nonce;
-}
-
 /** One direction of encryption: a key and a counter nonce (spec section 5.1). */
 export class CipherState {
   /** @type {Uint8Array | null} */
   #key = null;
   #n = 0n;
+  /**
+   * The 96-bit ChaChaPoly nonce of the spec: 32 zero bits, then the 64-bit counter little-endian; rewritten per
+   * message (the provider's AEAD is synchronous and keeps no reference to it).
+   */
+  #nonce = new Uint8Array(12);
+  #nonceView = new DataView(this.#nonce.buffer);
 
   /** @param {CryptoProvider} provider @param {Uint8Array | null} [key] */
   constructor(provider, key = null) {
@@ -66,11 +62,17 @@ export class CipherState {
     return this.#n;
   }
 
+  /** @param {bigint} n */
+  #nonceAt(n) {
+    this.#nonceView.setBigUint64(4, n, true);
+    return this.#nonce;
+  }
+
   /** @param {Uint8Array} ad @param {Uint8Array} plaintext @returns {Uint8Array} */
   encryptWithAd(ad, plaintext) {
     if (this.#key === null) return plaintext;
     if (this.#n >= MAX_NONCE) throw new NoiseError('nonce exhausted: the link must be re-established');
-    const out = this.provider.aeadEncrypt(this.#key, nonceBytes(this.#n), ad, plaintext);
+    const out = this.provider.aeadEncrypt(this.#key, this.#nonceAt(this.#n), ad, plaintext);
     this.#n += 1n;
     return out;
   }
@@ -80,7 +82,7 @@ export class CipherState {
     if (this.#key === null) return ciphertext;
     if (this.#n >= MAX_NONCE) throw new NoiseError('nonce exhausted: the link must be re-established');
     if (ciphertext.length < NOISE_TAG_LENGTH) throw new NoiseError('ciphertext shorter than its tag');
-    const plaintext = this.provider.aeadDecrypt(this.#key, nonceBytes(this.#n), ad, ciphertext);
+    const plaintext = this.provider.aeadDecrypt(this.#key, this.#nonceAt(this.#n), ad, ciphertext);
     if (plaintext === null) throw new NoiseError('decryption failed (wrong key or altered message)');
     this.#n += 1n;
     return plaintext;

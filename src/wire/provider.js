@@ -8,7 +8,8 @@
  * Sync/async contract:
  * - `x25519Generate`, `x25519` and `scrypt` MAY return a Promise (WebCrypto is async): they are only
  *   used during a link handshake or at start, which are async anyway.
- * - Everything else MUST be synchronous (AEAD, hashes, Ed25519): it runs per message on the hot path.
+ * - Everything else MUST be synchronous (AEAD, hashes, Ed25519): it runs per message on the hot path. The AEAD
+ *   must not keep a reference to its `nonce` argument after it returns (the caller reuses the bytes).
  *
  * Keys are raw bytes: X25519 and Ed25519 public keys 32 bytes, private keys (seeds) 32 bytes.
  *
