@@ -20,7 +20,9 @@ const bob = await join('bob', alice.urls);
 // carol reaches alice only through bob (alice and carol have room for one peer each, else they would link directly)
 const carol = await join('carol', bob.urls, 1);
 
-while (!alice.peers().some((peer) => peer.name === 'carol' && peer.reachable)) await new Promise((r) => setTimeout(r, 20));
+// Each learns of the other from bob's links records, not necessarily at the same moment: wait for both.
+const knows = (node: typeof alice, name: string) => node.peers().some((peer) => peer.name === name && peer.reachable);
+while (!knows(alice, 'carol') || !knows(carol, 'alice')) await new Promise((r) => setTimeout(r, 20));
 
 alice.broadcast('hello everyone');
 await carol.send(alice.id, 'hi alice, carol here'); // resolves once alice acknowledged it
