@@ -127,10 +127,10 @@ export async function runSecureSection(config: BenchConfig): Promise<Table[]> {
         row('direct acked 1 KiB messages/s, 2 nodes (target >= 20,000)', '/s', (f) => f.rate, 0),
         row('broadcast latency until all 4 peers have it, p50 (target <= 1 ms)', 'us', (f) => percentile(f.toAll, 50), 0),
         row('broadcast latency until all 4 peers have it, p99', 'us', (f) => percentile(f.toAll, 99), 0),
-        row('links to the farthest peer, mean (v1 floods: 1; v2 a broadcast tree)', 'hops', (f) => f.depth.reduce((a, b) => a + b, 0) / f.depth.length, 2),
+        row('links the first copy travelled to the farthest peer, mean (v1 floods, v2 a tree)', 'hops', (f) => f.depth.reduce((a, b) => a + b, 0) / f.depth.length, 2),
       ],
       notes: [
-        `plain = commit ${PLAIN_COMMIT} (wsmesh.v1: JSON over WebSocket, HMAC proof) built from git in this run${plain === null ? ` — not available: ${plainBuild}` : ''}; secure = this tree${base === null ? '' : `; base = commit ${config.base} built the same way, measured just before this tree`}.`,
+        `plain = commit ${PLAIN_COMMIT} (wsmesh.v1: JSON over WebSocket, HMAC proof) built from git in this run${plain === null ? ` — not available: ${plainBuild}` : ''}; secure = this tree${base === null ? '' : `; base = commit ${config.base} built the same way`}.`,
         `${rounds(config)} round(s) per build, the builds taking turns; link setup and broadcast percentiles over all rounds, the message rate of the median round.`,
         `Both with a mesh secret; ${NODE_COUNT} nodes, one per process, pinned alternately to CPUs ${config.serverCpu} and ${config.clientCpu}; 256 direct messages unacknowledged at a time; one broadcast at a time, senders rotating.`,
       ],
