@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,12 +64,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Directories of tempKeyFile(), removed when the test process exits (tests leave no temp files behind). */
+const keyDirs = new Set<string>();
+
 /**
- * A new identity key file in a fresh temporary directory (under the OS temp dir, removed with it) and the id it
+ * A new identity key file in a fresh temporary directory (under the OS temp dir, removed when the test process exits) and the id it
  * gives: for processes that must keep their id across a restart (`--key-file`).
  */
 export function tempKeyFile(): { keyFile: string; id: string } {
-  const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'wsmesh-key-')), 'identity.key');
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsmesh-key-'));
+  if (keyDirs.size === 0) process.once('exit', () => keyDirs.forEach((each) => rmSync(each, { recursive: true, force: true })));
+  keyDirs.add(dir);
+  const keyFile = path.join(dir, 'identity.key');
   return { keyFile, id: loadOrCreateIdentity(keyFile).id };
 }
 
