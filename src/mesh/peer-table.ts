@@ -303,9 +303,15 @@ export class PeerTable {
   }
 
   /** The live connection ended: redial after the first backoff step when the peer has addresses. */
-  disconnected(id: string, now: number): PeerInfo | undefined {
+  /**
+   * The peer's link closed. `leaving`: the peer said it is going away (close 1001, e.g. its node stopped): the
+   * addresses learnt from its own connection or from other nodes are dropped (only static and discovered ones are
+   * redialled), so a node that left is not dialled again and again.
+   */
+  disconnected(id: string, now: number, leaving = false): PeerInfo | undefined {
     const peer = this.#peers.get(id);
     if (peer === undefined) return undefined;
+    if (leaving) peer.addresses = peer.addresses.filter((address) => address.source === 'static' || address.source === 'discovery');
     Object.assign(peer, { direction: null, connectedSince: null, failures: 0, reachable: false, hops: null });
     this.#unreachableSince.set(id, now);
     if (peer.addresses.length === 0) Object.assign(peer, { state: 'lost', nextRetry: null });

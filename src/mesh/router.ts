@@ -1,3 +1,4 @@
+import { CloseCode } from '../protocol/constants.ts';
 import { MeshCloseCode } from './close-codes.ts';
 import { digestMessage, encodeControl, envelopeSignatureProblem, linksRecord } from './envelope.ts';
 import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
@@ -289,9 +290,12 @@ export class MeshRouter implements MessengerHost {
   }
 
   #linkDown(id: string, reason: DisconnectReason): void {
-    const peer = this.self.table.disconnected(id, Date.now());
+    const leaving = reason.type === 'close' && reason.by === 'remote' && reason.code === CloseCode.GoingAway;
+    const peer = this.self.table.disconnected(id, Date.now(), leaving);
     this.messenger.linkLost(id);
     if (peer !== undefined) this.events.disconnected(structuredClone(peer), reason);
+    // A peer that left with no address to redial is lost now (not only once forgotten).
+    if (leaving && peer?.state === 'lost') this.events.lost(structuredClone(peer));
     this.#scheduleLinks();
     this.#scheduleRoutes();
   }

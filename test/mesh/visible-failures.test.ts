@@ -11,7 +11,7 @@ import { MeshSendError } from '../../src/mesh/messenger.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 import { createNode } from '../../src/node.ts';
 import { closeServer, listenOnFreePort } from '../helpers/ports.ts';
-import { startNode, stopAllNodes, waitFor } from './support.ts';
+import { sleep, startNode, stopAllNodes, waitFor } from './support.ts';
 
 test.after.each(stopAllNodes);
 
@@ -150,6 +150,19 @@ test('a dial that finally succeeds clears the last error', async () => {
   const b = await startNode({ name: 'b', port });
   await a.ready({ timeout: 10_000 });
   assert.equal(a.staticPeers().map((peer) => [peer.url, peer.peerId, peer.state, peer.lastError]), [[url, b.id, 'connected', null]]);
+});
+
+test('a peer that left (close 1001) and was known only by its own connection is not redialled', async () => {
+  const a = await startNode({ name: 'a' });
+  const b = await startNode({ name: 'b', peers: [a.urls[0]] });
+  await b.ready({ timeout: 10_000 });
+  const failures = dialFailures(a);
+  const id = b.id;
+  await b.stop();
+  await waitFor(() => a.peer(id)?.state === 'lost', 'a marked the stopped peer lost');
+  await sleep(1500);
+  assert.equal(failures.map((failure) => failure.url), [], 'no dial of the address the peer came from');
+  assert.equal(a.peer(id)!.addresses, []);
 });
 
 test.run();
