@@ -14,9 +14,11 @@ const suite = await chromiumSuite();
 if (suite) {
 
   test('pages at both ends of a line of nodes chat through the middle node', async () => {
-    const alpha = await startWebNode({ name: 'alpha' });
+    // Two peers each at the ends (beta and a page): else alpha and gamma link directly once they learn
+    // each other's address through beta.
+    const alpha = await startWebNode({ name: 'alpha', maxPeers: 2, maxPeersPerAddress: 2 });
     const beta = await startWebNode({ name: 'beta', peers: [`ws://127.0.0.1:${alpha.port}/`] });
-    const gamma = await startWebNode({ name: 'gamma', peers: [`ws://127.0.0.1:${beta.port}/`] });
+    const gamma = await startWebNode({ name: 'gamma', peers: [`ws://127.0.0.1:${beta.port}/`], maxPeers: 2, maxPeersPerAddress: 2 });
     await eventually(() => peerEntry(alpha, gamma.id)?.reachable, 'alpha reaches gamma through beta');
 
     const ada = await suite.session.newPage();
