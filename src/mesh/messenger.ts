@@ -177,7 +177,7 @@ export class Messenger {
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));
     if (this.#delivered.accept(from, seq)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
-    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl));
+    this.#sendAck(ackMessage(id, this.host.selfId, from, this.options.ttl), fromNeighbour);
   }
 
   receiveAck(fromNeighbour: string, ack: AckMessage): void {
@@ -246,10 +246,14 @@ export class Messenger {
     pending.sentAt = now;
   }
 
-  /** An ack straight to its neighbour destination goes unsigned (the link proves it); a relayed one is signed. */
-  #sendAck(ack: AckMessage): void {
-    const via = this.host.nextHop(ack.to);
-    if (via !== null) this.host.transmit(via, encodeControl(via === ack.to ? ack : this.host.sign(ack)));
+  /**
+   * Sends an ack toward the message's sender; without a route yet (its links record is on its way), back the way
+   * the message came. An ack straight to its neighbour destination goes unsigned (the link proves it); a relayed
+   * one is signed.
+   */
+  #sendAck(ack: AckMessage, cameFrom: string): void {
+    const via = this.host.nextHop(ack.to) ?? cameFrom;
+    this.host.transmit(via, encodeControl(via === ack.to ? ack : this.host.sign(ack)));
   }
 
   /** Passes a message for another peer one hop on; dropped when out of TTL or route (the sender resends). */

@@ -194,6 +194,8 @@ export class MeshRouter implements MessengerHost {
     if (remote.kind === 'node') this.#syncLater(link);
     this.#scheduleLinks();
     this.#scheduleRoutes();
+    // A page that joins gets its node's peer table without waiting for the routes batch.
+    this.#schedulePeersPush();
   }
 
   /** A link closed; true when it was the live link of its peer (then `disconnected` was emitted). */

@@ -20,8 +20,8 @@ test.after(async () => {
 });
 
 test(`a ${N}-node full mesh sends no links records once it has converged`, async () => {
-  // Realistic pings: 30 nodes share one event loop here, and a 400 ms pong deadline (the other tests') turns a
-  // busy moment of the whole process into dropped links and churn that a real LAN of 30 hosts would not see.
+  // Pings slower than the other tests' (200/400 ms): on a loaded machine those drop links of 30 nodes sharing
+  // one event loop, and every dropped link is a real change that issues records.
   nodes = await startFullMesh(N, { pingInterval: 1000, pingTimeout: 5000 });
   const started = Date.now();
   await waitForFullMesh(nodes).catch((error: Error) => {
@@ -48,7 +48,7 @@ test('every broadcast is delivered exactly once at every node, with at most 1.5 
   counter.reset();
   const senders = nodes.filter((_, index) => index % 3 === 0);
   const ids = senders.map((sender) => ({ id: sender.broadcast(`from ${sender.name}`), from: sender.id }));
-  await waitFor(() => nodes.every((node) => received.get(node)!.length >= ids.filter((entry) => entry.from !== node.id).length), 'every broadcast arrived everywhere');
+  await waitFor(() => nodes.every((node) => received.get(node)!.length >= ids.filter((entry) => entry.from !== node.id).length), 'every broadcast arrived everywhere', 30_000);
   await sleep(500);
   for (const node of nodes) {
     const expected = ids.filter((entry) => entry.from !== node.id).map((entry) => entry.id).sort();
