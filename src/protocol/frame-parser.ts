@@ -11,16 +11,20 @@ export interface FrameHeader {
   payloadLength: number;
 }
 
-export interface FrameSink {
+/**
+ * The parser's calls, each with the parser's `owner` first: one table of functions shared by all parsers, so
+ * that a parser costs no sink object, and the owner's handlers can stay private (see Protocol).
+ */
+export interface FrameSink<Owner> {
   /** Called once the header is complete, before any payload is buffered; may throw WsProtocolError. */
-  frameHeader(header: FrameHeader): void;
+  frameHeader(owner: Owner, header: FrameHeader): void;
   /**
    * Called with each unmasked piece of a payload that arrives over several reads, as it arrives (the last
    * piece included), before `frame`; may throw WsProtocolError. Payloads that arrive whole skip it.
    */
-  partialPayload(header: FrameHeader, piece: Buffer): void;
+  partialPayload(owner: Owner, header: FrameHeader, piece: Buffer): void;
   /** Called with the whole, unmasked payload. */
-  frame(header: FrameHeader, payload: Buffer): void;
+  frame(owner: Owner, header: FrameHeader, payload: Buffer): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -42,7 +46,7 @@ const INITIAL_COLLECT_SIZE = 1024 * 1024;
  * memory follows the bytes received however small the reads. Takes ownership of the chunks it is
  * given: masked payloads are unmasked in place.
  */
-export class FrameParser {
+export class FrameParser<Owner = unknown> {
   private chunks: Buffer[] = [];
   /** Index of the first unread chunk and the read position inside it. */
   private chunkIndex = 0;
@@ -58,7 +62,10 @@ export class FrameParser {
   /** Set by pause(): bytes pushed meanwhile are kept, and parsed on resume(). */
   private paused = false;
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly owner: Owner,
+    private readonly sink: FrameSink<Owner>,
+  ) {}
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
@@ -144,7 +151,7 @@ export class FrameParser {
     }
     this.skip(headerLength);
     const header: FrameHeader = { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 0x7, opcode: b0 & 0x0f, masked, payloadLength };
-    this.sink.frameHeader(header);
+    this.sink.frameHeader(this.owner, header);
     this.header = header;
     return true;
   }
@@ -168,7 +175,7 @@ export class FrameParser {
     this.chunkIndex = 0;
     this.headOffset = 0;
     this.buffered = 0;
-    this.sink.partialPayload(this.header!, this.partial.subarray(0, this.partialFilled));
+    this.sink.partialPayload(this.owner, this.header!, this.partial.subarray(0, this.partialFilled));
     return false;
   }
 
@@ -185,7 +192,7 @@ export class FrameParser {
     }
     const from = this.partialFilled;
     this.copyCollected(used === chunk.length ? chunk : chunk.subarray(0, used), partial);
-    this.sink.partialPayload(this.header!, partial.subarray(from, needed));
+    this.sink.partialPayload(this.owner, this.header!, partial.subarray(from, needed));
     if (needed === length) {
       this.partial = null;
       this.deliver(partial);
@@ -204,7 +211,7 @@ export class FrameParser {
   private deliver(payload: Buffer): void {
     const header = this.header!;
     this.header = null;
-    this.sink.frame(header, payload);
+    this.sink.frame(this.owner, header, payload);
   }
 
   private lengthError(message: string): WsProtocolError {

@@ -12,7 +12,7 @@ import {
 import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import { type FrameHeader, FrameParser } from './frame-parser.ts';
+import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
@@ -66,66 +66,69 @@ export interface ProtocolHandler {
  */
 export class Protocol {
   readonly role: Role;
-  private limit: number;
-  private readonly autoPong: boolean;
-  private readonly fragmentSize: number;
-  private readonly textAsBuffer: boolean;
-  private readonly masks: MaskKeySource | null;
-  private readonly deflater: MessageDeflater | null;
-  private readonly parser: FrameParser;
+  #limit: number;
+  readonly #autoPong: boolean;
+  readonly #fragmentSize: number;
+  readonly #textAsBuffer: boolean;
+  readonly #masks: MaskKeySource | null;
+  readonly #deflater: MessageDeflater | null;
+  readonly #parser: FrameParser<Protocol>;
   /** Created with the first fragmented message: most connections never need them. */
-  private utf8Stream: Utf8StreamValidator | null = null;
-  private assembler: MessageAssembler | null = null;
+  #utf8Stream: Utf8StreamValidator | null = null;
+  #assembler: MessageAssembler | null = null;
 
-  private sent: CloseInfo | null = null;
-  private received: CloseInfo | null = null;
-  private failed = false;
+  #sent: CloseInfo | null = null;
+  #received: CloseInfo | null = null;
+  #failed = false;
   /** A compressed message is being inflated in the thread pool; later frames wait in the parser. */
-  private inflating = false;
+  #inflating = false;
 
   /** Opcode of the fragmented message being received, or 0 when none. */
-  private messageOpcode = 0;
+  #messageOpcode = 0;
   /** The current frame's text payload arrived in pieces and was validated piece by piece. */
-  private streamed = false;
+  #streamed = false;
   /** Bytes the fragments of that message so far count against maxPayload (see FRAGMENT_COST). */
-  private charged = 0;
-  private messageCompressed = false;
+  #charged = 0;
+  #messageCompressed = false;
 
-  constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
+  readonly #handler: ProtocolHandler;
+
+  constructor(options: ProtocolOptions, handler: ProtocolHandler) {
     this.role = options.role;
-    this.limit = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    this.autoPong = options.autoPong ?? true;
-    this.fragmentSize = options.fragmentSize ?? 0;
-    this.textAsBuffer = options.textAsBuffer ?? false;
-    this.masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
-    this.deflater = options.deflate
-      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.limit)
+    this.#handler = handler;
+    this.#limit = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#autoPong = options.autoPong ?? true;
+    this.#fragmentSize = options.fragmentSize ?? 0;
+    this.#textAsBuffer = options.textAsBuffer ?? false;
+    this.#masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
+    this.#deflater = options.deflate
+      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.#limit)
       : null;
-    this.parser = new FrameParser(this);
+    this.#parser = new FrameParser(this, Protocol.#sink);
   }
 
   /** Largest message accepted from now on; may be changed at any time (e.g. raised once a peer is trusted). */
   get maxPayload(): number {
-    return this.limit;
+    return this.#limit;
   }
 
   set maxPayload(bytes: number) {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`maxPayload must be a non-negative integer, got ${bytes}`);
-    this.limit = bytes;
-    this.deflater?.setMaxPayload(bytes);
+    this.#limit = bytes;
+    this.#deflater?.setMaxPayload(bytes);
   }
 
   get state(): ProtocolState {
-    if (this.failed || (this.sent && this.received)) return 'closed';
-    return this.sent || this.received ? 'closing' : 'open';
+    if (this.#failed || (this.#sent && this.#received)) return 'closed';
+    return this.#sent || this.#received ? 'closing' : 'open';
   }
 
   get closeSent(): CloseInfo | null {
-    return this.sent;
+    return this.#sent;
   }
 
   get closeReceived(): CloseInfo | null {
-    return this.received;
+    return this.#received;
   }
 
   /**
@@ -133,16 +136,16 @@ export class Protocol {
    * (and parsed later, in order), so the caller should stop reading until the handler's `resume`.
    */
   get receivePaused(): boolean {
-    return this.inflating;
+    return this.#inflating;
   }
 
   /** Feeds received bytes. Takes ownership of `chunk`: masked payloads are unmasked in place. */
   receive(chunk: Buffer): void {
     try {
-      this.parser.push(chunk);
+      this.#parser.push(chunk);
     } catch (error) {
       if (!(error instanceof WsProtocolError)) throw error;
-      this.failConnection(error.code, '', error);
+      this.#failConnection(error.code, '', error);
     }
   }
 
@@ -152,37 +155,37 @@ export class Protocol {
   }
 
   sendText(text: string): void {
-    this.assertCanSend('a message');
-    const mayNeedFrames = this.fragmentSize > 0 && text.length * 3 > this.fragmentSize;
-    const mayCompress = this.deflater !== null && text.length * 3 >= this.deflater.threshold;
-    if (mayNeedFrames || mayCompress) this.sendMessage(Opcode.Text, Buffer.from(text, 'utf8'));
-    else this.handler.write(encodeTextFrame(text, this.masks));
+    this.#assertCanSend('a message');
+    const mayNeedFrames = this.#fragmentSize > 0 && text.length * 3 > this.#fragmentSize;
+    const mayCompress = this.#deflater !== null && text.length * 3 >= this.#deflater.threshold;
+    if (mayNeedFrames || mayCompress) this.#sendMessage(Opcode.Text, Buffer.from(text, 'utf8'));
+    else this.#handler.write(encodeTextFrame(text, this.#masks));
   }
 
   sendBinary(data: BinaryData): void {
-    this.assertCanSend('a message');
-    this.sendMessage(Opcode.Binary, toBuffer(data));
+    this.#assertCanSend('a message');
+    this.#sendMessage(Opcode.Binary, toBuffer(data));
   }
 
   /** Sends bytes the caller knows to be UTF-8 as a text message, without decoding them. */
   sendTextBytes(data: BinaryData): void {
-    this.assertCanSend('a message');
-    this.sendMessage(Opcode.Text, toBuffer(data));
+    this.#assertCanSend('a message');
+    this.#sendMessage(Opcode.Text, toBuffer(data));
   }
 
   sendPing(payload: string | Uint8Array = ''): void {
-    this.sendControl(Opcode.Ping, payload, 'a ping');
+    this.#sendControl(Opcode.Ping, payload, 'a ping');
   }
 
   sendPong(payload: string | Uint8Array = ''): void {
-    this.sendControl(Opcode.Pong, payload, 'a pong');
+    this.#sendControl(Opcode.Pong, payload, 'a pong');
   }
 
   /** Starts (or answers) the closing handshake. No code: an empty close payload. */
   sendClose(code?: number, reason = ''): void {
     const payload = encodeClosePayload(code, reason);
-    this.assertCanSend('a second close frame');
-    this.writeClose(payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
+    this.#assertCanSend('a second close frame');
+    this.#writeClose(payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
   }
 
   /**
@@ -190,59 +193,70 @@ export class Protocol {
    * was sent. Failures detected here send the code alone; the reason goes to the local error event.
    */
   fail(code: number, reason: string): void {
-    this.failConnection(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    this.#failConnection(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
   }
 
-  private failConnection(code: number, reason: string, error?: WsProtocolError): void {
-    if (this.failed) return;
+  #failConnection(code: number, reason: string, error?: WsProtocolError): void {
+    if (this.#failed) return;
     const payload = encodeClosePayload(code, reason);
-    this.failed = true;
-    this.parser.stop();
-    this.assembler?.reset();
-    if (!this.sent) this.writeClose(payload, { code, reason });
-    if (error) this.handler.protocolError(error);
+    this.#failed = true;
+    this.#parser.stop();
+    this.#assembler?.reset();
+    if (!this.#sent) this.#writeClose(payload, { code, reason });
+    if (error) this.#handler.protocolError(error);
   }
 
-  private writeClose(payload: Buffer, info: CloseInfo): void {
-    this.sent = info;
-    for (const chunk of encodeFrame(Opcode.Close, payload, true, this.masks)) this.handler.write(chunk);
+  #writeClose(payload: Buffer, info: CloseInfo): void {
+    this.#sent = info;
+    for (const chunk of encodeFrame(Opcode.Close, payload, true, this.#masks)) this.#handler.write(chunk);
   }
 
-  private sendControl(opcode: number, payload: string | Uint8Array, what: string): void {
+  #sendControl(opcode: number, payload: string | Uint8Array, what: string): void {
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (bytes.length > MAX_CONTROL_PAYLOAD) {
       throw new RangeError(`${what} payload is ${bytes.length} bytes; control frames carry at most 125`);
     }
-    this.assertCanSend(what);
-    for (const chunk of encodeFrame(opcode, bytes, true, this.masks)) this.handler.write(chunk);
+    this.#assertCanSend(what);
+    for (const chunk of encodeFrame(opcode, bytes, true, this.#masks)) this.#handler.write(chunk);
   }
 
   /** Compresses (when agreed and large enough) and splits into frames (when fragmentSize asks for it). */
-  private sendMessage(opcode: number, data: Buffer): void {
-    const compressed = this.deflater !== null && data.length >= this.deflater.threshold;
-    if (compressed) data = this.deflater!.compress(data);
-    const size = this.fragmentSize;
+  #sendMessage(opcode: number, data: Buffer): void {
+    const compressed = this.#deflater !== null && data.length >= this.#deflater.threshold;
+    if (compressed) data = this.#deflater!.compress(data);
+    const size = this.#fragmentSize;
     if (size <= 0 || data.length <= size) {
-      for (const chunk of encodeFrame(opcode, data, true, this.masks, compressed)) this.handler.write(chunk);
+      for (const chunk of encodeFrame(opcode, data, true, this.#masks, compressed)) this.#handler.write(chunk);
       return;
     }
     for (let offset = 0; offset < data.length; offset += size) {
       const end = Math.min(offset + size, data.length);
       const first = offset === 0;
-      const frame = encodeFrame(first ? opcode : Opcode.Continuation, data.subarray(offset, end), end === data.length, this.masks, first && compressed);
-      for (const chunk of frame) this.handler.write(chunk);
+      const frame = encodeFrame(first ? opcode : Opcode.Continuation, data.subarray(offset, end), end === data.length, this.#masks, first && compressed);
+      for (const chunk of frame) this.#handler.write(chunk);
     }
   }
 
-  private assertCanSend(what: string): void {
-    if (this.sent) throw new WsStateError(`cannot send ${what}: the close frame was already sent`);
-    if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
+  #assertCanSend(what: string): void {
+    if (this.#sent) throw new WsStateError(`cannot send ${what}: the close frame was already sent`);
+    if (this.#failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
   }
 
-  /** @internal FrameSink: the parser's call once a header is complete. Not for applications. */
-  frameHeader(header: FrameHeader): void {
+  /**
+   * The parser's calls. They are `#private` (as is everything else here but the documented API), so nobody
+   * holding a Protocol (or a WebSocket) can feed it frames at run time; one table of functions shared by every
+   * connection hands the parser's calls to them, at the cost of one field in the parser (no object, no closure).
+   */
+  static readonly #sink: FrameSink<Protocol> = {
+    frameHeader: (protocol, header) => protocol.#frameHeader(header),
+    partialPayload: (protocol, header, piece) => protocol.#partialPayload(header, piece),
+    frame: (protocol, header, payload) => protocol.#frame(header, payload),
+  };
+
+  /** The parser's call once a header is complete. */
+  #frameHeader(header: FrameHeader): void {
     const { opcode, payloadLength } = header;
-    if (header.rsv !== 0) this.checkReservedBits(header);
+    if (header.rsv !== 0) this.#checkReservedBits(header);
     if (!isKnownOpcode(opcode)) throw protocolError(`reserved opcode 0x${opcode.toString(16)}`);
     if (this.role === 'server' && !header.masked) throw protocolError('a client frame must be masked');
     if (this.role === 'client' && header.masked) throw protocolError('a server frame must not be masked');
@@ -254,157 +268,157 @@ export class Protocol {
       return;
     }
     if (opcode === Opcode.Continuation) {
-      if (this.messageOpcode === 0) throw protocolError('continuation frame without a message to continue');
-    } else if (this.messageOpcode !== 0) {
+      if (this.#messageOpcode === 0) throw protocolError('continuation frame without a message to continue');
+    } else if (this.#messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
     if (header.fin && opcode !== Opcode.Continuation) {
-      if (payloadLength > this.limit) throw this.tooBig(payloadLength, payloadLength);
+      if (payloadLength > this.#limit) throw this.#tooBig(payloadLength, payloadLength);
       return;
     }
     // A fragmented message is charged at least FRAGMENT_COST bytes per fragment: a flood of tiny fragments
     // costs a frame's work each, so it ends with 1009 instead of holding the CPU (issue 11).
-    const total = this.charged + Math.max(payloadLength, FRAGMENT_COST);
-    if (total > this.limit) throw this.tooBig((this.assembler?.byteLength ?? 0) + payloadLength, total);
-    this.charged = header.fin ? 0 : total;
+    const total = this.#charged + Math.max(payloadLength, FRAGMENT_COST);
+    if (total > this.#limit) throw this.#tooBig((this.#assembler?.byteLength ?? 0) + payloadLength, total);
+    this.#charged = header.fin ? 0 : total;
   }
 
-  private tooBig(bytes: number, charged: number): WsProtocolError {
+  #tooBig(bytes: number, charged: number): WsProtocolError {
     return new WsProtocolError(
       CloseCode.MessageTooBig,
       bytes === charged
-        ? `message of ${bytes} bytes or more exceeds maxPayload of ${this.limit} bytes`
-        : `message of ${bytes} bytes in fragments counted as ${charged} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
+        ? `message of ${bytes} bytes or more exceeds maxPayload of ${this.#limit} bytes`
+        : `message of ${bytes} bytes in fragments counted as ${charged} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.#limit} bytes`,
     );
   }
 
   /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */
-  private checkReservedBits(header: FrameHeader): void {
+  #checkReservedBits(header: FrameHeader): void {
     const firstOfMessage = header.opcode === Opcode.Text || header.opcode === Opcode.Binary;
-    if (header.rsv === 0b100 && this.deflater !== null && firstOfMessage) return;
+    if (header.rsv === 0b100 && this.#deflater !== null && firstOfMessage) return;
     const bits = `RSV bits 0b${header.rsv.toString(2).padStart(3, '0')}`;
-    if (this.deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
+    if (this.#deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
   }
 
   /**
-   * @internal FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
+   * The parser's call with a piece of a payload arriving over several reads. Uncompressed text is validated as it
    * arrives, so an invalid sequence fails the connection (1007) at once, not when the frame is complete.
    */
-  partialPayload(header: FrameHeader, piece: Buffer): void {
+  #partialPayload(header: FrameHeader, piece: Buffer): void {
     if (header.rsv !== 0) return;
-    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && this.messageOpcode === Opcode.Text && !this.messageCompressed);
+    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && this.#messageOpcode === Opcode.Text && !this.#messageCompressed);
     if (!text) return;
-    this.streamed = true;
-    if (!(this.utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
+    this.#streamed = true;
+    if (!(this.#utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
   }
 
-  /** @internal FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
-  frame(header: FrameHeader, payload: Buffer): void {
+  /** The parser's call with a whole, unmasked frame. */
+  #frame(header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:
-        if (this.autoPong && !this.sent) this.sendPong(payload);
-        this.handler.ping(payload);
+        if (this.#autoPong && !this.#sent) this.sendPong(payload);
+        this.#handler.ping(payload);
         return;
       case Opcode.Pong:
-        this.handler.pong(payload);
+        this.#handler.pong(payload);
         return;
       case Opcode.Close:
-        this.handleClose(payload);
+        this.#handleClose(payload);
         return;
     }
     const compressed = header.rsv !== 0;
-    if (header.fin && this.messageOpcode === 0 && !compressed && !this.streamed) {
-      this.deliver(header.opcode, payload);
+    if (header.fin && this.#messageOpcode === 0 && !compressed && !this.#streamed) {
+      this.#deliver(header.opcode, payload);
       return;
     }
-    const streamed = this.streamed;
-    this.streamed = false;
-    if (header.fin && this.messageOpcode === 0) {
-      if (streamed) this.deliverStreamedText(payload);
-      else this.inflate(header.opcode, payload);
+    const streamed = this.#streamed;
+    this.#streamed = false;
+    if (header.fin && this.#messageOpcode === 0) {
+      if (streamed) this.#deliverStreamedText(payload);
+      else this.#inflate(header.opcode, payload);
       return;
     }
-    if (this.messageOpcode === 0) {
-      this.messageOpcode = header.opcode;
-      this.messageCompressed = compressed;
+    if (this.#messageOpcode === 0) {
+      this.#messageOpcode = header.opcode;
+      this.#messageCompressed = compressed;
     }
     // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
-    const utf8 = (this.utf8Stream ??= new Utf8StreamValidator());
-    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !streamed && !utf8.push(payload)) {
+    const utf8 = (this.#utf8Stream ??= new Utf8StreamValidator());
+    if (this.#messageOpcode === Opcode.Text && !this.#messageCompressed && !streamed && !utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
-    const assembler = (this.assembler ??= new MessageAssembler());
+    const assembler = (this.#assembler ??= new MessageAssembler());
     assembler.append(payload);
     if (!header.fin) return;
-    const opcode = this.messageOpcode;
+    const opcode = this.#messageOpcode;
     const data = assembler.take();
-    this.messageOpcode = 0;
-    if (this.messageCompressed) {
-      this.inflate(opcode, data);
+    this.#messageOpcode = 0;
+    if (this.#messageCompressed) {
+      this.#inflate(opcode, data);
       return;
     }
-    if (opcode === Opcode.Binary) this.handler.message(data, true);
-    else this.deliverStreamedText(data);
+    if (opcode === Opcode.Binary) this.#handler.message(data, true);
+    else this.#deliverStreamedText(data);
   }
 
   /** Delivers text whose bytes went through the streaming validator; fails if it ends inside a character. */
-  private deliverStreamedText(data: Buffer): void {
-    if (!this.utf8Stream!.end()) {
+  #deliverStreamedText(data: Buffer): void {
+    if (!this.#utf8Stream!.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
-    this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+    this.#handler.message(this.#textAsBuffer ? data : data.toString('utf8'), false);
   }
 
   /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */
-  private inflate(opcode: number, data: Buffer): void {
-    const message = this.deflater!.decompressSync(data);
+  #inflate(opcode: number, data: Buffer): void {
+    const message = this.#deflater!.decompressSync(data);
     if (message !== null) {
-      this.deliver(opcode, message);
+      this.#deliver(opcode, message);
       return;
     }
-    this.inflating = true;
-    this.parser.pause();
-    this.deflater!.decompressAsync(data, (error, inflated) => this.inflated(opcode, error, inflated));
+    this.#inflating = true;
+    this.#parser.pause();
+    this.#deflater!.decompressAsync(data, (error, inflated) => this.#inflated(opcode, error, inflated));
   }
 
-  private inflated(opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
-    this.inflating = false;
-    if (!this.failed) {
+  #inflated(opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
+    this.#inflating = false;
+    if (!this.#failed) {
       try {
         if (error) throw error;
-        this.deliver(opcode, message!);
-        this.parser.resume();
+        this.#deliver(opcode, message!);
+        this.#parser.resume();
       } catch (thrown) {
         if (!(thrown instanceof WsProtocolError)) throw thrown;
-        this.failConnection(thrown.code, '', thrown);
+        this.#failConnection(thrown.code, '', thrown);
       }
     }
-    if (!this.inflating) this.handler.resume?.();
+    if (!this.#inflating) this.#handler.resume?.();
   }
 
-  private deliver(opcode: number, payload: Buffer): void {
+  #deliver(opcode: number, payload: Buffer): void {
     if (opcode === Opcode.Binary) {
-      this.handler.message(payload, true);
+      this.#handler.message(payload, true);
       return;
     }
     if (!isUtf8(payload)) throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
-    this.handler.message(this.textAsBuffer ? payload : payload.toString('utf8'), false);
+    this.#handler.message(this.#textAsBuffer ? payload : payload.toString('utf8'), false);
   }
 
-  private handleClose(payload: Buffer): void {
+  #handleClose(payload: Buffer): void {
     const info = parseClosePayload(payload);
-    this.received = info;
-    this.parser.stop();
-    this.assembler?.reset();
-    if (!this.sent) {
+    this.#received = info;
+    this.#parser.stop();
+    this.#assembler?.reset();
+    if (!this.#sent) {
       // Echo code and reason, as browsers and most servers do (RFC 6455 section 5.5.1 allows either).
       const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
-      this.writeClose(encodeClosePayload(echo, info.reason), { code: info.code, reason: info.reason });
+      this.#writeClose(encodeClosePayload(echo, info.reason), { code: info.code, reason: info.reason });
     }
-    this.handler.closeFrame(info.code, info.reason);
+    this.#handler.closeFrame(info.code, info.reason);
   }
 }
 
