@@ -37,6 +37,9 @@ function keyBytes(word: number, phase: number): Uint8Array {
   return KEY_BYTES;
 }
 const TWO_POW_32 = 2 ** 32;
+/** Bits of FrameParser.halted. */
+const STOPPED = 1;
+const PAUSED = 2;
 /** A payload still in flight is collected into a buffer this large at first, growing as bytes arrive. */
 const INITIAL_COLLECT_SIZE = 1024 * 1024;
 
@@ -58,9 +61,11 @@ export class FrameParser<Owner = unknown> {
   private partialFilled = 0;
   /** The frame's mask key, its 4 bytes packed big-endian (a number costs no object per connection). */
   private maskWord = 0;
-  private stopped = false;
-  /** Set by pause(): bytes pushed meanwhile are kept, and parsed on resume(). */
-  private paused = false;
+  /**
+   * STOPPED by stop(), for good; PAUSED by pause(): bytes pushed meanwhile are kept, and parsed on resume().
+   * One field for both: a connection's parser holds its owner besides its sink (see FrameSink).
+   */
+  private halted = 0;
 
   constructor(
     private readonly owner: Owner,
@@ -68,10 +73,10 @@ export class FrameParser<Owner = unknown> {
   ) {}
 
   push(chunk: Buffer): void {
-    if (this.stopped || chunk.length === 0) return;
+    if ((this.halted & STOPPED) !== 0 || chunk.length === 0) return;
     if (this.partial !== null) {
       const used = this.collect(chunk);
-      if (this.partial !== null || used === chunk.length || this.stopped) return;
+      if (this.partial !== null || used === chunk.length || (this.halted & STOPPED) !== 0) return;
       chunk = chunk.subarray(used);
     }
     if (this.chunkIndex > 0) {
@@ -81,7 +86,7 @@ export class FrameParser<Owner = unknown> {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     // parse()'s loop, written out: a call per chunk here measurably slows the parsing of tiny frames.
-    while (!this.stopped && !this.paused) {
+    while (this.halted === 0) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }
@@ -89,17 +94,17 @@ export class FrameParser<Owner = unknown> {
 
   /** Stops delivering frames after the current one (its sink may call this) until resume(). */
   pause(): void {
-    this.paused = true;
+    this.halted |= PAUSED;
   }
 
   /** Parses the bytes pushed while paused, and goes on with later pushes. */
   resume(): void {
-    this.paused = false;
+    this.halted &= ~PAUSED;
     this.parse();
   }
 
   private parse(): void {
-    while (!this.stopped && !this.paused) {
+    while (this.halted === 0) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }
@@ -107,7 +112,7 @@ export class FrameParser<Owner = unknown> {
 
   /** Drops buffered bytes and ignores all further input. */
   stop(): void {
-    this.stopped = true;
+    this.halted |= STOPPED;
     this.chunks = [];
     this.chunkIndex = 0;
     this.buffered = 0;

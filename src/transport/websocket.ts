@@ -116,16 +116,16 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       if (this.ws.#state !== WebSocket.CLOSED) this.ws.emit('message', data, isBinary);
     },
     ping(this: CodecEvents, payload: Buffer) {
-      this.ws.#onPing(payload);
+      WebSocket.#onPing(this.ws, payload);
     },
     pong(this: CodecEvents, payload: Buffer) {
       this.ws.emit('pong', payload);
     },
     closeFrame(this: CodecEvents) {
-      this.ws.#onCloseFrame();
+      WebSocket.#onCloseFrame(this.ws);
     },
     protocolError(this: CodecEvents, error: WsProtocolError) {
-      this.ws.#onProtocolError(error);
+      WebSocket.#onProtocolError(this.ws, error);
     },
     resume(this: CodecEvents) {
       this.ws.#socket.resume();
@@ -134,40 +134,40 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   static readonly #socketEvents = {
     close(this: OwnedSocket) {
-      this[kOwner].#onSocketClose();
+      WebSocket.#onSocketClose(this[kOwner]);
     },
     error(this: OwnedSocket, error: Error) {
-      this[kOwner].#emitError(error);
+      WebSocket.#emitError(this[kOwner], error);
     },
     end(this: OwnedSocket) {
       this.end();
     },
     drain(this: OwnedSocket) {
-      this[kOwner].#onSocketDrain();
+      WebSocket.#onSocketDrain(this[kOwner]);
     },
     data(this: OwnedSocket, chunk: Buffer) {
-      this[kOwner].#receive(chunk);
+      WebSocket.#receive(this[kOwner], chunk);
     },
   };
 
   static #startReading(ws: WebSocket, head: Buffer | undefined): void {
     if (ws.#state === WebSocket.CLOSED) return;
     ws.emit('open');
-    if (head && head.length > 0) ws.#receive(head);
+    if (head && head.length > 0) WebSocket.#receive(ws, head);
     ws.#socket.on('data', WebSocket.#socketEvents.data);
     if (!ws.#codec.receivePaused) ws.#socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
-  #receive(chunk: Buffer): void {
-    this.#socket.cork();
+  static #receive(ws: WebSocket, chunk: Buffer): void {
+    ws.#socket.cork();
     try {
-      this.#codec.receive(chunk);
+      ws.#codec.receive(chunk);
     } finally {
-      this.#socket.uncork();
+      ws.#socket.uncork();
     }
     // A large compressed message is being inflated in the thread pool: read on once it is delivered.
-    if (this.#codec.receivePaused) this.#socket.pause();
+    if (ws.#codec.receivePaused) ws.#socket.pause();
   }
 
   /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */
@@ -205,15 +205,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    */
   send(data: string | BinaryData, options?: { binary?: boolean }, callback?: (error?: Error) => void): boolean {
     if (this.#state !== WebSocket.OPEN) {
-      if (callback) process.nextTick(callback, this.#stateError('send a message'));
+      if (callback) process.nextTick(callback, WebSocket.#stateError(this, 'send a message'));
       return false;
     }
     const binary = options?.binary ?? typeof data !== 'string';
     if (typeof data === 'string') {
       if (binary) this.#codec.sendBinary(Buffer.from(data, 'utf8'));
       else this.#codec.sendText(data);
-      if (callback) this.#whenWritten(callback);
-      return this.#afterSend();
+      if (callback) WebSocket.#whenWritten(this, callback);
+      return WebSocket.#afterSend(this);
     }
     if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
     // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
@@ -225,13 +225,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     } finally {
       if (corked) this.#socket.uncork();
     }
-    if (callback) this.#whenWritten(callback);
-    return this.#afterSend();
+    if (callback) WebSocket.#whenWritten(this, callback);
+    return WebSocket.#afterSend(this);
   }
 
   /** An empty write's callback runs once everything written before it has gone to the operating system. */
-  #whenWritten(callback: (error?: Error) => void): void {
-    this.#socket.write(EMPTY, (error) => callback(error ?? undefined));
+  static #whenWritten(ws: WebSocket, callback: (error?: Error) => void): void {
+    ws.#socket.write(EMPTY, (error) => callback(error ?? undefined));
   }
 
   /** Sends a ping; discarded (no throw) once the connection is CLOSING or CLOSED. */
@@ -252,7 +252,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (this.#state === WebSocket.CLOSED || this.#codec.closeSent) return;
     this.#codec.sendClose(code, reason);
     this.#state = WebSocket.CLOSING;
-    this.#afterCloseFrame();
+    WebSocket.#afterCloseFrame(this);
   }
 
   /** Destroys the connection at once, without a closing handshake. */
@@ -267,90 +267,91 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     return this;
   }
 
-  #stateError(action: string): WsStateError {
-    return new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[this.#state]}`);
+  static #stateError(ws: WebSocket, action: string): WsStateError {
+    return new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[ws.#state]}`);
   }
 
   /** Whether the send buffer is below the high-water mark; past the hard limit the connection is closed. */
-  #afterSend(): boolean {
-    const buffered = this.#socket.writableLength;
-    if (buffered > this.#maxBufferedAmount) {
-      this.#failWithLimit(
-        `${buffered} bytes wait to be sent, over maxBufferedAmount of ${this.#maxBufferedAmount}: the peer is not reading`,
+  static #afterSend(ws: WebSocket): boolean {
+    const buffered = ws.#socket.writableLength;
+    if (buffered > ws.#maxBufferedAmount) {
+      WebSocket.#failWithLimit(
+        ws,
+        `${buffered} bytes wait to be sent, over maxBufferedAmount of ${ws.#maxBufferedAmount}: the peer is not reading`,
       );
       return false;
     }
-    if (buffered < Math.max(this.#highWaterMark, this.#socket.writableHighWaterMark)) return true;
-    this.#needDrain = true;
+    if (buffered < Math.max(ws.#highWaterMark, ws.#socket.writableHighWaterMark)) return true;
+    ws.#needDrain = true;
     return false;
   }
 
-  #failWithLimit(message: string): void {
+  static #failWithLimit(ws: WebSocket, message: string): void {
     const error = new WsLimitError(CloseCode.PolicyViolation, message);
-    this.#failure = error;
-    this.#emitError(error);
+    ws.#failure = error;
+    WebSocket.#emitError(ws, error);
     // Failing (not just closing) stops the parser: messages still in the chunk being read are not delivered.
-    this.#codec.fail(CloseCode.PolicyViolation, 'send buffer limit exceeded');
-    this.#state = WebSocket.CLOSING;
-    this.#afterCloseFrame();
+    ws.#codec.fail(CloseCode.PolicyViolation, 'send buffer limit exceeded');
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#afterCloseFrame(ws);
   }
 
   /** A ping flood from a peer that does not read our pongs must not grow the send buffer without bound. */
-  #onPing(payload: Buffer): void {
-    if (this.#autoPong && !this.#codec.closeSent) {
-      if (this.#socket.writableLength < Math.max(this.#highWaterMark, this.#socket.writableHighWaterMark)) {
-        this.#codec.sendPong(payload);
+  static #onPing(ws: WebSocket, payload: Buffer): void {
+    if (ws.#autoPong && !ws.#codec.closeSent) {
+      if (ws.#socket.writableLength < Math.max(ws.#highWaterMark, ws.#socket.writableHighWaterMark)) {
+        ws.#codec.sendPong(payload);
       } else {
-        this.#pendingPong = Buffer.from(payload);
-        this.#needDrain = true;
+        ws.#pendingPong = Buffer.from(payload);
+        ws.#needDrain = true;
       }
     }
-    this.emit('ping', payload);
+    ws.emit('ping', payload);
   }
 
-  #onSocketDrain(): void {
-    if (!this.#needDrain) return;
-    this.#needDrain = false;
-    const pong = this.#pendingPong;
-    this.#pendingPong = null;
-    if (pong && !this.#codec.closeSent) this.#codec.sendPong(pong);
-    if (this.#state === WebSocket.OPEN) this.emit('drain');
+  static #onSocketDrain(ws: WebSocket): void {
+    if (!ws.#needDrain) return;
+    ws.#needDrain = false;
+    const pong = ws.#pendingPong;
+    ws.#pendingPong = null;
+    if (pong && !ws.#codec.closeSent) ws.#codec.sendPong(pong);
+    if (ws.#state === WebSocket.OPEN) ws.emit('drain');
   }
 
-  #onCloseFrame(): void {
-    this.#state = WebSocket.CLOSING;
-    this.#afterCloseFrame();
+  static #onCloseFrame(ws: WebSocket): void {
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#afterCloseFrame(ws);
   }
 
-  #onProtocolError(error: WsProtocolError): void {
-    this.#failure = error;
-    this.#state = WebSocket.CLOSING;
-    this.#emitError(error);
-    this.#afterCloseFrame();
+  static #onProtocolError(ws: WebSocket, error: WsProtocolError): void {
+    ws.#failure = error;
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#emitError(ws, error);
+    WebSocket.#afterCloseFrame(ws);
   }
 
   /** Once the handshake is over the server closes TCP first; the client waits for it (section 7.1.1). */
-  #afterCloseFrame(): void {
-    if (this.#codec.state === 'closed' && this.role === 'server') this.#socket.end();
-    if (this.#closeTimer === undefined) {
-      this.#closeTimer = setTimeout(() => this.#socket.destroy(), this.#closeTimeout);
+  static #afterCloseFrame(ws: WebSocket): void {
+    if (ws.#codec.state === 'closed' && ws.role === 'server') ws.#socket.end();
+    if (ws.#closeTimer === undefined) {
+      ws.#closeTimer = setTimeout(() => ws.#socket.destroy(), ws.#closeTimeout);
     }
   }
 
   /** 'error' is emitted only to listeners: a misbehaving peer must not crash a process that ignores errors. */
-  #emitError(error: Error): void {
-    if (this.#state !== WebSocket.CLOSED && this.listenerCount('error') > 0) this.emit('error', error);
+  static #emitError(ws: WebSocket, error: Error): void {
+    if (ws.#state !== WebSocket.CLOSED && ws.listenerCount('error') > 0) ws.emit('error', error);
   }
 
-  #onSocketClose(): void {
-    if (this.#state === WebSocket.CLOSED) return;
-    clearTimeout(this.#closeTimer);
-    this.#state = WebSocket.CLOSED;
-    const received = this.#codec.closeReceived;
-    const failure = this.#failure;
-    const wasClean = failure === null && received !== null && this.#codec.closeSent !== null;
-    if (received) this.emit('close', received.code, received.reason, wasClean);
-    else if (failure) this.emit('close', failure.code, failure.message, false);
-    else this.emit('close', CloseCode.Abnormal, '', false);
+  static #onSocketClose(ws: WebSocket): void {
+    if (ws.#state === WebSocket.CLOSED) return;
+    clearTimeout(ws.#closeTimer);
+    ws.#state = WebSocket.CLOSED;
+    const received = ws.#codec.closeReceived;
+    const failure = ws.#failure;
+    const wasClean = failure === null && received !== null && ws.#codec.closeSent !== null;
+    if (received) ws.emit('close', received.code, received.reason, wasClean);
+    else if (failure) ws.emit('close', failure.code, failure.message, false);
+    else ws.emit('close', CloseCode.Abnormal, '', false);
   }
 }
