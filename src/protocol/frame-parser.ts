@@ -11,16 +11,20 @@ export interface FrameHeader {
   payloadLength: number;
 }
 
-export interface FrameSink {
+/**
+ * The parser's calls, each with the parser's `owner` first: one table of functions shared by all parsers, so
+ * that a parser costs no sink object, and the owner's handlers can stay private (see Protocol).
+ */
+export interface FrameSink<Owner> {
   /** Called once the header is complete, before any payload is buffered; may throw WsProtocolError. */
-  frameHeader(header: FrameHeader): void;
+  frameHeader(owner: Owner, header: FrameHeader): void;
   /**
    * Called with each unmasked piece of a payload that arrives over several reads, as it arrives (the last
    * piece included), before `frame`; may throw WsProtocolError. Payloads that arrive whole skip it.
    */
-  partialPayload(header: FrameHeader, piece: Buffer): void;
+  partialPayload(owner: Owner, header: FrameHeader, piece: Buffer): void;
   /** Called with the whole, unmasked payload. */
-  frame(header: FrameHeader, payload: Buffer): void;
+  frame(owner: Owner, header: FrameHeader, payload: Buffer): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -33,6 +37,9 @@ function keyBytes(word: number, phase: number): Uint8Array {
   return KEY_BYTES;
 }
 const TWO_POW_32 = 2 ** 32;
+/** Bits of FrameParser.halted. */
+const STOPPED = 1;
+const PAUSED = 2;
 /** A payload still in flight is collected into a buffer this large at first, growing as bytes arrive. */
 const INITIAL_COLLECT_SIZE = 1024 * 1024;
 
@@ -42,7 +49,7 @@ const INITIAL_COLLECT_SIZE = 1024 * 1024;
  * memory follows the bytes received however small the reads. Takes ownership of the chunks it is
  * given: masked payloads are unmasked in place.
  */
-export class FrameParser {
+export class FrameParser<Owner = unknown> {
   private chunks: Buffer[] = [];
   /** Index of the first unread chunk and the read position inside it. */
   private chunkIndex = 0;
@@ -54,17 +61,22 @@ export class FrameParser {
   private partialFilled = 0;
   /** The frame's mask key, its 4 bytes packed big-endian (a number costs no object per connection). */
   private maskWord = 0;
-  private stopped = false;
-  /** Set by pause(): bytes pushed meanwhile are kept, and parsed on resume(). */
-  private paused = false;
+  /**
+   * STOPPED by stop(), for good; PAUSED by pause(): bytes pushed meanwhile are kept, and parsed on resume().
+   * One field for both: a connection's parser holds its owner besides its sink (see FrameSink).
+   */
+  private halted = 0;
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly owner: Owner,
+    private readonly sink: FrameSink<Owner>,
+  ) {}
 
   push(chunk: Buffer): void {
-    if (this.stopped || chunk.length === 0) return;
+    if ((this.halted & STOPPED) !== 0 || chunk.length === 0) return;
     if (this.partial !== null) {
       const used = this.collect(chunk);
-      if (this.partial !== null || used === chunk.length || this.stopped) return;
+      if (this.partial !== null || used === chunk.length || (this.halted & STOPPED) !== 0) return;
       chunk = chunk.subarray(used);
     }
     if (this.chunkIndex > 0) {
@@ -74,7 +86,7 @@ export class FrameParser {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     // parse()'s loop, written out: a call per chunk here measurably slows the parsing of tiny frames.
-    while (!this.stopped && !this.paused) {
+    while (this.halted === 0) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }
@@ -82,17 +94,17 @@ export class FrameParser {
 
   /** Stops delivering frames after the current one (its sink may call this) until resume(). */
   pause(): void {
-    this.paused = true;
+    this.halted |= PAUSED;
   }
 
   /** Parses the bytes pushed while paused, and goes on with later pushes. */
   resume(): void {
-    this.paused = false;
+    this.halted &= ~PAUSED;
     this.parse();
   }
 
   private parse(): void {
-    while (!this.stopped && !this.paused) {
+    while (this.halted === 0) {
       if (this.header === null && !this.readHeader()) return;
       if (!this.readPayload()) return;
     }
@@ -100,7 +112,7 @@ export class FrameParser {
 
   /** Drops buffered bytes and ignores all further input. */
   stop(): void {
-    this.stopped = true;
+    this.halted |= STOPPED;
     this.chunks = [];
     this.chunkIndex = 0;
     this.buffered = 0;
@@ -144,7 +156,7 @@ export class FrameParser {
     }
     this.skip(headerLength);
     const header: FrameHeader = { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 0x7, opcode: b0 & 0x0f, masked, payloadLength };
-    this.sink.frameHeader(header);
+    this.sink.frameHeader(this.owner, header);
     this.header = header;
     return true;
   }
@@ -168,7 +180,7 @@ export class FrameParser {
     this.chunkIndex = 0;
     this.headOffset = 0;
     this.buffered = 0;
-    this.sink.partialPayload(this.header!, this.partial.subarray(0, this.partialFilled));
+    this.sink.partialPayload(this.owner, this.header!, this.partial.subarray(0, this.partialFilled));
     return false;
   }
 
@@ -185,7 +197,7 @@ export class FrameParser {
     }
     const from = this.partialFilled;
     this.copyCollected(used === chunk.length ? chunk : chunk.subarray(0, used), partial);
-    this.sink.partialPayload(this.header!, partial.subarray(from, needed));
+    this.sink.partialPayload(this.owner, this.header!, partial.subarray(from, needed));
     if (needed === length) {
       this.partial = null;
       this.deliver(partial);
@@ -204,7 +216,7 @@ export class FrameParser {
   private deliver(payload: Buffer): void {
     const header = this.header!;
     this.header = null;
-    this.sink.frame(header, payload);
+    this.sink.frame(this.owner, header, payload);
   }
 
   private lengthError(message: string): WsProtocolError {

@@ -12,7 +12,7 @@ import {
 import { type CloseInfo, encodeClosePayload, parseClosePayload } from './close-payload.ts';
 import { WsProtocolError, WsStateError } from './errors.ts';
 import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
-import { type FrameHeader, FrameParser } from './frame-parser.ts';
+import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
 import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
@@ -66,66 +66,69 @@ export interface ProtocolHandler {
  */
 export class Protocol {
   readonly role: Role;
-  private limit: number;
-  private readonly autoPong: boolean;
-  private readonly fragmentSize: number;
-  private readonly textAsBuffer: boolean;
-  private readonly masks: MaskKeySource | null;
-  private readonly deflater: MessageDeflater | null;
-  private readonly parser: FrameParser;
+  #limit: number;
+  readonly #autoPong: boolean;
+  readonly #fragmentSize: number;
+  readonly #textAsBuffer: boolean;
+  readonly #masks: MaskKeySource | null;
+  readonly #deflater: MessageDeflater | null;
+  readonly #parser: FrameParser<Protocol>;
   /** Created with the first fragmented message: most connections never need them. */
-  private utf8Stream: Utf8StreamValidator | null = null;
-  private assembler: MessageAssembler | null = null;
+  #utf8Stream: Utf8StreamValidator | null = null;
+  #assembler: MessageAssembler | null = null;
 
-  private sent: CloseInfo | null = null;
-  private received: CloseInfo | null = null;
-  private failed = false;
+  #sent: CloseInfo | null = null;
+  #received: CloseInfo | null = null;
+  #failed = false;
   /** A compressed message is being inflated in the thread pool; later frames wait in the parser. */
-  private inflating = false;
+  #inflating = false;
 
   /** Opcode of the fragmented message being received, or 0 when none. */
-  private messageOpcode = 0;
+  #messageOpcode = 0;
   /** The current frame's text payload arrived in pieces and was validated piece by piece. */
-  private streamed = false;
+  #streamed = false;
   /** Bytes the fragments of that message so far count against maxPayload (see FRAGMENT_COST). */
-  private charged = 0;
-  private messageCompressed = false;
+  #charged = 0;
+  #messageCompressed = false;
 
-  constructor(options: ProtocolOptions, private readonly handler: ProtocolHandler) {
+  readonly #handler: ProtocolHandler;
+
+  constructor(options: ProtocolOptions, handler: ProtocolHandler) {
     this.role = options.role;
-    this.limit = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    this.autoPong = options.autoPong ?? true;
-    this.fragmentSize = options.fragmentSize ?? 0;
-    this.textAsBuffer = options.textAsBuffer ?? false;
-    this.masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
-    this.deflater = options.deflate
-      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.limit)
+    this.#handler = handler;
+    this.#limit = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#autoPong = options.autoPong ?? true;
+    this.#fragmentSize = options.fragmentSize ?? 0;
+    this.#textAsBuffer = options.textAsBuffer ?? false;
+    this.#masks = this.role === 'client' ? new MaskKeySource(options.generateMask) : null;
+    this.#deflater = options.deflate
+      ? new MessageDeflater(this.role, options.deflate.agreement, options.deflate.options, this.#limit)
       : null;
-    this.parser = new FrameParser(this);
+    this.#parser = new FrameParser(this, Protocol.#sink);
   }
 
   /** Largest message accepted from now on; may be changed at any time (e.g. raised once a peer is trusted). */
   get maxPayload(): number {
-    return this.limit;
+    return this.#limit;
   }
 
   set maxPayload(bytes: number) {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`maxPayload must be a non-negative integer, got ${bytes}`);
-    this.limit = bytes;
-    this.deflater?.setMaxPayload(bytes);
+    this.#limit = bytes;
+    this.#deflater?.setMaxPayload(bytes);
   }
 
   get state(): ProtocolState {
-    if (this.failed || (this.sent && this.received)) return 'closed';
-    return this.sent || this.received ? 'closing' : 'open';
+    if (this.#failed || (this.#sent && this.#received)) return 'closed';
+    return this.#sent || this.#received ? 'closing' : 'open';
   }
 
   get closeSent(): CloseInfo | null {
-    return this.sent;
+    return this.#sent;
   }
 
   get closeReceived(): CloseInfo | null {
-    return this.received;
+    return this.#received;
   }
 
   /**
@@ -133,16 +136,16 @@ export class Protocol {
    * (and parsed later, in order), so the caller should stop reading until the handler's `resume`.
    */
   get receivePaused(): boolean {
-    return this.inflating;
+    return this.#inflating;
   }
 
   /** Feeds received bytes. Takes ownership of `chunk`: masked payloads are unmasked in place. */
   receive(chunk: Buffer): void {
     try {
-      this.parser.push(chunk);
+      this.#parser.push(chunk);
     } catch (error) {
       if (!(error instanceof WsProtocolError)) throw error;
-      this.failConnection(error.code, '', error);
+      Protocol.#failConnection(this, error.code, '', error);
     }
   }
 
@@ -152,37 +155,37 @@ export class Protocol {
   }
 
   sendText(text: string): void {
-    this.assertCanSend('a message');
-    const mayNeedFrames = this.fragmentSize > 0 && text.length * 3 > this.fragmentSize;
-    const mayCompress = this.deflater !== null && text.length * 3 >= this.deflater.threshold;
-    if (mayNeedFrames || mayCompress) this.sendMessage(Opcode.Text, Buffer.from(text, 'utf8'));
-    else this.handler.write(encodeTextFrame(text, this.masks));
+    Protocol.#assertCanSend(this, 'a message');
+    const mayNeedFrames = this.#fragmentSize > 0 && text.length * 3 > this.#fragmentSize;
+    const mayCompress = this.#deflater !== null && text.length * 3 >= this.#deflater.threshold;
+    if (mayNeedFrames || mayCompress) Protocol.#sendMessage(this, Opcode.Text, Buffer.from(text, 'utf8'));
+    else this.#handler.write(encodeTextFrame(text, this.#masks));
   }
 
   sendBinary(data: BinaryData): void {
-    this.assertCanSend('a message');
-    this.sendMessage(Opcode.Binary, toBuffer(data));
+    Protocol.#assertCanSend(this, 'a message');
+    Protocol.#sendMessage(this, Opcode.Binary, toBuffer(data));
   }
 
   /** Sends bytes the caller knows to be UTF-8 as a text message, without decoding them. */
   sendTextBytes(data: BinaryData): void {
-    this.assertCanSend('a message');
-    this.sendMessage(Opcode.Text, toBuffer(data));
+    Protocol.#assertCanSend(this, 'a message');
+    Protocol.#sendMessage(this, Opcode.Text, toBuffer(data));
   }
 
   sendPing(payload: string | Uint8Array = ''): void {
-    this.sendControl(Opcode.Ping, payload, 'a ping');
+    Protocol.#sendControl(this, Opcode.Ping, payload, 'a ping');
   }
 
   sendPong(payload: string | Uint8Array = ''): void {
-    this.sendControl(Opcode.Pong, payload, 'a pong');
+    Protocol.#sendControl(this, Opcode.Pong, payload, 'a pong');
   }
 
   /** Starts (or answers) the closing handshake. No code: an empty close payload. */
   sendClose(code?: number, reason = ''): void {
     const payload = encodeClosePayload(code, reason);
-    this.assertCanSend('a second close frame');
-    this.writeClose(payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
+    Protocol.#assertCanSend(this, 'a second close frame');
+    Protocol.#writeClose(this, payload, { code: code ?? (reason ? CloseCode.Normal : CloseCode.NoStatus), reason });
   }
 
   /**
@@ -190,62 +193,73 @@ export class Protocol {
    * was sent. Failures detected here send the code alone; the reason goes to the local error event.
    */
   fail(code: number, reason: string): void {
-    this.failConnection(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    Protocol.#failConnection(this, code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
   }
 
-  private failConnection(code: number, reason: string, error?: WsProtocolError): void {
-    if (this.failed) return;
+  static #failConnection(protocol: Protocol, code: number, reason: string, error?: WsProtocolError): void {
+    if (protocol.#failed) return;
     const payload = encodeClosePayload(code, reason);
-    this.failed = true;
-    this.parser.stop();
-    this.assembler?.reset();
-    if (!this.sent) this.writeClose(payload, { code, reason });
-    if (error) this.handler.protocolError(error);
+    protocol.#failed = true;
+    protocol.#parser.stop();
+    protocol.#assembler?.reset();
+    if (!protocol.#sent) Protocol.#writeClose(protocol, payload, { code, reason });
+    if (error) protocol.#handler.protocolError(error);
   }
 
-  private writeClose(payload: Buffer, info: CloseInfo): void {
-    this.sent = info;
-    for (const chunk of encodeFrame(Opcode.Close, payload, true, this.masks)) this.handler.write(chunk);
+  static #writeClose(protocol: Protocol, payload: Buffer, info: CloseInfo): void {
+    protocol.#sent = info;
+    for (const chunk of encodeFrame(Opcode.Close, payload, true, protocol.#masks)) protocol.#handler.write(chunk);
   }
 
-  private sendControl(opcode: number, payload: string | Uint8Array, what: string): void {
+  static #sendControl(protocol: Protocol, opcode: number, payload: string | Uint8Array, what: string): void {
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (bytes.length > MAX_CONTROL_PAYLOAD) {
       throw new RangeError(`${what} payload is ${bytes.length} bytes; control frames carry at most 125`);
     }
-    this.assertCanSend(what);
-    for (const chunk of encodeFrame(opcode, bytes, true, this.masks)) this.handler.write(chunk);
+    Protocol.#assertCanSend(protocol, what);
+    for (const chunk of encodeFrame(opcode, bytes, true, protocol.#masks)) protocol.#handler.write(chunk);
   }
 
   /** Compresses (when agreed and large enough) and splits into frames (when fragmentSize asks for it). */
-  private sendMessage(opcode: number, data: Buffer): void {
-    const compressed = this.deflater !== null && data.length >= this.deflater.threshold;
-    if (compressed) data = this.deflater!.compress(data);
-    const size = this.fragmentSize;
+  static #sendMessage(protocol: Protocol, opcode: number, data: Buffer): void {
+    const compressed = protocol.#deflater !== null && data.length >= protocol.#deflater.threshold;
+    if (compressed) data = protocol.#deflater!.compress(data);
+    const size = protocol.#fragmentSize;
     if (size <= 0 || data.length <= size) {
-      for (const chunk of encodeFrame(opcode, data, true, this.masks, compressed)) this.handler.write(chunk);
+      for (const chunk of encodeFrame(opcode, data, true, protocol.#masks, compressed)) protocol.#handler.write(chunk);
       return;
     }
     for (let offset = 0; offset < data.length; offset += size) {
       const end = Math.min(offset + size, data.length);
       const first = offset === 0;
-      const frame = encodeFrame(first ? opcode : Opcode.Continuation, data.subarray(offset, end), end === data.length, this.masks, first && compressed);
-      for (const chunk of frame) this.handler.write(chunk);
+      const frame = encodeFrame(first ? opcode : Opcode.Continuation, data.subarray(offset, end), end === data.length, protocol.#masks, first && compressed);
+      for (const chunk of frame) protocol.#handler.write(chunk);
     }
   }
 
-  private assertCanSend(what: string): void {
-    if (this.sent) throw new WsStateError(`cannot send ${what}: the close frame was already sent`);
-    if (this.failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
+  static #assertCanSend(protocol: Protocol, what: string): void {
+    if (protocol.#sent) throw new WsStateError(`cannot send ${what}: the close frame was already sent`);
+    if (protocol.#failed) throw new WsStateError(`cannot send ${what}: the connection has failed`);
   }
 
-  /** @internal FrameSink: the parser's call once a header is complete. Not for applications. */
-  frameHeader(header: FrameHeader): void {
+  /**
+   * The parser's calls. Like every other internal they are static `#private` methods taking the connection, so
+   * nobody holding a Protocol (or a WebSocket) can feed it frames at run time. Static, not instance `#methods`:
+   * those cost every instance a brand field; these cost nothing per connection but the parser's `owner` field.
+   */
+  static readonly #sink: FrameSink<Protocol> = {
+    frameHeader: Protocol.#frameHeader,
+    partialPayload: Protocol.#partialPayload,
+    frame: Protocol.#frame,
+  };
+
+  /** The parser's call once a header is complete. */
+  static #frameHeader(protocol: Protocol, header: FrameHeader): void {
     const { opcode, payloadLength } = header;
-    if (header.rsv !== 0) this.checkReservedBits(header);
+    if (header.rsv !== 0) Protocol.#checkReservedBits(protocol, header);
     if (!isKnownOpcode(opcode)) throw protocolError(`reserved opcode 0x${opcode.toString(16)}`);
-    if (this.role === 'server' && !header.masked) throw protocolError('a client frame must be masked');
-    if (this.role === 'client' && header.masked) throw protocolError('a server frame must not be masked');
+    if (protocol.role === 'server' && !header.masked) throw protocolError('a client frame must be masked');
+    if (protocol.role === 'client' && header.masked) throw protocolError('a server frame must not be masked');
     if (isControlOpcode(opcode)) {
       if (!header.fin) throw protocolError('control frames must not be fragmented');
       if (payloadLength > MAX_CONTROL_PAYLOAD) {
@@ -254,157 +268,157 @@ export class Protocol {
       return;
     }
     if (opcode === Opcode.Continuation) {
-      if (this.messageOpcode === 0) throw protocolError('continuation frame without a message to continue');
-    } else if (this.messageOpcode !== 0) {
+      if (protocol.#messageOpcode === 0) throw protocolError('continuation frame without a message to continue');
+    } else if (protocol.#messageOpcode !== 0) {
       throw protocolError('new data frame while a fragmented message is unfinished');
     }
     if (header.fin && opcode !== Opcode.Continuation) {
-      if (payloadLength > this.limit) throw this.tooBig(payloadLength, payloadLength);
+      if (payloadLength > protocol.#limit) throw Protocol.#tooBig(protocol, payloadLength, payloadLength);
       return;
     }
     // A fragmented message is charged at least FRAGMENT_COST bytes per fragment: a flood of tiny fragments
     // costs a frame's work each, so it ends with 1009 instead of holding the CPU (issue 11).
-    const total = this.charged + Math.max(payloadLength, FRAGMENT_COST);
-    if (total > this.limit) throw this.tooBig((this.assembler?.byteLength ?? 0) + payloadLength, total);
-    this.charged = header.fin ? 0 : total;
+    const total = protocol.#charged + Math.max(payloadLength, FRAGMENT_COST);
+    if (total > protocol.#limit) throw Protocol.#tooBig(protocol, (protocol.#assembler?.byteLength ?? 0) + payloadLength, total);
+    protocol.#charged = header.fin ? 0 : total;
   }
 
-  private tooBig(bytes: number, charged: number): WsProtocolError {
+  static #tooBig(protocol: Protocol, bytes: number, charged: number): WsProtocolError {
     return new WsProtocolError(
       CloseCode.MessageTooBig,
       bytes === charged
-        ? `message of ${bytes} bytes or more exceeds maxPayload of ${this.limit} bytes`
-        : `message of ${bytes} bytes in fragments counted as ${charged} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${this.limit} bytes`,
+        ? `message of ${bytes} bytes or more exceeds maxPayload of ${protocol.#limit} bytes`
+        : `message of ${bytes} bytes in fragments counted as ${charged} bytes (each fragment counts at least ${FRAGMENT_COST}) exceeds maxPayload of ${protocol.#limit} bytes`,
     );
   }
 
   /** RSV1 marks a compressed message, on its first frame only, once permessage-deflate is agreed. */
-  private checkReservedBits(header: FrameHeader): void {
+  static #checkReservedBits(protocol: Protocol, header: FrameHeader): void {
     const firstOfMessage = header.opcode === Opcode.Text || header.opcode === Opcode.Binary;
-    if (header.rsv === 0b100 && this.deflater !== null && firstOfMessage) return;
+    if (header.rsv === 0b100 && protocol.#deflater !== null && firstOfMessage) return;
     const bits = `RSV bits 0b${header.rsv.toString(2).padStart(3, '0')}`;
-    if (this.deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
+    if (protocol.#deflater === null || (header.rsv & 0b011) !== 0) throw protocolError(`${bits} set without a negotiated extension`);
     throw protocolError(`${bits} set on a ${isControlOpcode(header.opcode) ? 'control' : 'continuation'} frame`);
   }
 
   /**
-   * @internal FrameSink: a piece of a payload arriving over several reads. Uncompressed text is validated as it
+   * The parser's call with a piece of a payload arriving over several reads. Uncompressed text is validated as it
    * arrives, so an invalid sequence fails the connection (1007) at once, not when the frame is complete.
    */
-  partialPayload(header: FrameHeader, piece: Buffer): void {
+  static #partialPayload(protocol: Protocol, header: FrameHeader, piece: Buffer): void {
     if (header.rsv !== 0) return;
-    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && this.messageOpcode === Opcode.Text && !this.messageCompressed);
+    const text = header.opcode === Opcode.Text || (header.opcode === Opcode.Continuation && protocol.#messageOpcode === Opcode.Text && !protocol.#messageCompressed);
     if (!text) return;
-    this.streamed = true;
-    if (!(this.utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
+    protocol.#streamed = true;
+    if (!(protocol.#utf8Stream ??= new Utf8StreamValidator()).push(piece)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
   }
 
-  /** @internal FrameSink: the parser's call with a whole, unmasked frame. Not for applications. */
-  frame(header: FrameHeader, payload: Buffer): void {
+  /** The parser's call with a whole, unmasked frame. */
+  static #frame(protocol: Protocol, header: FrameHeader, payload: Buffer): void {
     switch (header.opcode) {
       case Opcode.Ping:
-        if (this.autoPong && !this.sent) this.sendPong(payload);
-        this.handler.ping(payload);
+        if (protocol.#autoPong && !protocol.#sent) protocol.sendPong(payload);
+        protocol.#handler.ping(payload);
         return;
       case Opcode.Pong:
-        this.handler.pong(payload);
+        protocol.#handler.pong(payload);
         return;
       case Opcode.Close:
-        this.handleClose(payload);
+        Protocol.#handleClose(protocol, payload);
         return;
     }
     const compressed = header.rsv !== 0;
-    if (header.fin && this.messageOpcode === 0 && !compressed && !this.streamed) {
-      this.deliver(header.opcode, payload);
+    if (header.fin && protocol.#messageOpcode === 0 && !compressed && !protocol.#streamed) {
+      Protocol.#deliver(protocol, header.opcode, payload);
       return;
     }
-    const streamed = this.streamed;
-    this.streamed = false;
-    if (header.fin && this.messageOpcode === 0) {
-      if (streamed) this.deliverStreamedText(payload);
-      else this.inflate(header.opcode, payload);
+    const streamed = protocol.#streamed;
+    protocol.#streamed = false;
+    if (header.fin && protocol.#messageOpcode === 0) {
+      if (streamed) Protocol.#deliverStreamedText(protocol, payload);
+      else Protocol.#inflate(protocol, header.opcode, payload);
       return;
     }
-    if (this.messageOpcode === 0) {
-      this.messageOpcode = header.opcode;
-      this.messageCompressed = compressed;
+    if (protocol.#messageOpcode === 0) {
+      protocol.#messageOpcode = header.opcode;
+      protocol.#messageCompressed = compressed;
     }
     // Compressed text is validated once inflated; plain text fails on the fragment that breaks it.
-    const utf8 = (this.utf8Stream ??= new Utf8StreamValidator());
-    if (this.messageOpcode === Opcode.Text && !this.messageCompressed && !streamed && !utf8.push(payload)) {
+    const utf8 = (protocol.#utf8Stream ??= new Utf8StreamValidator());
+    if (protocol.#messageOpcode === Opcode.Text && !protocol.#messageCompressed && !streamed && !utf8.push(payload)) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
     }
-    const assembler = (this.assembler ??= new MessageAssembler());
+    const assembler = (protocol.#assembler ??= new MessageAssembler());
     assembler.append(payload);
     if (!header.fin) return;
-    const opcode = this.messageOpcode;
+    const opcode = protocol.#messageOpcode;
     const data = assembler.take();
-    this.messageOpcode = 0;
-    if (this.messageCompressed) {
-      this.inflate(opcode, data);
+    protocol.#messageOpcode = 0;
+    if (protocol.#messageCompressed) {
+      Protocol.#inflate(protocol, opcode, data);
       return;
     }
-    if (opcode === Opcode.Binary) this.handler.message(data, true);
-    else this.deliverStreamedText(data);
+    if (opcode === Opcode.Binary) protocol.#handler.message(data, true);
+    else Protocol.#deliverStreamedText(protocol, data);
   }
 
   /** Delivers text whose bytes went through the streaming validator; fails if it ends inside a character. */
-  private deliverStreamedText(data: Buffer): void {
-    if (!this.utf8Stream!.end()) {
+  static #deliverStreamedText(protocol: Protocol, data: Buffer): void {
+    if (!protocol.#utf8Stream!.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
-    this.handler.message(this.textAsBuffer ? data : data.toString('utf8'), false);
+    protocol.#handler.message(protocol.#textAsBuffer ? data : data.toString('utf8'), false);
   }
 
   /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */
-  private inflate(opcode: number, data: Buffer): void {
-    const message = this.deflater!.decompressSync(data);
+  static #inflate(protocol: Protocol, opcode: number, data: Buffer): void {
+    const message = protocol.#deflater!.decompressSync(data);
     if (message !== null) {
-      this.deliver(opcode, message);
+      Protocol.#deliver(protocol, opcode, message);
       return;
     }
-    this.inflating = true;
-    this.parser.pause();
-    this.deflater!.decompressAsync(data, (error, inflated) => this.inflated(opcode, error, inflated));
+    protocol.#inflating = true;
+    protocol.#parser.pause();
+    protocol.#deflater!.decompressAsync(data, (error, inflated) => Protocol.#inflated(protocol, opcode, error, inflated));
   }
 
-  private inflated(opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
-    this.inflating = false;
-    if (!this.failed) {
+  static #inflated(protocol: Protocol, opcode: number, error: WsProtocolError | null, message: Buffer | null): void {
+    protocol.#inflating = false;
+    if (!protocol.#failed) {
       try {
         if (error) throw error;
-        this.deliver(opcode, message!);
-        this.parser.resume();
+        Protocol.#deliver(protocol, opcode, message!);
+        protocol.#parser.resume();
       } catch (thrown) {
         if (!(thrown instanceof WsProtocolError)) throw thrown;
-        this.failConnection(thrown.code, '', thrown);
+        Protocol.#failConnection(protocol, thrown.code, '', thrown);
       }
     }
-    if (!this.inflating) this.handler.resume?.();
+    if (!protocol.#inflating) protocol.#handler.resume?.();
   }
 
-  private deliver(opcode: number, payload: Buffer): void {
+  static #deliver(protocol: Protocol, opcode: number, payload: Buffer): void {
     if (opcode === Opcode.Binary) {
-      this.handler.message(payload, true);
+      protocol.#handler.message(payload, true);
       return;
     }
     if (!isUtf8(payload)) throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
-    this.handler.message(this.textAsBuffer ? payload : payload.toString('utf8'), false);
+    protocol.#handler.message(protocol.#textAsBuffer ? payload : payload.toString('utf8'), false);
   }
 
-  private handleClose(payload: Buffer): void {
+  static #handleClose(protocol: Protocol, payload: Buffer): void {
     const info = parseClosePayload(payload);
-    this.received = info;
-    this.parser.stop();
-    this.assembler?.reset();
-    if (!this.sent) {
+    protocol.#received = info;
+    protocol.#parser.stop();
+    protocol.#assembler?.reset();
+    if (!protocol.#sent) {
       // Echo code and reason, as browsers and most servers do (RFC 6455 section 5.5.1 allows either).
       const echo = info.code === CloseCode.NoStatus ? undefined : info.code;
-      this.writeClose(encodeClosePayload(echo, info.reason), { code: info.code, reason: info.reason });
+      Protocol.#writeClose(protocol, encodeClosePayload(echo, info.reason), { code: info.code, reason: info.reason });
     }
-    this.handler.closeFrame(info.code, info.reason);
+    protocol.#handler.closeFrame(info.code, info.reason);
   }
 }
 

@@ -58,32 +58,31 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   readonly extensions: string;
   readonly url: string;
   readonly role: Role;
-  private state: ReadyState = WebSocket.OPEN;
-  private readonly codec: Protocol;
-  private readonly closeTimeout: number;
-  private readonly highWaterMark: number;
-  private readonly maxBufferedAmount: number;
-  private readonly autoPong: boolean;
+  #state: ReadyState = WebSocket.OPEN;
+  readonly #codec: Protocol;
+  readonly #closeTimeout: number;
+  readonly #highWaterMark: number;
+  readonly #maxBufferedAmount: number;
+  readonly #autoPong: boolean;
   /** Payload of the latest ping whose pong waits for the send buffer to drain (RFC 6455 section 5.5.3). */
-  private pendingPong: Buffer | null = null;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private failure: WsProtocolError | WsLimitError | null = null;
-  private needDrain = false;
+  #pendingPong: Buffer | null = null;
+  #closeTimer: NodeJS.Timeout | undefined;
+  #failure: WsProtocolError | WsLimitError | null = null;
+  #needDrain = false;
+  readonly #socket: Duplex;
 
-  constructor(
-    private readonly socket: Duplex,
-    options: WebSocketOptions,
-  ) {
+  constructor(socket: Duplex, options: WebSocketOptions) {
     super();
+    this.#socket = socket;
     this.role = options.role;
     this.protocol = options.protocol ?? '';
     this.extensions = options.deflate?.agreement.header ?? '';
     this.url = options.url ?? '';
-    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
-    this.autoPong = options.autoPong ?? true;
-    this.codec = new Protocol(
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.#autoPong = options.autoPong ?? true;
+    this.#codec = new Protocol(
       {
         role: options.role,
         maxPayload: options.maxPayload,
@@ -93,108 +92,108 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         generateMask: options.generateMask,
         deflate: options.deflate,
       },
-      Object.assign(Object.create(WebSocket.codecEvents) as ProtocolHandler, { ws: this }),
+      Object.assign(Object.create(WebSocket.#codecEvents) as ProtocolHandler, { ws: this }),
     );
     (socket as OwnedSocket)[kOwner] = this;
-    socket.on('close', WebSocket.socketEvents.close);
-    socket.on('error', WebSocket.socketEvents.error);
-    socket.on('end', WebSocket.socketEvents.end);
-    socket.on('drain', WebSocket.socketEvents.drain);
+    socket.on('close', WebSocket.#socketEvents.close);
+    socket.on('error', WebSocket.#socketEvents.error);
+    socket.on('end', WebSocket.#socketEvents.end);
+    socket.on('drain', WebSocket.#socketEvents.drain);
     // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
     // run, so listeners attached right after creation see every message, those in `head` included.
     socket.pause();
-    setImmediate(WebSocket.startReading, this, options.head);
+    setImmediate(WebSocket.#startReading, this, options.head);
   }
 
   // The codec's events and the socket's listeners are shared functions that find their connection through
   // `this`, so a connection costs one small object instead of a dozen closures (10,000 idle connections).
-  private static readonly codecEvents = {
+  static readonly #codecEvents = {
     write(this: CodecEvents, chunk: Buffer) {
-      this.ws.socket.write(chunk);
+      this.ws.#socket.write(chunk);
     },
     message(this: CodecEvents, data: string | Buffer, isBinary: boolean) {
       // A message inflated in the thread pool may finish after the connection closed.
-      if (this.ws.state !== WebSocket.CLOSED) this.ws.emit('message', data, isBinary);
+      if (this.ws.#state !== WebSocket.CLOSED) this.ws.emit('message', data, isBinary);
     },
     ping(this: CodecEvents, payload: Buffer) {
-      this.ws.onPing(payload);
+      WebSocket.#onPing(this.ws, payload);
     },
     pong(this: CodecEvents, payload: Buffer) {
       this.ws.emit('pong', payload);
     },
     closeFrame(this: CodecEvents) {
-      this.ws.onCloseFrame();
+      WebSocket.#onCloseFrame(this.ws);
     },
     protocolError(this: CodecEvents, error: WsProtocolError) {
-      this.ws.onProtocolError(error);
+      WebSocket.#onProtocolError(this.ws, error);
     },
     resume(this: CodecEvents) {
-      this.ws.socket.resume();
+      this.ws.#socket.resume();
     },
   };
 
-  private static readonly socketEvents = {
+  static readonly #socketEvents = {
     close(this: OwnedSocket) {
-      this[kOwner].onSocketClose();
+      WebSocket.#onSocketClose(this[kOwner]);
     },
     error(this: OwnedSocket, error: Error) {
-      this[kOwner].emitError(error);
+      WebSocket.#emitError(this[kOwner], error);
     },
     end(this: OwnedSocket) {
       this.end();
     },
     drain(this: OwnedSocket) {
-      this[kOwner].onSocketDrain();
+      WebSocket.#onSocketDrain(this[kOwner]);
     },
     data(this: OwnedSocket, chunk: Buffer) {
-      this[kOwner].receive(chunk);
+      WebSocket.#receive(this[kOwner], chunk);
     },
   };
 
-  private static startReading(ws: WebSocket, head: Buffer | undefined): void {
-    if (ws.state === WebSocket.CLOSED) return;
+  static #startReading(ws: WebSocket, head: Buffer | undefined): void {
+    if (ws.#state === WebSocket.CLOSED) return;
     ws.emit('open');
-    if (head && head.length > 0) ws.receive(head);
-    ws.socket.on('data', WebSocket.socketEvents.data);
-    if (!ws.codec.receivePaused) ws.socket.resume();
+    if (head && head.length > 0) WebSocket.#receive(ws, head);
+    ws.#socket.on('data', WebSocket.#socketEvents.data);
+    if (!ws.#codec.receivePaused) ws.#socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
-  private receive(chunk: Buffer): void {
-    this.socket.cork();
+  static #receive(ws: WebSocket, chunk: Buffer): void {
+    ws.#socket.cork();
     try {
-      this.codec.receive(chunk);
+      ws.#codec.receive(chunk);
     } finally {
-      this.socket.uncork();
+      ws.#socket.uncork();
     }
     // A large compressed message is being inflated in the thread pool: read on once it is delivered.
-    if (this.codec.receivePaused) this.socket.pause();
+    if (ws.#codec.receivePaused) ws.#socket.pause();
   }
 
   /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */
   get maxPayload(): number {
-    return this.codec.maxPayload;
+    return this.#codec.maxPayload;
   }
 
   set maxPayload(bytes: number) {
-    this.codec.maxPayload = bytes;
+    this.#codec.maxPayload = bytes;
   }
 
   get readyState(): ReadyState {
-    return this.state;
+    return this.#state;
   }
 
   /** Bytes handed to `send()` (and control frames) that are not yet written to the operating system. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.#socket.writableLength;
   }
 
   get remoteAddress(): string | undefined {
-    return (this.socket as Partial<Socket>).remoteAddress;
+    return (this.#socket as Partial<Socket>).remoteAddress;
   }
 
   get remotePort(): number | undefined {
-    return (this.socket as Partial<Socket>).remotePort;
+    return (this.#socket as Partial<Socket>).remotePort;
   }
 
   /**
@@ -205,44 +204,44 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Otherwise `callback` is called without an argument once the message is written to the operating system.
    */
   send(data: string | BinaryData, options?: { binary?: boolean }, callback?: (error?: Error) => void): boolean {
-    if (this.state !== WebSocket.OPEN) {
-      if (callback) process.nextTick(callback, this.stateError('send a message'));
+    if (this.#state !== WebSocket.OPEN) {
+      if (callback) process.nextTick(callback, WebSocket.#stateError(this, 'send a message'));
       return false;
     }
     const binary = options?.binary ?? typeof data !== 'string';
     if (typeof data === 'string') {
-      if (binary) this.codec.sendBinary(Buffer.from(data, 'utf8'));
-      else this.codec.sendText(data);
-      if (callback) this.whenWritten(callback);
-      return this.afterSend();
+      if (binary) this.#codec.sendBinary(Buffer.from(data, 'utf8'));
+      else this.#codec.sendText(data);
+      if (callback) WebSocket.#whenWritten(this, callback);
+      return WebSocket.#afterSend(this);
     }
     if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
     // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
     const corked = data.byteLength > 16 * 1024;
-    if (corked) this.socket.cork();
+    if (corked) this.#socket.cork();
     try {
-      if (binary) this.codec.sendBinary(data);
-      else this.codec.sendTextBytes(data);
+      if (binary) this.#codec.sendBinary(data);
+      else this.#codec.sendTextBytes(data);
     } finally {
-      if (corked) this.socket.uncork();
+      if (corked) this.#socket.uncork();
     }
-    if (callback) this.whenWritten(callback);
-    return this.afterSend();
+    if (callback) WebSocket.#whenWritten(this, callback);
+    return WebSocket.#afterSend(this);
   }
 
   /** An empty write's callback runs once everything written before it has gone to the operating system. */
-  private whenWritten(callback: (error?: Error) => void): void {
-    this.socket.write(EMPTY, (error) => callback(error ?? undefined));
+  static #whenWritten(ws: WebSocket, callback: (error?: Error) => void): void {
+    ws.#socket.write(EMPTY, (error) => callback(error ?? undefined));
   }
 
   /** Sends a ping; discarded (no throw) once the connection is CLOSING or CLOSED. */
   ping(payload?: string | Uint8Array): void {
-    if (this.state === WebSocket.OPEN) this.codec.sendPing(payload);
+    if (this.#state === WebSocket.OPEN) this.#codec.sendPing(payload);
   }
 
   /** Sends an unsolicited pong; discarded (no throw) once the connection is CLOSING or CLOSED. */
   pong(payload?: string | Uint8Array): void {
-    if (this.state === WebSocket.OPEN) this.codec.sendPong(payload);
+    if (this.#state === WebSocket.OPEN) this.#codec.sendPong(payload);
   }
 
   /**
@@ -250,108 +249,109 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Throws RangeError for a code that may not be sent or a reason over 123 bytes. Calling it again is a no-op.
    */
   close(code?: number, reason?: string): void {
-    if (this.state === WebSocket.CLOSED || this.codec.closeSent) return;
-    this.codec.sendClose(code, reason);
-    this.state = WebSocket.CLOSING;
-    this.afterCloseFrame();
+    if (this.#state === WebSocket.CLOSED || this.#codec.closeSent) return;
+    this.#codec.sendClose(code, reason);
+    this.#state = WebSocket.CLOSING;
+    WebSocket.#afterCloseFrame(this);
   }
 
   /** Destroys the connection at once, without a closing handshake. */
   terminate(): void {
-    if (this.state === WebSocket.CLOSED) return;
-    this.state = WebSocket.CLOSING;
-    this.socket.destroy();
+    if (this.#state === WebSocket.CLOSED) return;
+    this.#state = WebSocket.CLOSING;
+    this.#socket.destroy();
   }
 
   setNoDelay(noDelay = true): this {
-    (this.socket as Partial<Socket>).setNoDelay?.(noDelay);
+    (this.#socket as Partial<Socket>).setNoDelay?.(noDelay);
     return this;
   }
 
-  private stateError(action: string): WsStateError {
-    return new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[this.state]}`);
+  static #stateError(ws: WebSocket, action: string): WsStateError {
+    return new WsStateError(`cannot ${action}: the WebSocket is ${STATE_NAMES[ws.#state]}`);
   }
 
   /** Whether the send buffer is below the high-water mark; past the hard limit the connection is closed. */
-  private afterSend(): boolean {
-    const buffered = this.socket.writableLength;
-    if (buffered > this.maxBufferedAmount) {
-      this.failWithLimit(
-        `${buffered} bytes wait to be sent, over maxBufferedAmount of ${this.maxBufferedAmount}: the peer is not reading`,
+  static #afterSend(ws: WebSocket): boolean {
+    const buffered = ws.#socket.writableLength;
+    if (buffered > ws.#maxBufferedAmount) {
+      WebSocket.#failWithLimit(
+        ws,
+        `${buffered} bytes wait to be sent, over maxBufferedAmount of ${ws.#maxBufferedAmount}: the peer is not reading`,
       );
       return false;
     }
-    if (buffered < Math.max(this.highWaterMark, this.socket.writableHighWaterMark)) return true;
-    this.needDrain = true;
+    if (buffered < Math.max(ws.#highWaterMark, ws.#socket.writableHighWaterMark)) return true;
+    ws.#needDrain = true;
     return false;
   }
 
-  private failWithLimit(message: string): void {
+  static #failWithLimit(ws: WebSocket, message: string): void {
     const error = new WsLimitError(CloseCode.PolicyViolation, message);
-    this.failure = error;
-    this.emitError(error);
+    ws.#failure = error;
+    WebSocket.#emitError(ws, error);
     // Failing (not just closing) stops the parser: messages still in the chunk being read are not delivered.
-    this.codec.fail(CloseCode.PolicyViolation, 'send buffer limit exceeded');
-    this.state = WebSocket.CLOSING;
-    this.afterCloseFrame();
+    ws.#codec.fail(CloseCode.PolicyViolation, 'send buffer limit exceeded');
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#afterCloseFrame(ws);
   }
 
   /** A ping flood from a peer that does not read our pongs must not grow the send buffer without bound. */
-  private onPing(payload: Buffer): void {
-    if (this.autoPong && !this.codec.closeSent) {
-      if (this.socket.writableLength < Math.max(this.highWaterMark, this.socket.writableHighWaterMark)) {
-        this.codec.sendPong(payload);
+  static #onPing(ws: WebSocket, payload: Buffer): void {
+    if (ws.#autoPong && !ws.#codec.closeSent) {
+      if (ws.#socket.writableLength < Math.max(ws.#highWaterMark, ws.#socket.writableHighWaterMark)) {
+        ws.#codec.sendPong(payload);
       } else {
-        this.pendingPong = Buffer.from(payload);
-        this.needDrain = true;
+        ws.#pendingPong = Buffer.from(payload);
+        ws.#needDrain = true;
       }
     }
-    this.emit('ping', payload);
+    ws.emit('ping', payload);
   }
 
-  private onSocketDrain(): void {
-    if (!this.needDrain) return;
-    this.needDrain = false;
-    const pong = this.pendingPong;
-    this.pendingPong = null;
-    if (pong && !this.codec.closeSent) this.codec.sendPong(pong);
-    if (this.state === WebSocket.OPEN) this.emit('drain');
+  static #onSocketDrain(ws: WebSocket): void {
+    if (!ws.#needDrain) return;
+    ws.#needDrain = false;
+    const pong = ws.#pendingPong;
+    ws.#pendingPong = null;
+    if (pong && !ws.#codec.closeSent) ws.#codec.sendPong(pong);
+    if (ws.#state === WebSocket.OPEN) ws.emit('drain');
   }
 
-  private onCloseFrame(): void {
-    this.state = WebSocket.CLOSING;
-    this.afterCloseFrame();
+  static #onCloseFrame(ws: WebSocket): void {
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#afterCloseFrame(ws);
   }
 
-  private onProtocolError(error: WsProtocolError): void {
-    this.failure = error;
-    this.state = WebSocket.CLOSING;
-    this.emitError(error);
-    this.afterCloseFrame();
+  static #onProtocolError(ws: WebSocket, error: WsProtocolError): void {
+    ws.#failure = error;
+    ws.#state = WebSocket.CLOSING;
+    WebSocket.#emitError(ws, error);
+    WebSocket.#afterCloseFrame(ws);
   }
 
   /** Once the handshake is over the server closes TCP first; the client waits for it (section 7.1.1). */
-  private afterCloseFrame(): void {
-    if (this.codec.state === 'closed' && this.role === 'server') this.socket.end();
-    if (this.closeTimer === undefined) {
-      this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+  static #afterCloseFrame(ws: WebSocket): void {
+    if (ws.#codec.state === 'closed' && ws.role === 'server') ws.#socket.end();
+    if (ws.#closeTimer === undefined) {
+      ws.#closeTimer = setTimeout(() => ws.#socket.destroy(), ws.#closeTimeout);
     }
   }
 
   /** 'error' is emitted only to listeners: a misbehaving peer must not crash a process that ignores errors. */
-  private emitError(error: Error): void {
-    if (this.state !== WebSocket.CLOSED && this.listenerCount('error') > 0) this.emit('error', error);
+  static #emitError(ws: WebSocket, error: Error): void {
+    if (ws.#state !== WebSocket.CLOSED && ws.listenerCount('error') > 0) ws.emit('error', error);
   }
 
-  private onSocketClose(): void {
-    if (this.state === WebSocket.CLOSED) return;
-    clearTimeout(this.closeTimer);
-    this.state = WebSocket.CLOSED;
-    const received = this.codec.closeReceived;
-    const failure = this.failure;
-    const wasClean = failure === null && received !== null && this.codec.closeSent !== null;
-    if (received) this.emit('close', received.code, received.reason, wasClean);
-    else if (failure) this.emit('close', failure.code, failure.message, false);
-    else this.emit('close', CloseCode.Abnormal, '', false);
+  static #onSocketClose(ws: WebSocket): void {
+    if (ws.#state === WebSocket.CLOSED) return;
+    clearTimeout(ws.#closeTimer);
+    ws.#state = WebSocket.CLOSED;
+    const received = ws.#codec.closeReceived;
+    const failure = ws.#failure;
+    const wasClean = failure === null && received !== null && ws.#codec.closeSent !== null;
+    if (received) ws.emit('close', received.code, received.reason, wasClean);
+    else if (failure) ws.emit('close', failure.code, failure.message, false);
+    else ws.emit('close', CloseCode.Abnormal, '', false);
   }
 }

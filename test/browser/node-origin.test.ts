@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNode } from '../../src/node.ts';
 import { WsHandshakeError } from '../../src/protocol/errors.ts';
-import type { Duplex } from 'node:stream';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { RawPeer } from '../security/raw-peer.ts';
 import type { DisconnectReason } from '../../src/mesh/link.ts';
 import type { PeerInfo } from '../../src/mesh/peer-table.ts';
@@ -80,11 +81,18 @@ test('webUi: false serves no page but keeps /access and /status; bad allowOrigin
 test('a page that closes while the node keeps pinging it ends cleanly (no ping on a closing socket)', async () => {
   const node = await startWebNode({ name: 'n', pingInterval: 20, pingTimeout: 5000 });
   const connected = nextEvent<[PeerInfo]>(node, 'peer:connected');
+  // A WebSocket does not hand out its socket: Node's 'net.client.socket' channel tells the page's TCP socket.
+  const dialled: Socket[] = [];
+  const onSocket = (message: unknown) => dialled.push((message as { socket: Socket }).socket);
+  subscribe('net.client.socket', onSocket);
   const page = await RawPeer.join(`ws://127.0.0.1:${node.port}/`, { origin: `http://127.0.0.1:${node.port}`, kind: 'browser', name: 'tab' });
+  unsubscribe('net.client.socket', onSocket);
+  const pageSocket = dialled.find((socket) => socket.remotePort === node.port);
+  assert.ok(pageSocket, 'the page socket');
   assert.is((await connected)[0].kind, 'browser');
   // The page sends its close frame and then stops reading: the node's side stays CLOSING while its ping timer runs.
   page.ws.close(1001, 'tab closed');
-  (page.ws as unknown as { socket: Duplex }).socket.pause();
+  pageSocket.pause();
   const [, reason] = await nextEvent<[PeerInfo, DisconnectReason]>(node, 'peer:disconnected', 20_000);
   assert.equal(reason, { type: 'close', code: 1001, reason: 'tab closed', by: 'remote' });
   page.ws.terminate();
