@@ -314,7 +314,8 @@ class MeshConnection {
     const { id, from, to, hops } = message;
     if (from === this.id || (to !== null && to !== this.id)) return;
     if (!this.#signedBy(message, from, payload)) return;
-    const data = payload ?? /** @type {string} */ (message.data);
+    // The application gets a payload of its own (decodeFrame's is a view into the decrypted message).
+    const data = payload?.slice() ?? /** @type {string} */ (message.data);
     const firstCopy = this.#seen.add(`${from}/${id}`, Date.now());
     if (to !== null) {
       const ack = ackMessage(id, this.id, from, DEFAULT_TTL);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { MeshProtocolError } from './close-codes.ts';
 import type { MeshCloseCode } from './close-codes.ts';
 import { nodeCrypto } from './node-crypto.ts';
@@ -56,6 +57,15 @@ export interface DecodedFrame {
   payload?: Buffer;
 }
 
+/** Buffer's pooled allocation and native UTF-8 decoding (as strict as the page's: invalid UTF-8 is refused). */
+const nodeBytes: wire.FrameBytes = {
+  alloc: (length) => Buffer.allocUnsafe(length),
+  text(bytes) {
+    if (!isUtf8(bytes)) throw new TypeError('not UTF-8');
+    return (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+  },
+};
+
 function meshError(error: unknown): unknown {
   return error instanceof WireError ? new MeshProtocolError(error.code as MeshCloseCode, error.message) : error;
 }
@@ -78,21 +88,20 @@ export function parseMessage(value: unknown): MeshMessage | null {
 export function decodeFrame(data: string | Buffer, isBinary: boolean): DecodedFrame | null {
   let frame;
   try {
-    frame = wire.decodeFrame(data, isBinary);
+    frame = wire.decodeFrame(data, isBinary, nodeBytes);
   } catch (error) {
     throw meshError(error);
   }
   if (frame === null || frame.message.t === 'peers') return null;
-  const { message, payload } = frame;
-  if (payload === undefined) return { message };
   // A Buffer's subarray is a Buffer already; a string given as a binary frame was encoded into a Uint8Array.
-  return { message, payload: payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
+  const { payload } = frame;
+  if (payload !== undefined && !(payload instanceof Buffer)) frame.payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return frame as DecodedFrame;
 }
 
 /** Encodes an application message: text data inline as JSON, binary data behind a JSON header (see the wire). */
 export function encodeApp(message: Omit<AppMessage, 'data'>, data: string | Uint8Array): string | Buffer {
-  const frame = wire.encodeApp(message, data);
-  return typeof frame === 'string' ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  return wire.encodeApp(message, data, nodeBytes) as string | Buffer;
 }
 
 /**

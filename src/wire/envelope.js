@@ -6,13 +6,26 @@
  * bytes of JSON header (an application message without `data`), then the payload. Only Uint8Array and
  * TextEncoder/TextDecoder: a Node Buffer passes as the Uint8Array it is, without a copy.
  */
-import { MAX_ID_LENGTH, MAX_LISTEN_URLS, MAX_NAME_LENGTH, MAX_URL_LENGTH, MeshCloseCode } from './constants.js';
-import { WireError } from './errors.js';
+import { MAX_ID_LENGTH, MAX_LISTEN_URLS, MAX_NAME_LENGTH, MAX_URL_LENGTH } from './constants.js';
 import { fromUtf8 } from './bytes.js';
+import { bad, kind, list, text } from './fields.js';
 
 const encoder = new TextEncoder();
 
+/**
+ * How a platform makes and reads the bytes of frames. The defaults are plain Uint8Array and a fatal TextDecoder;
+ * Node passes Buffer's pooled allocation and its native UTF-8 decoding (src/mesh/envelope.ts), on its hot path.
+ * @typedef {object} FrameBytes
+ * @property {(length: number) => Uint8Array} alloc a new array of `length` bytes; may be uninitialised (every byte
+ *   of a frame is written)
+ * @property {(bytes: Uint8Array) => string} text decodes UTF-8; throws on invalid bytes
+ */
+
+/** @type {FrameBytes} */
+export const plainBytes = Object.freeze({ alloc: (/** @type {number} */ length) => new Uint8Array(length), text: fromUtf8 });
+
 /** @import { PeerKind } from './hello.js' */
+/** @import { Fields } from './fields.js' */
 
 /**
  * @typedef {object} HelloMessage
@@ -126,22 +139,6 @@ const MAX_PEER_ENTRIES = MAX_LINK_ENTRIES;
 /** Hops an application message may travel by default (a node's `ttl` option). */
 export const DEFAULT_TTL = 16;
 
-/** @param {string} message @returns {never} */
-function bad(message) {
-  throw new WireError(MeshCloseCode.BadMessage, message);
-}
-
-/** @typedef {Record<string, unknown>} Fields */
-
-/** @param {Fields} fields @param {string} key @param {number} maxLength @returns {string} */
-function text(fields, key, maxLength) {
-  const value = fields[key];
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-    bad(`field "${key}" must be a string of 1..${maxLength} characters`);
-  }
-  return value;
-}
-
 /** @param {Fields} fields @param {string} key @returns {number} */
 function count(fields, key) {
   const value = fields[key];
@@ -158,13 +155,6 @@ function flag(fields, key) {
   return value;
 }
 
-/** @param {Fields} fields @returns {PeerKind} */
-function kind(fields) {
-  const value = fields.kind;
-  if (value !== 'node' && value !== 'browser') bad('field "kind" must be "node" or "browser"');
-  return value;
-}
-
 /** @param {unknown} value @returns {LinkEntry} */
 function linkEntry(value) {
   if (typeof value !== 'object' || value === null) bad('"links" entries must be objects');
@@ -173,17 +163,6 @@ function linkEntry(value) {
   const entry = { id: text(fields, 'id', MAX_ID_LENGTH), name: text(fields, 'name', MAX_NAME_LENGTH), kind: kind(fields) };
   if (fields.url !== undefined) entry.url = listenUrl(fields.url);
   return entry;
-}
-
-/**
- * @template T
- * @param {Fields} fields @param {string} key @param {number} maxLength @param {(value: unknown) => T} item
- * @returns {T[]}
- */
-function list(fields, key, maxLength, item) {
-  const value = fields[key];
-  if (!Array.isArray(value) || value.length > maxLength) bad(`field "${key}" must be an array of at most ${maxLength}`);
-  return value.map(item);
 }
 
 /**
@@ -310,10 +289,10 @@ export function parseMessage(value) {
   }
 }
 
-/** @param {string | Uint8Array} source @returns {unknown} */
-function parseJson(source) {
+/** @param {string | Uint8Array} source @param {FrameBytes} bytes @returns {unknown} */
+function parseJson(source, bytes) {
   try {
-    return JSON.parse(typeof source === 'string' ? source : fromUtf8(source));
+    return JSON.parse(typeof source === 'string' ? source : bytes.text(source));
   } catch {
     return bad('not valid JSON');
   }
@@ -328,12 +307,12 @@ function headerLengthOf(bytes) {
  * Decodes one mesh message as the link's transport delivered it (text: a string or its UTF-8 bytes; binary: the
  * frame's bytes). Returns null for messages of an unknown type; throws a WireError (BadMessage) for a broken one.
  * The payload of a binary message is a view into `data`, not a copy.
- * @param {string | Uint8Array} data @param {boolean} isBinary
+ * @param {string | Uint8Array} data @param {boolean} isBinary @param {FrameBytes} [platform]
  * @returns {WireFrame | null}
  */
-export function decodeFrame(data, isBinary) {
+export function decodeFrame(data, isBinary, platform = plainBytes) {
   if (!isBinary) {
-    const message = parseMessage(parseJson(data));
+    const message = parseMessage(parseJson(data, platform));
     if (message?.t === 'msg' && message.data === undefined) bad('a text application message needs "data"');
     return message && { message };
   }
@@ -341,21 +320,35 @@ export function decodeFrame(data, isBinary) {
   if (bytes.length < 4) bad('binary frame shorter than its header length');
   const headerLength = headerLengthOf(bytes);
   if (headerLength > bytes.length - 4) bad(`binary header length ${headerLength} exceeds the frame`);
-  const message = parseMessage(parseJson(bytes.subarray(4, 4 + headerLength)));
+  const message = parseMessage(parseJson(bytes.subarray(4, 4 + headerLength), platform));
   if (message === null) return null;
   if (message.t !== 'msg' || message.data !== undefined) bad('a binary frame must carry an application message without "data"');
   return { message, payload: bytes.subarray(4 + headerLength) };
 }
 
+/** Where headers are encoded before their length is known (reused: a header is copied out at once). */
+let scratch = new Uint8Array(1024);
+const SCRATCH_KEPT = 64 * 1024;
+
+/** The UTF-8 of `json`, in `scratch` when it fits there. @param {string} json @returns {Uint8Array} */
+function headerBytes(json) {
+  if (json.length * 3 > scratch.length) {
+    if (json.length * 3 > SCRATCH_KEPT) return encoder.encode(json);
+    scratch = new Uint8Array(SCRATCH_KEPT);
+  }
+  return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
+}
+
 /**
  * A binary frame: the header's JSON behind its 4-byte big-endian length, then the payload.
  * @param {object} header an application message without `data` @param {Uint8Array} payload
+ * @param {FrameBytes} [platform]
  * @returns {Uint8Array}
  */
-export function binaryFrame(header, payload) {
-  const json = encoder.encode(JSON.stringify(header));
-  const frame = new Uint8Array(4 + json.length + payload.byteLength);
+export function binaryFrame(header, payload, platform = plainBytes) {
+  const json = headerBytes(JSON.stringify(header));
   const length = json.length;
+  const frame = platform.alloc(4 + length + payload.byteLength);
   frame[0] = length >>> 24;
   frame[1] = (length >>> 16) & 0xff;
   frame[2] = (length >>> 8) & 0xff;
@@ -367,12 +360,12 @@ export function binaryFrame(header, payload) {
 
 /**
  * Encodes an application message: text data inline as JSON (`data` last), binary data behind a JSON header.
- * @param {Omit<AppMessage, 'data'>} message @param {string | Uint8Array} data
+ * @param {Omit<AppMessage, 'data'>} message @param {string | Uint8Array} data @param {FrameBytes} [platform]
  * @returns {string | Uint8Array}
  */
-export function encodeApp(message, data) {
+export function encodeApp(message, data, platform = plainBytes) {
   if (typeof data === 'string') return JSON.stringify({ ...message, data });
-  return binaryFrame(message, data);
+  return binaryFrame(message, data, platform);
 }
 
 /**

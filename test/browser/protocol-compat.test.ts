@@ -68,6 +68,12 @@ test('broken messages are refused with 4000 and the same words on both sides (Wi
     assert.throws(() => nodeDecode(text, false), (error: Error & { code?: number }) => error instanceof MeshProtocolError && error.code === 4000 && words.test(error.message), text);
   }
   assert.throws(() => pageDecode(new Uint8Array([0xff, 0xfe]), false), /^not valid JSON$/);
+  // A header that is not UTF-8 is refused on the node too (Buffer's decoding would have replaced the bytes).
+  const header = utf8('{"t":"msg","id":"m","from":"n1","to":null,"ttl":1,"hops":0,"seq":1,"x":"\u00e9"}');
+  header[header.length - 3] = 0xff;
+  const frame = Buffer.concat([Buffer.from([0, 0, 0, header.length]), header, Buffer.from([1, 2])]);
+  assert.throws(() => nodeDecode(frame, true), (error: Error) => error instanceof MeshProtocolError && error.message === 'not valid JSON');
+  assert.throws(() => pageDecode(frame, true), /^not valid JSON$/);
   assert.throws(() => pageDecode(new Uint8Array([0, 0, 0, 9, 123]), true), /binary header length 9 exceeds the frame/);
   assert.throws(() => pageDecode(utf8('{"t":"welcome"}'), true), /binary/);
 });
