@@ -57,12 +57,17 @@ export interface DecodedFrame {
   payload?: Buffer;
 }
 
-/** Buffer's pooled allocation and native UTF-8 decoding (as strict as the page's: invalid UTF-8 is refused). */
+/**
+ * Buffer's pooled allocation and native UTF-8 decoding, as strict as the page's: invalid bytes decode to U+FFFD,
+ * and only then (rare: a legitimate U+FFFD) are the bytes checked.
+ */
 const nodeBytes: wire.FrameBytes = {
   alloc: (length) => Buffer.allocUnsafe(length),
-  text(bytes) {
-    if (!isUtf8(bytes)) throw new TypeError('not UTF-8');
-    return (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+  text(bytes, start, end) {
+    const buffer = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const text = buffer.toString('utf8', start, end);
+    if (text.includes('\ufffd') && !isUtf8(buffer.subarray(start, end))) throw new TypeError('not UTF-8');
+    return text;
   },
 };
 

@@ -18,11 +18,15 @@ const encoder = new TextEncoder();
  * @typedef {object} FrameBytes
  * @property {(length: number) => Uint8Array} alloc a new array of `length` bytes; may be uninitialised (every byte
  *   of a frame is written)
- * @property {(bytes: Uint8Array) => string} text decodes UTF-8; throws on invalid bytes
+ * @property {(bytes: Uint8Array, start: number, end: number) => string} text decodes the UTF-8 of bytes
+ *   `start..end`; throws on invalid bytes
  */
 
 /** @type {FrameBytes} */
-export const plainBytes = Object.freeze({ alloc: (/** @type {number} */ length) => new Uint8Array(length), text: fromUtf8 });
+export const plainBytes = Object.freeze({
+  alloc: (/** @type {number} */ length) => new Uint8Array(length),
+  text: (/** @type {Uint8Array} */ bytes, /** @type {number} */ start, /** @type {number} */ end) => fromUtf8(bytes.subarray(start, end)),
+});
 
 /** @import { PeerKind } from './hello.js' */
 /** @import { Fields } from './fields.js' */
@@ -289,10 +293,13 @@ export function parseMessage(value) {
   }
 }
 
-/** @param {string | Uint8Array} source @param {FrameBytes} bytes @returns {unknown} */
-function parseJson(source, bytes) {
+/**
+ * @param {string | Uint8Array} source @param {FrameBytes} platform @param {number} [start] @param {number} [end]
+ * @returns {unknown}
+ */
+function parseJson(source, platform, start = 0, end = source.length) {
   try {
-    return JSON.parse(typeof source === 'string' ? source : bytes.text(source));
+    return JSON.parse(typeof source === 'string' ? source : platform.text(source, start, end));
   } catch {
     return bad('not valid JSON');
   }
@@ -320,7 +327,7 @@ export function decodeFrame(data, isBinary, platform = plainBytes) {
   if (bytes.length < 4) bad('binary frame shorter than its header length');
   const headerLength = headerLengthOf(bytes);
   if (headerLength > bytes.length - 4) bad(`binary header length ${headerLength} exceeds the frame`);
-  const message = parseMessage(parseJson(bytes.subarray(4, 4 + headerLength), platform));
+  const message = parseMessage(parseJson(bytes, platform, 4, 4 + headerLength));
   if (message === null) return null;
   if (message.t !== 'msg' || message.data !== undefined) bad('a binary frame must carry an application message without "data"');
   return { message, payload: bytes.subarray(4 + headerLength) };
