@@ -2,23 +2,23 @@
 // The browser client: one link to one node (secure-socket.js on the shared wire module), kept up with
 // backoff; signed application messages and acknowledgements; the node's peer table.
 import { backoffDelay } from '../wire/backoff.js';
-import { toBase64Url } from '../wire/bytes.js';
+import { toBase64Url, utf8 } from '../wire/bytes.js';
+import { DedupCache } from '../wire/dedup-cache.js';
+import { ackMessage, appMessage, DEFAULT_TTL, decodeFrame, encodeMessage } from '../wire/envelope.js';
 import { derivePsk } from '../wire/identity.js';
 import { signatureProblem, signedBytes } from '../wire/signing.js';
 import { probeAccess } from './access-probe.js';
 import { Emitter } from './emitter.js';
-import { appMessage, DEFAULT_TTL, decodeMessage, encodeMessage } from './envelope.js';
 import { nodeUrls } from './node-urls.js';
 import { peersFromNode } from './peer-list.js';
 import { problem, problemForClose } from './problems.js';
-import { SeenIds } from './seen-ids.js';
 import { browserHandshake, browserHello, chooseProvider, randomHex, SecureSocket } from './secure-socket.js';
 import { isSecureContext } from './crypto-webcrypto.js';
 
 /**
  * @import { ConnectOptions, ConnectionStatus, CryptoInfo, IdentityKey, MeshClient, MeshClientErrorCode,
  *   MeshClientEvents, MeshPeer, MeshProblem, NodeInfo, ReconnectOptions } from './types.js'
- * @import { AppMessage, AckMessage, DecodedMessage } from './envelope.js'
+ * @import { AppMessage, AckMessage, WireFrame } from '../wire/envelope.js'
  * @import { ChosenProvider } from './secure-socket.js'
  * @import { WireError } from '../wire/errors.js'
  */
@@ -45,7 +45,7 @@ export class MeshClientError extends Error {
 }
 
 /**
- * @typedef {{ to: string, message: Record<string, unknown>, payload: Uint8Array | undefined, resolve: () => void,
+ * @typedef {{ to: string, message: AppMessage, payload: Uint8Array | undefined, resolve: () => void,
  *   reject: (error: Error) => void, timer: ReturnType<typeof setTimeout>, retransmit: ReturnType<typeof setInterval> | undefined }} PendingSend
  */
 
@@ -80,7 +80,7 @@ class MeshConnection {
   #retryTimer;
   /** @type {Map<string, PendingSend>} */
   #pending = new Map();
-  #seen = new SeenIds();
+  #seen = new DedupCache(5000);
   #stopped = false;
   #attempt = 0;
   /** @type {string | undefined} */
@@ -172,7 +172,7 @@ class MeshConnection {
       throw new MeshClientError('not-open', 'not connected to the mesh: cannot broadcast now');
     }
     const id = randomHex(8);
-    this.#seen.add(`${this.id}/${id}`);
+    this.#seen.add(`${this.id}/${id}`, Date.now());
     const { message, payload } = appMessage({ t: 'msg', id, from: this.id, to: null, ttl: DEFAULT_TTL, hops: 0, seq: ++this.#seq }, data);
     const socket = this.#socket;
     signWith(this.#key, message, payload).then(
@@ -263,17 +263,17 @@ class MeshConnection {
     return this.#psk.psk;
   }
 
-  /** @param {Record<string, unknown>} message @param {Uint8Array} [payload] */
+  /** @param {AppMessage | AckMessage} message @param {Uint8Array} [payload] */
   #sendMessage(message, payload) {
-    const { bytes, binary } = encodeMessage(message, payload);
-    this.#socket?.send(bytes, binary);
+    const frame = encodeMessage(message, payload);
+    this.#socket?.send(typeof frame === 'string' ? utf8(frame) : frame, typeof frame !== 'string');
   }
 
   /** @param {number} attempt @param {Uint8Array} data @param {boolean} binary */
   #onMessage(attempt, data, binary) {
     if (attempt !== this.#attempt) return;
-    /** @type {DecodedMessage | null} */
-    const decoded = decodeMessage(data, binary);
+    /** @type {WireFrame | null} */
+    const decoded = decodeFrame(data, binary);
     if (decoded === null) return;
     const { message, payload } = decoded;
     if (!this.#welcomed) {
@@ -314,10 +314,11 @@ class MeshConnection {
     const { id, from, to, hops } = message;
     if (from === this.id || (to !== null && to !== this.id)) return;
     if (!this.#signedBy(message, from, payload)) return;
-    const data = payload ?? /** @type {string} */ (message.data);
-    const firstCopy = this.#seen.add(`${from}/${id}`);
+    // The application gets a payload of its own (decodeFrame's is a view into the decrypted message).
+    const data = payload?.slice() ?? /** @type {string} */ (message.data);
+    const firstCopy = this.#seen.add(`${from}/${id}`, Date.now());
     if (to !== null) {
-      const ack = { t: 'ack', id, from: this.id, to: from, ttl: DEFAULT_TTL };
+      const ack = ackMessage(id, this.id, from, DEFAULT_TTL);
       const socket = this.#socket;
       signWith(this.#key, ack).then(() => socket === this.#socket && this.#sendMessage(ack), (error) => globalThis.reportError?.(error));
     }

@@ -1,4 +1,4 @@
-import { DedupCache } from './dedup-cache.ts';
+import { DedupCache } from '../wire/dedup-cache.js';
 import { MAX_TREE_IDS, encodeControl, graftMessage, ihaveMessage, pruneMessage } from './envelope.ts';
 
 /** What the broadcast tree needs from the node: its links. */

@@ -3,6 +3,9 @@
 import { fromUtf8, utf8 } from './bytes.js';
 import { MAX_ID_LENGTH, MAX_LISTEN_URLS, MAX_NAME_LENGTH, MAX_URL_LENGTH, MESH_PROTOCOL_VERSION, MeshCloseCode } from './constants.js';
 import { WireError } from './errors.js';
+import { bad, kind, list, text } from './fields.js';
+
+const HELLO = 'hello ';
 
 /**
  * @typedef {'node' | 'browser'} PeerKind
@@ -15,18 +18,6 @@ import { WireError } from './errors.js';
  * @property {string[]} listen  ws:// URLs the sender accepts connections on (empty for browsers)
  * @property {string} boot  random per process start: tells a restarted peer from a duplicate connection
  */
-
-/** @param {string} message @returns {never} */
-function bad(message) {
-  throw new WireError(MeshCloseCode.BadMessage, message);
-}
-
-/** @param {Record<string, unknown>} fields @param {string} key @param {number} max @returns {string} */
-function text(fields, key, max) {
-  const value = fields[key];
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) bad(`hello field "${key}" must be a string of 1..${max} characters`);
-  return value;
-}
 
 /** @param {unknown} value @returns {string} */
 function listenUrl(value) {
@@ -64,16 +55,14 @@ export function decodeHello(bytes) {
   if (fields.v !== MESH_PROTOCOL_VERSION) {
     throw new WireError(MeshCloseCode.IncompatibleVersion, `protocol version ${String(fields.v)}, expected ${MESH_PROTOCOL_VERSION}`);
   }
-  const kind = fields.kind;
-  if (kind !== 'node' && kind !== 'browser') bad('hello field "kind" must be "node" or "browser"');
-  const listen = fields.listen;
-  if (!Array.isArray(listen) || listen.length > MAX_LISTEN_URLS) bad(`hello field "listen" must be an array of at most ${MAX_LISTEN_URLS}`);
+  const peerKind = kind(fields, HELLO);
+  const listen = list(fields, 'listen', MAX_LISTEN_URLS, listenUrl, HELLO);
   return {
     v: MESH_PROTOCOL_VERSION,
-    name: text(fields, 'name', MAX_NAME_LENGTH),
-    mesh: text(fields, 'mesh', MAX_NAME_LENGTH),
-    kind,
-    listen: listen.map(listenUrl),
-    boot: text(fields, 'boot', MAX_ID_LENGTH),
+    name: text(fields, 'name', MAX_NAME_LENGTH, HELLO),
+    mesh: text(fields, 'mesh', MAX_NAME_LENGTH, HELLO),
+    kind: peerKind,
+    listen,
+    boot: text(fields, 'boot', MAX_ID_LENGTH, HELLO),
   };
 }

@@ -12,3 +12,5 @@ export * from './identity.js';
 export * from './noise.js';
 export * from './secure-link.js';
 export * from './signing.js';
+export * from './dedup-cache.js';
+export * from './envelope.js';

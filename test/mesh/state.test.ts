@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { backoffDelay } from '../../src/mesh/backoff.ts';
-import { DedupCache } from '../../src/mesh/dedup-cache.ts';
+import { DedupCache } from '../../src/wire/dedup-cache.js';
 import { PingTracker } from '../../src/mesh/ping-tracker.ts';
 import { Topology } from '../../src/mesh/topology.ts';
 

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,6 +45,25 @@ test('UTF-8 truncation, request-path splitting and deflate parameter parsing exi
   assert.equal(where(/function truncateUtf8\b|\\ufffd'\) \?/), ['protocol/utf8.ts']);
   assert.equal(where(/split\('\?'\)|indexOf\('\?'\)/), ['handshake/server-handshake.ts']);
   assert.equal(where(/['"]server_max_window_bits['"]/), ['protocol/permessage-deflate.ts']);
+});
+
+test('the mesh envelope (validation, frames, dedup) exists once, in src/wire: the page has no parser of its own', () => {
+  const scripts = (folder: string) =>
+    readdirSync(path.join(SRC, folder), { encoding: 'utf8' })
+      .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'))
+      .map((file) => [path.join(folder, file), readFileSync(path.join(SRC, folder, file), 'utf8')] as const);
+  const all = [...scripts('browser'), ...scripts('web'), ...scripts('wire'), ...scripts('mesh')];
+  const where = (pattern: RegExp) => all.filter(([, text]) => pattern.test(text)).map(([file]) => file);
+  // Field validation, the binary frame's header length, JSON parsing of messages and the seen-id cache.
+  assert.equal(where(/field "\$\{key\}" must be|must be a JSON object/).filter((file) => !file.startsWith('wire/')), []);
+  assert.equal(where(/header length|getUint32\(0\)|readUInt32BE\(0\)/), ['wire/envelope.js']);
+  assert.equal(where(/class (SeenIds|DedupCache)\b/), ['wire/dedup-cache.js']);
+  assert.equal(
+    scripts('browser').filter(([, text]) => /JSON\.parse|TextDecoder|from '\.\/envelope\.js'/.test(text)).map(([file]) => file),
+    [],
+  );
+  assert.ok(!existsSync(path.join(SRC, 'browser', 'envelope.js')) && !existsSync(path.join(SRC, 'browser', 'seen-ids.js')));
+  assert.match(readFileSync(path.join(SRC, 'browser', 'mesh-client.js'), 'utf8'), /from '\.\.\/wire\/envelope\.js'/);
 });
 
 test.run();
