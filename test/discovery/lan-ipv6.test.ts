@@ -71,18 +71,15 @@ if (getLan) {
     const meshAt = await fullMesh();
     console.log(`MEASURE lan-ipv6-mesh: full mesh of 2 dual-stack, 1 IPv6-only and 1 link-local-only host ${meshAt - Math.max(...ready.map((l) => l.at as number))} ms after the last node was listening`);
     const urlsOf = (entries: TableEntry[], host: number) => entries.find((entry) => entry.id === nodes.get(host)!.id)!.addresses.map((a) => a.url);
-    const directionsToH4: Array<string | null> = [];
     for (const from of [1, 2, 3]) {
       const entries = await table(nodes.get(from)!.process);
       const toH4 = entries.find((entry) => entry.id === nodes.get(4)!.id)!;
       assert.equal(toH4.addresses, [{ url: `ws://[${lan.linkLocal(4)}%25eth0]:8000/`, source: 'discovery' }], `h${from}'s addresses of h4`);
-      directionsToH4.push(toH4.direction);
+      // Which end dialled is not asserted: after a first link, h4 may redial the address its peers came from. A zoned
+      // dial is asserted in lan-static-zone.test.ts.
       // The IPv6-only host is known by its IPv6 addresses only.
       if (from !== 3) assert.equal(urlsOf(entries, 3), [`ws://[${lan.address6(3)}]:8000/`, `ws://[${lan.linkLocal(3)}%25eth0]:8000/`]);
     }
-    // h4 only announces itself, but it may also dial addresses it learns through the mesh (later than the others:
-    // it has the largest id): links to it are dialled by the others, to its zoned link-local address.
-    assert.ok(directionsToH4.includes('outbound'), `directions of the links to h4: ${directionsToH4.join(', ')}`);
     // Every family a dual-stack peer advertises is kept, IPv4 first.
     assert.equal(urlsOf(await table(nodes.get(1)!.process), 2), ['ws://10.231.0.12:8000/', `ws://[${lan.address6(2)}]:8000/`, `ws://[${lan.linkLocal(2)}%25eth0]:8000/`]);
     // The IPv6-only host sees the dual-stack hosts' IPv4 addresses nowhere: no IPv4 subnet on its interface.

@@ -4,7 +4,8 @@
  * `peers` {connected: [ids]}, `table` {peers}, `discovered`, `mdns-found`, `mdns-lost`.
  * Stdin: `broadcast <text>`, `peers`, `table`. SIGINT/SIGTERM: stop (goodbye), exit 0.
  *
- * `--passive`: the node announces itself but never dials what mDNS finds (so every link to it is dialled by others).
+ * `--passive`: the node announces itself but never dials what mDNS finds or learns through the mesh (so every link
+ * to it is dialled by others).
  *
  *   node --import tsx test/lan/mesh-node.ts [--key-file F] --name N [--mesh M] [--port P] [--ping-interval MS] [--ping-timeout MS] [--passive]
  */
@@ -41,6 +42,8 @@ class AnnounceOnly extends EventEmitter<DiscoveryEvents> implements Discovery {
 }
 const node = createNode({
   discovery: values.passive ? new AnnounceOnly() : discovery,
+  // Passive: no dial of addresses learnt through the mesh either.
+  dialLearnt: !values.passive,
   keyFile: values['key-file'],
   ephemeralIdentity: values['key-file'] === undefined,
   name: values.name,
