@@ -18,7 +18,25 @@ import type { FileTally } from './helpers/uvu-summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The config directory every test process sees: no test reads or writes the user's own ~/.config/wsmesh. */
-const CONFIG_HOME = mkdtempSync(path.join(tmpdir(), 'wsmesh-test-config-'));
+const CONFIG_PREFIX = 'wsmesh-test-config-';
+/** Removes the config directories of earlier runs whose runner is gone (a runner killed with SIGKILL leaves its own). */
+function removeStaleConfigHomes(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^wsmesh-test-config-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+/** A runner started by a test (test/helpers/run-all.test.ts) shares its parent's directory. */
+const INHERITED_CONFIG = process.env.XDG_CONFIG_HOME?.includes(CONFIG_PREFIX) === true;
+if (!INHERITED_CONFIG) removeStaleConfigHomes();
+const CONFIG_HOME = INHERITED_CONFIG ? process.env.XDG_CONFIG_HOME! : mkdtempSync(path.join(tmpdir(), `${CONFIG_PREFIX}${process.pid}-`));
 const KILL_GRACE_MS = 5_000;
 
 const USAGE = `usage: npm test -- [filters...] [--jobs N] [--timeout SECONDS] [--dir DIR] [--skip-typecheck]
@@ -214,7 +232,7 @@ async function main(): Promise<void> {
   stopOnSignal('SIGTERM');
   process.on('exit', () => {
     for (const pid of runningGroups) killGroup(pid, 'SIGKILL');
-    rmSync(CONFIG_HOME, { recursive: true, force: true });
+    if (!INHERITED_CONFIG) rmSync(CONFIG_HOME, { recursive: true, force: true });
   });
 
   const files = discoverTestFiles(options.dir, options.filters);
