@@ -101,8 +101,22 @@ const LEGACY_REFUSAL = `${MESH_SUBPROTOCOL} required: this node only speaks the 
 /** How long `stop()` waits for peers to answer the 1001 close frames before dropping them. */
 const STOP_GRACE_MS = 1000;
 
+let liveLinkOf: (node: MeshNode, peerId: string) => PeerLink | undefined;
+
+/**
+ * The live (established) link of `node` to a neighbour: tests and benchmarks look at its socket. Not a method,
+ * so that no public object reaches it; `src/index.ts` does not export it.
+ */
+export function liveLink(node: MeshNode, peerId: string): PeerLink | undefined {
+  return liveLinkOf(node, peerId);
+}
+
 /** A symmetric wsmesh node: listens and dials, keeps the peer table, pings, routes messages. */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
+  static {
+    liveLinkOf = (node, peerId) => node.#router?.live.get(peerId);
+  }
+
   /** Resolved options: private, since they hold the secret. */
   readonly #options: ResolvedOptions;
   /** Derived from the identity key: the first 128 bits of SHA-256(public key), hex. */
@@ -344,11 +358,6 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     if (exact !== undefined) return exact;
     const byPrefix = peers.filter((peer) => peer.id.startsWith(nameOrId));
     return byPrefix.length === 1 ? byPrefix[0] : undefined;
-  }
-
-  /** @internal The live (established) link to a neighbour (tests and benchmarks look at its socket). */
-  liveLink(peerId: string): PeerLink | undefined {
-    return this.#router?.live.get(peerId);
   }
 
   /** What `GET /status` answers: identity, listen URLs, the peer table and the static peers. */

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
-import type { MeshNode } from '../../src/mesh/node.ts';
+import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import type { ChromiumSession } from './support/chromium.ts';
 import { Inbox, eventually, pageUrl, startWebNode } from './support/nodes.ts';
 import { chromiumSuite } from './support/suite.ts';
@@ -77,7 +77,7 @@ if (suite) {
     assert.equal(handshakes.map(({ offered, answered }) => [offered, answered]), [['permessage-deflate; client_max_window_bits', AGREED]]);
     assert.equal(inbox.messages.map(({ info }) => info.from), [id]);
     assert.is((inbox.messages[0].data as string).length, size);
-    await eventually(() => node.liveLink(id) === undefined, 'the link closing with the page');
+    await eventually(() => liveLink(node, id) === undefined, 'the link closing with the page');
   });
 
   test("with compression 'off' the offer is declined and the same message arrives uncompressed", async () => {

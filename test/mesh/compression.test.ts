@@ -2,7 +2,7 @@
 // the default: requests with an Origin header), or never ('off').
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MeshNode } from '../../src/mesh/node.ts';
+import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import type { Compression } from '../../src/mesh/compression.ts';
 import { resolveOptions } from '../../src/mesh/options.ts';
 import { createNode } from '../../src/node.ts';
@@ -21,7 +21,7 @@ async function linkedPair(a: Compression, b: Compression): Promise<[MeshNode, Me
 }
 
 function extensionsOf(node: MeshNode, peer: MeshNode): string {
-  return node.liveLink(peer.id)!.socket.extensions;
+  return liveLink(node, peer.id)!.socket.extensions;
 }
 
 /** The Sec-WebSocket-Extensions answer to a browser-like upgrade (with or without Origin) offering deflate. */

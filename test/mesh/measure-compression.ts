@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNode } from '../../src/node.ts';
 import type { Compression } from '../../src/mesh/compression.ts';
+import { liveLink } from '../../src/mesh/node.ts';
 
 const BASE = { host: '127.0.0.1', mdns: false, pingInterval: 60_000, pingTimeout: 60_000 } as const;
 
@@ -86,7 +87,7 @@ async function measure(compression: Compression, data: string | Buffer, totalByt
   await sender.start();
   await new Promise<void>((resolve) => sender.once('peer:connected', () => resolve()));
   const peerId = sender.peers()[0]!.id;
-  const extensions = sender.liveLink(peerId)!.socket.extensions;
+  const extensions = liveLink(sender, peerId)!.socket.extensions;
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   const count = Math.max(64, Math.ceil(totalBytes / size));
   const window = Math.max(2, Math.min(256, Math.floor((4 << 20) / size)));

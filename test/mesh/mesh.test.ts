@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MessageInfo } from '../../src/mesh/messenger.ts';
 import { MeshSendError } from '../../src/mesh/messenger.ts';
-import type { MeshNode } from '../../src/mesh/node.ts';
+import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import { connectedIds, sleep, startNode, stopAllNodes, waitFor } from './support.ts';
 
 test.after.each(stopAllNodes);
@@ -45,7 +45,7 @@ test('twenty simultaneous-dial races each end with exactly one connection per pa
     assert.is(a.connectionCount, 1, `race ${race}: a has one connection`);
     assert.is(b.connectionCount, 1, `race ${race}: b has one connection`);
     assert.equal(connects, { a: 1, b: 1 }, `race ${race}: peer:connected once on each side`);
-    const directions = [a.liveLink(b.id)!.direction, b.liveLink(a.id)!.direction].sort();
+    const directions = [liveLink(a, b.id)!.direction, liveLink(b, a.id)!.direction].sort();
     assert.equal(directions, ['inbound', 'outbound'], `race ${race}: both ends of the same connection`);
     await stopAllNodes();
   }
