@@ -68,7 +68,7 @@ export function randomHex(byteCount) {
  * @returns {Hello}
  */
 export function browserHello(name, mesh, boot) {
-  return { v: MESH_PROTOCOL_VERSION, name, mesh, kind: 'browser', listen: [], boot };
+  return { v: MESH_PROTOCOL_VERSION, name, mesh, kind: 'browser', listen: [], boot, batch: true };
 }
 
 /**
@@ -146,8 +146,10 @@ export class SecureSocket {
       this.events.onOpen(link);
       return;
     }
-    const message = this.#transport.open(bytes);
-    if (message !== null) this.events.onMessage(message.data, message.binary);
+    for (const message of this.#transport.openAll(bytes)) {
+      if (this.#closed || this.#error !== null) return;
+      this.events.onMessage(message.data, message.binary);
+    }
   }
 
   /** @param {unknown} error */
