@@ -102,7 +102,12 @@ export class SecureSocket {
     this.events = events;
     this.socket = new WebSocket(url, MESH_SUBPROTOCOL);
     this.socket.binaryType = 'arraybuffer';
-    this.socket.addEventListener('open', () => this.#enqueue(async () => this.#sendAll(await handshake.start())));
+    this.socket.addEventListener('open', () =>
+      this.#enqueue(async () => {
+        this.#sendAll(await handshake.start());
+        handshake.prepare();
+      }),
+    );
     this.socket.addEventListener('message', (event) => this.#enqueue(() => this.#receive(event.data)));
     this.socket.addEventListener('close', (event) => this.#enqueue(() => this.#onClose(event.code, event.reason)));
   }

@@ -126,6 +126,7 @@ export class PeerLink {
     this.#handshake.start().then(
       (messages) => {
         for (const message of messages) this.#sendRaw(message);
+        this.#handshake.prepare();
       },
       (error: Error) => this.#internalError(error),
     );

@@ -140,6 +140,15 @@ export class SecureHandshake {
   }
 
   /**
+   * Does ahead what does not depend on the peer: this side's identity proof (a signature, unless this process
+   * already made it for its static key). Call it after sending what `start` returned, while the peer works on
+   * it; `receive` makes the proof itself otherwise.
+   */
+  prepare() {
+    if (this.#noise !== null) this.#proof(this.#noise);
+  }
+
+  /**
    * One binary message of the peer; returns the messages to send. Throws a WireError (close with its code).
    * @param {Uint8Array} message @returns {Promise<Uint8Array[]>}
    */
