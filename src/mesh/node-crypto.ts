@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPair, generateKeyPairSync, randomBytes, scrypt, sign, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, scrypt, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { CryptoProvider, KeyPair, ScryptParams } from '../wire/provider.js';
 
@@ -34,34 +34,9 @@ function keyPair(curve: Curve, privateKey: Uint8Array | undefined): KeyPair {
   let key: KeyObject;
   if (privateKey === undefined) key = curve === 'x25519' ? generateKeyPairSync('x25519').privateKey : generateKeyPairSync('ed25519').privateKey;
   else key = privateKeyObject(curve, privateKey);
-  return pairOf(key, privateKey);
-}
-
-function pairOf(key: KeyObject, privateKey?: Uint8Array): KeyPair {
   const { d, x } = key.export({ format: 'jwk' });
   const pair = { publicKey: fromBase64Url(x), privateKey: privateKey === undefined ? fromBase64Url(d) : new Uint8Array(privateKey) };
   privateObjects.set(pair.privateKey, key);
-  return pair;
-}
-
-/**
- * Fresh X25519 key pairs made ahead, on libuv's thread pool (`generateKeyPair`): a handshake's ephemeral key
- * (one per side) then costs neither the event loop's time nor the handshake's latency. Each pair is handed out
- * once; when none is ready (many handshakes at once) one is made on the spot.
- */
-const SPARE_X25519 = 8;
-const spareX25519: KeyPair[] = [];
-let x25519Jobs = 0;
-
-function freshX25519(): KeyPair {
-  const pair = spareX25519.pop() ?? keyPair('x25519', undefined);
-  while (spareX25519.length + x25519Jobs < SPARE_X25519) {
-    x25519Jobs++;
-    generateKeyPair('x25519', undefined, (error: Error | null, _publicKey: KeyObject, privateKey: KeyObject) => {
-      x25519Jobs--;
-      if (error === null) spareX25519.push(pairOf(privateKey));
-    });
-  }
   return pair;
 }
 
@@ -96,7 +71,7 @@ function bytes(buffer: Buffer): Uint8Array {
 /** The wire module's crypto provider on `node:crypto` (every operation synchronous except scrypt). */
 export const nodeCrypto: CryptoProvider = {
   randomBytes: (length) => bytes(randomBytes(length)),
-  x25519Generate: (privateKey) => (privateKey === undefined ? freshX25519() : keyPair('x25519', privateKey)),
+  x25519Generate: (privateKey) => keyPair('x25519', privateKey),
   x25519: (privateKey, publicKey) =>
     bytes(diffieHellman({ privateKey: privateObjects.get(privateKey) ?? privateKeyObject('x25519', privateKey), publicKey: xPublic.get(publicKey) })),
   // No AAD call for empty associated data (every transport message): ChaCha20-Poly1305 treats both the same.
