@@ -94,8 +94,10 @@ export class PeerLink {
   #error: Error | null = null;
   #closed = false;
   #maxPayload: number;
-  /** Mesh messages sent in this tick: sealed together at its end (one Noise message and WebSocket frame for many). */
+  /** Mesh messages sent in this tick after its first: sealed together at its end (one Noise message and WebSocket frame for many). */
   #outbox: Array<{ data: Uint8Array; binary: boolean }> = [];
+  /** Whether a message went out in this tick (the next ones wait in #outbox). */
+  #sentThisTick = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -157,23 +159,35 @@ export class PeerLink {
 
   /**
    * Sends one mesh message (text: JSON; binary: header and payload); its size in bytes, or -1 when not open. The
-   * messages of one tick are encrypted and written together once the tick's synchronous work and microtasks
-   * queued before the first of them are done (see SecureTransport.sealAll); `close()` writes them first.
+   * first message of a tick goes out at once (a relayed broadcast waits for nothing); the ones after it are
+   * encrypted and written together once the tick's synchronous work and the microtasks queued before are done
+   * (see SecureTransport.sealAll); `close()` writes them first.
    */
   send(frame: string | Buffer): number {
     if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1 || this.#transport === null) return -1;
     const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
-    this.#outbox.push({ data: bytes, binary: typeof frame !== 'string' });
-    if (this.#outbox.length === 1) queueMicrotask(this.#flush);
+    const binary = typeof frame !== 'string';
+    if (this.#sentThisTick) {
+      this.#outbox.push({ data: bytes, binary });
+    } else {
+      this.#sentThisTick = true;
+      queueMicrotask(this.#endTick);
+      for (const fragment of this.#transport.seal(bytes, binary)) this.#sendRaw(fragment);
+    }
     return bytes.length;
   }
 
-  readonly #flush = (): void => {
+  readonly #endTick = (): void => {
+    this.#sentThisTick = false;
+    this.#flush();
+  };
+
+  #flush(): void {
     const messages = this.#outbox;
     if (messages.length === 0) return;
     this.#outbox = [];
     for (const message of this.#transport!.sealAll(messages)) this.#sendRaw(message);
-  };
+  }
 
   #sendRaw(message: Uint8Array): void {
     if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1) return;
