@@ -68,7 +68,7 @@ export function randomHex(byteCount) {
  * @returns {Hello}
  */
 export function browserHello(name, mesh, boot) {
-  return { v: MESH_PROTOCOL_VERSION, name, mesh, kind: 'browser', listen: [], boot };
+  return { v: MESH_PROTOCOL_VERSION, name, mesh, kind: 'browser', listen: [], boot, batch: true };
 }
 
 /**
@@ -102,7 +102,12 @@ export class SecureSocket {
     this.events = events;
     this.socket = new WebSocket(url, MESH_SUBPROTOCOL);
     this.socket.binaryType = 'arraybuffer';
-    this.socket.addEventListener('open', () => this.#enqueue(async () => this.#sendAll(await handshake.start())));
+    this.socket.addEventListener('open', () =>
+      this.#enqueue(async () => {
+        this.#sendAll(await handshake.start());
+        handshake.prepare();
+      }),
+    );
     this.socket.addEventListener('message', (event) => this.#enqueue(() => this.#receive(event.data)));
     this.socket.addEventListener('close', (event) => this.#enqueue(() => this.#onClose(event.code, event.reason)));
   }
@@ -146,8 +151,10 @@ export class SecureSocket {
       this.events.onOpen(link);
       return;
     }
-    const message = this.#transport.open(bytes);
-    if (message !== null) this.events.onMessage(message.data, message.binary);
+    for (const message of this.#transport.openAll(bytes)) {
+      if (this.#closed || this.#error !== null) return;
+      this.events.onMessage(message.data, message.binary);
+    }
   }
 
   /** @param {unknown} error */

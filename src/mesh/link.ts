@@ -94,6 +94,10 @@ export class PeerLink {
   #error: Error | null = null;
   #closed = false;
   #maxPayload: number;
+  /** Mesh messages sent in this tick after its first: sealed together at its end (one Noise message and WebSocket frame for many). */
+  #outbox: Array<{ data: Uint8Array; binary: boolean }> = [];
+  /** Whether a message went out in this tick (the next ones wait in #outbox). */
+  #sentThisTick = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -108,7 +112,7 @@ export class PeerLink {
   ) {
     const { identity, staticKeys, psk, name, mesh, kind, listen, boot } = local;
     this.#handshake = new SecureHandshake({
-      provider: nodeCrypto, initiator: direction === 'outbound', identity, psk, staticKeys, hello: { v: 2, name, mesh, kind, listen, boot },
+      provider: nodeCrypto, initiator: direction === 'outbound', identity, psk, staticKeys, hello: { v: 2, name, mesh, kind, listen, boot, batch: true },
     });
     // No WebSocket message of the link may exceed one Noise message; mesh messages up to maxPayload are reassembled.
     this.#maxPayload = socket.maxPayload;
@@ -124,6 +128,7 @@ export class PeerLink {
     this.#handshake.start().then(
       (messages) => {
         for (const message of messages) this.#sendRaw(message);
+        this.#handshake.prepare();
       },
       (error: Error) => this.#internalError(error),
     );
@@ -152,12 +157,36 @@ export class PeerLink {
     return this.send(encodeControl(message));
   }
 
-  /** Encrypts and sends one mesh message (text: JSON; binary: header and payload); its size in bytes, or -1 when not open. */
+  /**
+   * Sends one mesh message (text: JSON; binary: header and payload); its size in bytes, or -1 when not open. The
+   * first message of a tick goes out at once (a relayed broadcast waits for nothing); the ones after it are
+   * encrypted and written together once the tick's synchronous work and the microtasks queued before are done
+   * (see SecureTransport.sealAll); `close()` writes them first.
+   */
   send(frame: string | Buffer): number {
     if (this.#closed || this.#localClose !== null || this.socket.readyState !== 1 || this.#transport === null) return -1;
     const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
-    for (const fragment of this.#transport.seal(bytes, typeof frame !== 'string')) this.#sendRaw(fragment);
+    const binary = typeof frame !== 'string';
+    if (this.#sentThisTick) {
+      this.#outbox.push({ data: bytes, binary });
+    } else {
+      this.#sentThisTick = true;
+      queueMicrotask(this.#endTick);
+      for (const fragment of this.#transport.seal(bytes, binary)) this.#sendRaw(fragment);
+    }
     return bytes.length;
+  }
+
+  readonly #endTick = (): void => {
+    this.#sentThisTick = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const messages = this.#outbox;
+    if (messages.length === 0) return;
+    this.#outbox = [];
+    for (const message of this.#transport!.sealAll(messages)) this.#sendRaw(message);
   }
 
   #sendRaw(message: Uint8Array): void {
@@ -167,6 +196,7 @@ export class PeerLink {
 
   close(code: number, reason: string): void {
     if (this.#closed || this.#localClose !== null) return;
+    this.#flush();
     this.#localClose = { code, reason };
     this.#stopTimers();
     try {
@@ -255,10 +285,16 @@ export class PeerLink {
 
   #handleTransport(data: string | Buffer, isBinary: boolean): void {
     if (!isBinary) throw new WireError(MeshCloseCode.BadMessage, 'a text WebSocket message on an encrypted link');
-    const opened = this.#transport!.open(data as Buffer);
-    if (opened === null) return;
-    const bytes = Buffer.from(opened.data.buffer, opened.data.byteOffset, opened.data.byteLength);
-    const frame = decodeFrame(opened.binary ? bytes : bytes.toString('utf8'), opened.binary);
+    for (const opened of this.#transport!.openAll(data as Buffer)) {
+      // A message of the batch closed the link (or threw, closing it with 1011): the rest is dropped.
+      if (this.#closed || this.#localClose !== null) return;
+      this.#handleMessage(opened.data, opened.binary);
+    }
+  }
+
+  #handleMessage(data: Uint8Array, binary: boolean): void {
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const frame = decodeFrame(binary ? bytes : bytes.toString('utf8'), binary);
     if (this.#state === 'established') {
       if (frame !== null) this.handler.frame(this, frame, bytes.length);
       return;

@@ -61,6 +61,8 @@ class KeyCache {
 
 const edPrivate = new KeyCache((raw) => privateObjects.get(raw) ?? privateKeyObject('ed25519', raw), 64);
 const edPublic = new KeyCache((raw) => publicKeyObject('ed25519', raw));
+/** A handshake side uses the peer's ephemeral key in two DHs, and its static key again on every reconnect. */
+const xPublic = new KeyCache((raw) => publicKeyObject('x25519', raw), 256);
 
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -71,7 +73,7 @@ export const nodeCrypto: CryptoProvider = {
   randomBytes: (length) => bytes(randomBytes(length)),
   x25519Generate: (privateKey) => keyPair('x25519', privateKey),
   x25519: (privateKey, publicKey) =>
-    bytes(diffieHellman({ privateKey: privateObjects.get(privateKey) ?? privateKeyObject('x25519', privateKey), publicKey: publicKeyObject('x25519', publicKey) })),
+    bytes(diffieHellman({ privateKey: privateObjects.get(privateKey) ?? privateKeyObject('x25519', privateKey), publicKey: xPublic.get(publicKey) })),
   // No AAD call for empty associated data (every transport message): ChaCha20-Poly1305 treats both the same.
   aeadEncrypt(key, nonce, ad, plaintext) {
     const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });

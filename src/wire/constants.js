@@ -60,6 +60,14 @@ export const MeshCloseCode = Object.freeze({
  */
 export const FRAGMENT_MORE = 0x01;
 export const MAX_FRAGMENT_PLAINTEXT = 65535 - 16 - 1;
+/**
+ * Flags byte of a batch: several whole mesh messages in one Noise transport message, each as a record of one
+ * flags byte (0x00 text, 0x02 binary), its length (2 bytes, big-endian) and its bytes. Sent only to a peer whose
+ * hello says `batch: true`.
+ */
+export const FRAGMENT_BATCH = 0x04;
+/** Bytes a record of a batch adds to its message. */
+export const BATCH_RECORD_HEADER = 3;
 /** Most bytes one handshake message may carry (a hello at every field limit fits). */
 export const MAX_HANDSHAKE_MESSAGE = 65535;
 

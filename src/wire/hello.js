@@ -17,6 +17,7 @@ const HELLO = 'hello ';
  * @property {PeerKind} kind
  * @property {string[]} listen  ws:// URLs the sender accepts connections on (empty for browsers)
  * @property {string} boot  random per process start: tells a restarted peer from a duplicate connection
+ * @property {boolean} [batch]  the sender opens batched transport messages (FRAGMENT_BATCH); absent means no
  */
 
 /** @param {unknown} value @returns {string} */
@@ -34,8 +35,8 @@ function listenUrl(value) {
 
 /** @param {Hello} hello @returns {Uint8Array} */
 export function encodeHello(hello) {
-  const { v, name, mesh, kind, listen, boot } = hello;
-  return utf8(JSON.stringify({ v, name, mesh, kind, listen, boot }));
+  const { v, name, mesh, kind, listen, boot, batch } = hello;
+  return utf8(JSON.stringify({ v, name, mesh, kind, listen, boot, ...(batch === true ? { batch } : {}) }));
 }
 
 /**
@@ -64,5 +65,6 @@ export function decodeHello(bytes) {
     kind: peerKind,
     listen,
     boot: text(fields, 'boot', MAX_ID_LENGTH, HELLO),
+    ...(fields.batch === true ? { batch: true } : {}),
   };
 }

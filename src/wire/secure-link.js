@@ -18,7 +18,7 @@
  * Transport: every later WebSocket message is one Noise transport message. See SecureTransport.
  */
 import { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
-import { FRAGMENT_MORE, MAX_FRAGMENT_PLAINTEXT, MeshCloseCode, NOISE_PROLOGUE, STATIC_KEY_SIGNATURE_PREFIX } from './constants.js';
+import { BATCH_RECORD_HEADER, FRAGMENT_BATCH, FRAGMENT_MORE, MAX_FRAGMENT_PLAINTEXT, MeshCloseCode, NOISE_PROLOGUE, STATIC_KEY_SIGNATURE_PREFIX } from './constants.js';
 import { WireError } from './errors.js';
 import { decodeHello, encodeHello } from './hello.js';
 import { idFromPublicKey } from './identity.js';
@@ -65,6 +65,36 @@ export function isArbiter(local, remote) {
  * @property {Uint8Array} handshakeHash
  */
 
+/** Identity proofs made by this process, by the Noise static public key they vouch for. @type {WeakMap<Uint8Array, { identityKey: Uint8Array, proof: Uint8Array }>} */
+const proofs = new WeakMap();
+
+/**
+ * Identity proofs this process verified, by their exact bytes (identity key, signature, static key): a node
+ * handshakes with the same peers again (reconnects), and nodes sharing a process all verify the proof of each
+ * peer they link to. Verifying costs more than the rest of a handshake side but a Noise DH. A hit needs the same
+ * bytes that verified; only successful checks are kept, the oldest dropped first beyond `max`.
+ */
+class VerifiedProofs {
+  /** @type {Set<string>} */
+  #seen = new Set();
+  /** @param {number} max */
+  constructor(max) {
+    this.max = max;
+  }
+
+  /** @param {CryptoProvider} provider @param {Uint8Array} proof identity key || signature @param {Uint8Array} remoteStatic */
+  check(provider, proof, remoteStatic) {
+    const key = String.fromCharCode(...proof, ...remoteStatic);
+    if (this.#seen.has(key)) return true;
+    const signed = concat([utf8(STATIC_KEY_SIGNATURE_PREFIX), remoteStatic]);
+    if (!provider.ed25519Verify(proof.subarray(0, PUBLIC_KEY_LENGTH), signed, proof.subarray(PUBLIC_KEY_LENGTH))) return false;
+    if (this.#seen.size >= this.max) this.#seen.delete(/** @type {string} */ (this.#seen.values().next().value));
+    this.#seen.add(key);
+    return true;
+  }
+}
+const verifiedProofs = new VerifiedProofs(4096);
+
 /** Runs the link handshake described above; `receive` throws a WireError when the connection must close. */
 export class SecureHandshake {
   /** @type {HandshakeState | null} */
@@ -107,6 +137,15 @@ export class SecureHandshake {
     // Message 1's payload is in clear (no key yet): the mesh name, public anyway (mDNS announces it), so that a
     // node of another mesh is told so (4002) rather than taken for a wrong secret, which the PSK would show.
     return [await this.#noise.writeMessage(utf8(this.#options.hello.mesh))];
+  }
+
+  /**
+   * Does ahead what does not depend on the peer: this side's identity proof (a signature, unless this process
+   * already made it for its static key). Call it after sending what `start` returned, while the peer works on
+   * it; `receive` makes the proof itself otherwise.
+   */
+  prepare() {
+    if (this.#noise !== null) this.#proof(this.#noise);
   }
 
   /**
@@ -176,11 +215,19 @@ export class SecureHandshake {
     }
   }
 
-  /** @param {HandshakeState} noise */
+  /**
+   * This side's identity proof. Ed25519 signatures are deterministic and a node keeps its Noise static key for
+   * its lifetime: the proof is computed once per (identity, static key) and reused (the same bytes).
+   * @param {HandshakeState} noise
+   */
   #proof(noise) {
     const { provider, identity } = this.#options;
+    const cached = proofs.get(noise.s.publicKey);
+    if (cached !== undefined && cached.identityKey === identity.privateKey) return cached.proof;
     const signature = provider.ed25519Sign(identity.privateKey, concat([utf8(STATIC_KEY_SIGNATURE_PREFIX), noise.s.publicKey]));
-    return concat([identity.publicKey, signature]);
+    const proof = concat([identity.publicKey, signature]);
+    proofs.set(noise.s.publicKey, { identityKey: identity.privateKey, proof });
+    return proof;
   }
 
   /**
@@ -194,9 +241,7 @@ export class SecureHandshake {
       throw new WireError(MeshCloseCode.BadMessage, 'malformed identity proof in the handshake');
     }
     const publicKey = payload.slice(0, PUBLIC_KEY_LENGTH);
-    const signature = payload.subarray(PUBLIC_KEY_LENGTH, proofLength);
-    const signed = concat([utf8(STATIC_KEY_SIGNATURE_PREFIX), /** @type {Uint8Array} */ (noise.remoteStatic)]);
-    if (!provider.ed25519Verify(publicKey, signed, signature)) {
+    if (!verifiedProofs.check(provider, payload.subarray(0, proofLength), /** @type {Uint8Array} */ (noise.remoteStatic))) {
       throw new WireError(MeshCloseCode.AuthFailed, 'the peer\'s identity key did not sign its Noise static key');
     }
     const id = idFromPublicKey(provider, publicKey);
@@ -215,20 +260,29 @@ export class SecureHandshake {
     if (hello.mesh !== local.mesh) throw new WireError(MeshCloseCode.WrongMesh, `mesh "${hello.mesh}", expected "${local.mesh}"`);
     if (hello.kind === 'browser' && local.kind === 'browser') throw new WireError(MeshCloseCode.BadMessage, 'two browsers cannot link');
     const identity = /** @type {{ id: string, publicKey: Uint8Array }} */ (this.#remoteIdentity);
+    transport.peerOpensBatches = hello.batch === true;
     this.#result = { remote: { id: identity.id, publicKey: identity.publicKey, hello }, transport, handshakeHash };
   }
 }
+
+/** @typedef {{ data: Uint8Array, binary: boolean }} SealedMessage */
 
 /**
  * A link's transport after the handshake. A mesh message (text or binary) travels as one or more Noise transport
  * messages of at most 65535 bytes, each in its own binary WebSocket message. The plaintext of each fragment is
  * one flags byte (0x01: more fragments follow; 0x02: the message is binary, on every fragment) and up to
  * MAX_FRAGMENT_PLAINTEXT bytes of the message. The receiver reassembles at most `maxMessage` bytes.
+ *
+ * Batches: to a peer that said `batch: true` in its hello, `sealAll` packs several whole messages into one Noise
+ * message with the flags byte FRAGMENT_BATCH (0x04, alone), followed by records: flags (0x00 text, 0x02 binary),
+ * length (2 bytes big-endian), bytes. One cipher set-up and one WebSocket frame then carry many small messages.
  */
 export class SecureTransport {
   /** @type {Uint8Array[]} */
   #parts = [];
   #partsLength = 0;
+  /** Whether the peer said in its hello that it opens batches (set by the handshake). */
+  peerOpensBatches = false;
 
   /** @param {CipherState} send @param {CipherState} receive @param {number} [maxMessage] */
   constructor(send, receive, maxMessage = 16 * 1024 * 1024) {
@@ -258,11 +312,94 @@ export class SecureTransport {
   }
 
   /**
-   * Decrypts one WebSocket message; returns the mesh message once its last fragment arrived, else null.
-   * Throws a WireError (BadMessage) for a message that does not authenticate or breaks the framing.
-   * @param {Uint8Array} message @returns {{ data: Uint8Array, binary: boolean } | null}
+   * Encrypts mesh messages, in order, into as few WebSocket messages as the peer allows: consecutive messages
+   * that fit together go in one batch (when the peer opens batches); a message alone, or too large for a batch,
+   * is sealed as by `seal`.
+   * @param {readonly SealedMessage[]} messages @returns {Uint8Array[]}
+   */
+  sealAll(messages) {
+    /** @type {Uint8Array[]} */
+    const out = [];
+    if (!this.peerOpensBatches) {
+      for (const { data, binary } of messages) out.push(...this.seal(data, binary));
+      return out;
+    }
+    let first = 0;
+    while (first < messages.length) {
+      // The run [first, end) that fits in one batch.
+      let size = 1;
+      let end = first;
+      while (end < messages.length && size + BATCH_RECORD_HEADER + messages[end].data.length <= MAX_FRAGMENT_PLAINTEXT) {
+        size += BATCH_RECORD_HEADER + messages[end].data.length;
+        end++;
+      }
+      if (end - first <= 1) {
+        const { data, binary } = messages[first];
+        out.push(...this.seal(data, binary));
+        first++;
+        continue;
+      }
+      const plaintext = new Uint8Array(size);
+      plaintext[0] = FRAGMENT_BATCH;
+      let offset = 1;
+      for (let i = first; i < end; i++) {
+        const { data, binary } = messages[i];
+        plaintext[offset] = binary ? FRAGMENT_BINARY : 0;
+        plaintext[offset + 1] = data.length >>> 8;
+        plaintext[offset + 2] = data.length & 0xff;
+        plaintext.set(data, offset + BATCH_RECORD_HEADER);
+        offset += BATCH_RECORD_HEADER + data.length;
+      }
+      out.push(this.sender.encrypt(plaintext));
+      first = end;
+    }
+    return out;
+  }
+
+  /**
+   * Decrypts one WebSocket message that holds at most one mesh message (a batch is refused): the mesh message
+   * once its last fragment arrived, else null. Throws a WireError (BadMessage) as `openAll`.
+   * @param {Uint8Array} message @returns {SealedMessage | null}
    */
   open(message) {
+    const plaintext = this.#decrypt(message);
+    if (plaintext[0] === FRAGMENT_BATCH) throw new WireError(MeshCloseCode.BadMessage, 'a batch of messages where one was expected');
+    return this.#fragment(plaintext);
+  }
+
+  /**
+   * Decrypts one WebSocket message: the mesh messages it completes, in order (none while a fragmented message
+   * is incomplete, several for a batch). Throws a WireError (BadMessage) for a message that does not
+   * authenticate or breaks the framing.
+   * @param {Uint8Array} message @returns {SealedMessage[]}
+   */
+  openAll(message) {
+    const plaintext = this.#decrypt(message);
+    if (plaintext[0] !== FRAGMENT_BATCH) {
+      const whole = this.#fragment(plaintext);
+      return whole === null ? [] : [whole];
+    }
+    if (this.#parts.length > 0) throw new WireError(MeshCloseCode.BadMessage, 'a batch inside a fragmented message');
+    /** @type {SealedMessage[]} */
+    const out = [];
+    let offset = 1;
+    while (offset < plaintext.length) {
+      if (plaintext.length - offset < BATCH_RECORD_HEADER) throw new WireError(MeshCloseCode.BadMessage, 'truncated batch record');
+      const flags = plaintext[offset];
+      if ((flags & ~FRAGMENT_BINARY) !== 0) throw new WireError(MeshCloseCode.BadMessage, `unknown batch record flags ${flags}`);
+      const length = (plaintext[offset + 1] << 8) | plaintext[offset + 2];
+      const start = offset + BATCH_RECORD_HEADER;
+      if (start + length > plaintext.length) throw new WireError(MeshCloseCode.BadMessage, 'truncated batch record');
+      if (length > this.maxMessage) throw new WireError(MeshCloseCode.BadMessage, `message exceeds ${this.maxMessage} bytes`);
+      out.push({ data: plaintext.subarray(start, start + length), binary: flags === FRAGMENT_BINARY });
+      offset = start + length;
+    }
+    if (out.length === 0) throw new WireError(MeshCloseCode.BadMessage, 'empty batch');
+    return out;
+  }
+
+  /** @param {Uint8Array} message */
+  #decrypt(message) {
     if (message.length > NOISE_MAX_MESSAGE) throw new WireError(MeshCloseCode.BadMessage, `transport message of ${message.length} bytes exceeds ${NOISE_MAX_MESSAGE}`);
     let plaintext;
     try {
@@ -272,6 +409,11 @@ export class SecureTransport {
       throw error;
     }
     if (plaintext.length === 0) throw new WireError(MeshCloseCode.BadMessage, 'empty transport message');
+    return plaintext;
+  }
+
+  /** One fragment (not a batch): the whole message once complete, else null. @param {Uint8Array} plaintext @returns {SealedMessage | null} */
+  #fragment(plaintext) {
     const flags = plaintext[0];
     if ((flags & ~(FRAGMENT_MORE | FRAGMENT_BINARY)) !== 0) throw new WireError(MeshCloseCode.BadMessage, `unknown fragment flags ${flags}`);
     const body = plaintext.subarray(1);

@@ -42,7 +42,7 @@ if (suite) {
       assert.is(seen.echo, 'HELLO NODE');
       assert.is(responder.accepted.length, 1);
       assert.is(responder.accepted[0].remoteId, seen.id);
-      assert.equal(responder.accepted[0].remoteHello, { v: MESH_PROTOCOL_VERSION, name: 'page', mesh: MESH, kind: 'browser', listen: [], boot: 'boot-1' });
+      assert.equal(responder.accepted[0].remoteHello, { v: MESH_PROTOCOL_VERSION, name: 'page', mesh: MESH, kind: 'browser', listen: [], boot: 'boot-1', batch: true });
     });
   }
 
