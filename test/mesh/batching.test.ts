@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SecureTransport } from '../../src/wire/secure-link.js';
+import { liveLink } from '../../src/mesh/node.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from './support.ts';
 
 test.after.each(stopAllNodes);
@@ -32,7 +33,7 @@ test('50 direct messages sent in one tick arrive in order, most of them in batch
     // later over a new link: it arrives before a sees the link close).
     a.on('peer:disconnected', () => received.push('(disconnected)'));
     b.send(a.id, 'the last words').catch(() => {});
-    b.liveLink(a.id)!.close(1000, 'closing right after a send');
+    liveLink(b, a.id)!.close(1000, 'closing right after a send');
     await waitFor(() => received.includes('the last words') && received.includes('(disconnected)'), 'the message sent right before the close, and the close');
     assert.equal(received.slice(50, 52), ['the last words', '(disconnected)']);
   } finally {
