@@ -97,7 +97,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     (socket as OwnedSocket)[kOwner] = this;
     socket.on('close', WebSocket.#socketEvents.close);
     socket.on('error', WebSocket.#socketEvents.error);
-    socket.on('end', WebSocket.#socketEvents.end);
+    // A stream that is not half-open ends its writable side by itself when the peer ends (net sockets of a
+    // standalone server and of connect()); a listener per connection is only needed for the others.
+    if (socket.allowHalfOpen) socket.on('end', WebSocket.#socketEvents.end);
     socket.on('drain', WebSocket.#socketEvents.drain);
     // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
     // run, so listeners attached right after creation see every message, those in `head` included.
