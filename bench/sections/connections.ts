@@ -26,8 +26,8 @@ interface ConnectionSample {
 }
 
 type Memory = { rss: number; heapUsed: number; newSpace: number; settledMs: number };
-/** Wait until V8's young generation is down to 1 MiB (its size when idle), at most 15 s. */
-const SETTLE = { settleTo: 1024 * 1024, settleMs: 15_000 };
+/** Wait until V8's young generation is down to 1 MiB (its size when idle), at most 15 s (not at all with --quick). */
+const settle = (config: BenchConfig) => ({ settleTo: 1024 * 1024, settleMs: config.quick ? 0 : 15_000 });
 
 async function waitForConnections(server: RunningServer, expected: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -50,7 +50,7 @@ async function measureOnce(contender: typeof WS, clients: BenchChild[], config: 
     await closeAll();
     await waitForConnections(server, 0, 5000);
     // Baseline and settled figure both after the young generation is back at its smallest size.
-    const before = await server.child.request<Memory>('memory', SETTLE);
+    const before = await server.child.request<Memory>('memory', settle(config));
     const cpuBefore = await server.child.request<{ cpuMicros: number }>('usage');
     const started = performance.now();
     await open(total / clients.length);
@@ -59,7 +59,7 @@ async function measureOnce(contender: typeof WS, clients: BenchChild[], config: 
     await waitForConnections(server, total, 10_000);
     await sleep(100);
     const after = await server.child.request<Memory>('memory');
-    const settled = await server.child.request<Memory>('memory', SETTLE);
+    const settled = await server.child.request<Memory>('memory', settle(config));
     await closeAll();
     return {
       handshakesPerSec: total / (elapsedMs / 1000),
@@ -126,7 +126,7 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
           ...unavailable.map((text) => `Not measured: ${text}.`),
           `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
             `RSS and heap after gc(), relative to the same server after a warm-up; settled RSS: both figures taken once V8's memory reducer has shrunk the young generation to 1 MiB (after about 8-10 s idle; ` +
-            `right after 10,000 handshakes it holds tens of MiB that idle connections do not keep; here ${formatNumber(Math.min(...settleTimes), 1)}-${formatNumber(Math.max(...settleTimes), 1)} s, at most 15). Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
+            `right after 10,000 handshakes it holds tens of MiB that idle connections do not keep; here ${formatNumber(Math.min(...settleTimes), 1)}-${formatNumber(Math.max(...settleTimes), 1)} s, at most ${config.quick ? '0 (--quick)' : '15'}). Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
             `wsmesh = standalone WebSocketServer (its own request parser on net.Server); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage; how the mesh node serves its page and WebSockets on one port).`,
         ],
       },
