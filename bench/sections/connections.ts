@@ -17,11 +17,17 @@ interface ConnectionSample {
   handshakesPerSec: number;
   /** Server CPU time (user + system) per handshake while opening: steadier than the rate on a loaded machine. */
   cpuMicrosPerHandshake: number;
+  /** Right after the last handshake (and gc()): includes the young generation the burst grew. */
   rssPerConnKiB: number;
   heapPerConnKiB: number;
+  /** Once V8 has given the young generation back (idle connections in the steady state). */
+  settledRssPerConnKiB: number;
+  settledMs: number;
 }
 
-type Memory = { rss: number; heapUsed: number };
+type Memory = { rss: number; heapUsed: number; newSpace: number; settledMs: number };
+/** Wait until V8's young generation is down to 1 MiB (its size when idle), at most 15 s (not at all with --quick). */
+const settle = (config: BenchConfig) => ({ settleTo: 1024 * 1024, settleMs: config.quick ? 0 : 15_000 });
 
 async function waitForConnections(server: RunningServer, expected: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -43,7 +49,8 @@ async function measureOnce(contender: typeof WS, clients: BenchChild[], config: 
     await open(Math.min(50, Math.ceil(total / clients.length / 10)));
     await closeAll();
     await waitForConnections(server, 0, 5000);
-    const before = await server.child.request<Memory>('memory');
+    // Baseline and settled figure both after the young generation is back at its smallest size.
+    const before = await server.child.request<Memory>('memory', settle(config));
     const cpuBefore = await server.child.request<{ cpuMicros: number }>('usage');
     const started = performance.now();
     await open(total / clients.length);
@@ -52,12 +59,15 @@ async function measureOnce(contender: typeof WS, clients: BenchChild[], config: 
     await waitForConnections(server, total, 10_000);
     await sleep(100);
     const after = await server.child.request<Memory>('memory');
+    const settled = await server.child.request<Memory>('memory', settle(config));
     await closeAll();
     return {
       handshakesPerSec: total / (elapsedMs / 1000),
       cpuMicrosPerHandshake: (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / total,
       rssPerConnKiB: (after.rss - before.rss) / total / 1024,
       heapPerConnKiB: (after.heapUsed - before.heapUsed) / total / 1024,
+      settledRssPerConnKiB: (settled.rss - before.rss) / total / 1024,
+      settledMs: settled.settledMs,
     };
   } finally {
     await server.child.stop();
@@ -89,26 +99,34 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
       const rate = samples.map((sample) => sample.handshakesPerSec);
       const rss = samples.map((sample) => sample.rssPerConnKiB);
       const cpu = samples.map((sample) => sample.cpuMicrosPerHandshake);
+      const settledRss = samples.map((sample) => sample.settledRssPerConnKiB);
       return [
         contender.label,
         formatCount(median(rate)),
         formatNumber(median(cpu), 1),
         formatNumber(median(rss), 2),
         formatNumber(median(samples.map((sample) => sample.heapPerConnKiB)), 2),
+        formatNumber(median(settledRss), 2),
         ws ? formatRatio(ratioSpread(rate, ws.map((sample) => sample.handshakesPerSec))) : '-',
         ws ? formatRatio(ratioSpread(cpu, ws.map((sample) => sample.cpuMicrosPerHandshake))) : '-',
         ws ? formatRatio(ratioSpread(rss, ws.map((sample) => sample.rssPerConnKiB))) : '-',
+        ws ? formatRatio(ratioSpread(settledRss, ws.map((sample) => sample.settledRssPerConnKiB))) : '-',
       ];
     });
+    const settleTimes = [...results.values()].flat().map((sample) => sample.settledMs / 1000);
     return [
       {
         title: `${total} idle WebSocket connections on one server`,
-        headers: ['server', 'handshakes/s', 'server CPU us/handshake', 'RSS KiB/conn', 'heap KiB/conn', 'handshakes/s vs ws', 'CPU/handshake vs ws', 'RSS/conn vs ws'],
+        headers: [
+          'server', 'handshakes/s', 'server CPU us/handshake', 'RSS KiB/conn', 'heap KiB/conn', 'settled RSS KiB/conn',
+          'handshakes/s vs ws', 'CPU/handshake vs ws', 'RSS/conn vs ws', 'settled RSS/conn vs ws',
+        ],
         rows,
         notes: [
           ...unavailable.map((text) => `Not measured: ${text}.`),
           `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
-            `RSS and heap after gc(), relative to the same server after a warm-up. Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
+            `RSS and heap after gc(), relative to the same server after a warm-up; settled RSS: both figures taken once V8's memory reducer has shrunk the young generation to 1 MiB (after about 8-10 s idle; ` +
+            `right after 10,000 handshakes it holds tens of MiB that idle connections do not keep; here ${formatNumber(Math.min(...settleTimes), 1)}-${formatNumber(Math.max(...settleTimes), 1)} s, at most ${config.quick ? '0 (--quick)' : '15'}). Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
             `wsmesh = standalone WebSocketServer (its own request parser on net.Server); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage; how the mesh node serves its page and WebSockets on one port).`,
         ],
       },

@@ -15,7 +15,7 @@ import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
-import { Utf8StreamValidator, truncateUtf8 } from './utf8.ts';
+import { Utf8StreamValidator, rememberValidatedText, truncateUtf8 } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
@@ -369,7 +369,17 @@ export class Protocol {
     if (!protocol.#utf8Stream!.end()) {
       throw new WsProtocolError(CloseCode.InvalidPayload, 'text message ends inside a UTF-8 sequence');
     }
-    protocol.#handler.message(protocol.#textAsBuffer ? data : data.toString('utf8'), false);
+    Protocol.#deliverText(protocol, data);
+  }
+
+  /** Validated text, as a string or (textAsBuffer) as the bytes, remembered as valid for sending back. */
+  static #deliverText(protocol: Protocol, data: Buffer): void {
+    if (!protocol.#textAsBuffer) {
+      protocol.#handler.message(data.toString('utf8'), false);
+      return;
+    }
+    rememberValidatedText(data);
+    protocol.#handler.message(data, false);
   }
 
   /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */
@@ -405,7 +415,7 @@ export class Protocol {
       return;
     }
     if (!isUtf8(payload)) throw new WsProtocolError(CloseCode.InvalidPayload, 'text message is not valid UTF-8');
-    protocol.#handler.message(protocol.#textAsBuffer ? payload : payload.toString('utf8'), false);
+    Protocol.#deliverText(protocol, payload);
   }
 
   static #handleClose(protocol: Protocol, payload: Buffer): void {

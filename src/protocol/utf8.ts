@@ -1,5 +1,26 @@
 import { isUtf8 } from 'node:buffer';
 
+/**
+ * Text payloads from this size up that the codec validated and delivered as bytes (`textAsBuffer`) are
+ * remembered, so that sending one back as text (an echo, a relay) skips a second `isUtf8` pass over it (about a
+ * tenth of a 1 MiB text echo). Below it a check costs less than remembering.
+ */
+const REMEMBERED_TEXT_MIN = 16 * 1024;
+const validatedText = new WeakSet<Uint8Array>();
+
+/** Called by the codec with a text payload it validated and hands out as bytes. */
+export function rememberValidatedText(bytes: Uint8Array): void {
+  if (bytes.length >= REMEMBERED_TEXT_MIN) validatedText.add(bytes);
+}
+
+/**
+ * Whether `bytes` may be sent as text: valid UTF-8, or a large payload the codec itself validated when it
+ * received it (the application is trusted not to have modified that buffer since).
+ */
+export function isSendableText(bytes: Parameters<typeof isUtf8>[0]): boolean {
+  return (bytes.byteLength >= REMEMBERED_TEXT_MIN && validatedText.has(bytes as Uint8Array)) || isUtf8(bytes);
+}
+
 /** Length of the UTF-8 sequence a lead byte starts, or 0 if the byte cannot start one. */
 function sequenceLength(lead: number): number {
   if (lead < 0x80) return 1;

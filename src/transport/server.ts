@@ -103,6 +103,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #handshakeOptions: [ServerHandshakeOptions, ServerHandshakeOptions];
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgradeFromHttp(request, socket, head);
   readonly #onHttpListening = () => this.emit('listening');
+  /** One 'close' listener shared by all of this server's connections (no closure or once-wrapper per connection). */
+  readonly #onClientClose: (this: WebSocket) => void;
 
   constructor(options: WebSocketServerOptions = {}) {
     super();
@@ -112,6 +114,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       throw new WsmeshOptionError('options port and host are for standalone mode, not with server or noServer');
     }
     this.#options = options;
+    const clients = this.clients;
+    this.#onClientClose = function (this: WebSocket) {
+      clients.delete(this);
+    };
     const selectProtocol = options.handleProtocols ?? preferProtocols(options.protocols ?? []);
     this.#handshakeOptions = [
       { selectProtocol, verifyOrigin: options.verifyOrigin, perMessageDeflate: false },
@@ -265,7 +271,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const identity = { role: 'server', protocol: outcome.protocol, deflate: outcome.deflate } as const;
     const ws = openWebSocket(socket, head, identity, this.#options, deflate);
     this.clients.add(ws);
-    ws.once('close', () => this.clients.delete(ws));
+    ws.on('close', this.#onClientClose);
     upgrade.offeredProtocols = outcome.offeredProtocols;
     callback(ws, upgrade);
   }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from '../protocol/constants.ts';
 import { WsLimitError, WsProtocolError, WsStateError } from '../protocol/errors.ts';
 import { type BinaryData, Protocol, type ProtocolHandler, type ProtocolOptions, type Role } from '../protocol/protocol.ts';
-import { isUtf8 } from 'node:buffer';
+import { isSendableText } from '../protocol/utf8.ts';
 
 /** The codec's options (role, maxPayload, autoPong, fragmentSize, generateMask, deflate) and the transport's. */
 export interface WebSocketOptions extends ProtocolOptions {
@@ -97,7 +97,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     (socket as OwnedSocket)[kOwner] = this;
     socket.on('close', WebSocket.#socketEvents.close);
     socket.on('error', WebSocket.#socketEvents.error);
-    socket.on('end', WebSocket.#socketEvents.end);
+    // A stream that is not half-open ends its writable side by itself when the peer ends (net sockets of a
+    // standalone server and of connect()); a listener per connection is only needed for the others.
+    if (socket.allowHalfOpen) socket.on('end', WebSocket.#socketEvents.end);
     socket.on('drain', WebSocket.#socketEvents.drain);
     // Reading starts after the current callbacks and promise continuations (e.g. `await connect()`) have
     // run, so listeners attached right after creation see every message, those in `head` included.
@@ -202,6 +204,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Once the connection is CLOSING or CLOSED the message is discarded without throwing (as browsers and
    * `ws` do): send() returns false and `callback`, if given, gets a WsStateError on the next tick.
    * Otherwise `callback` is called without an argument once the message is written to the operating system.
+   * Bytes sent as text must be UTF-8 (else TypeError); a text message of 16 KiB or more received with
+   * `textAsBuffer` is known valid and not checked again, so do not modify it before sending it back as text.
    */
   send(data: string | BinaryData, options?: { binary?: boolean }, callback?: (error?: Error) => void): boolean {
     if (this.#state !== WebSocket.OPEN) {
@@ -215,7 +219,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       if (callback) WebSocket.#whenWritten(this, callback);
       return WebSocket.#afterSend(this);
     }
-    if (!binary && !isUtf8(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
+    if (!binary && !isSendableText(data)) throw new TypeError('cannot send bytes as text: they are not valid UTF-8');
     // A large payload goes out as a header and the caller's bytes: corked, they leave in one writev.
     const corked = data.byteLength > 16 * 1024;
     if (corked) this.#socket.cork();

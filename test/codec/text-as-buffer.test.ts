@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Protocol } from '../../src/protocol/protocol.ts';
+import { isSendableText } from '../../src/protocol/utf8.ts';
 
 function client(textAsBuffer: boolean) {
   const events: unknown[] = [];
@@ -43,6 +44,44 @@ test('by default text arrives as a string', () => {
   const { protocol, events } = client(false);
   protocol.receive(hex('81 02 c3 a9'));
   assert.equal(events, [['string', 'é', false]]);
+});
+
+
+/** An unmasked (server to client) text frame with a 16-bit or 64-bit length. */
+function bigTextFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 65536 ? Buffer.from([0x81, 126, length >> 8, length & 0xff]) : Buffer.from([0x81, 127, 0, 0, 0, 0, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff]);
+  return Buffer.concat([header, payload]);
+}
+
+test('text received with textAsBuffer from 16 KiB up is sendable without a second check; others are checked', () => {
+  const text = Buffer.from('grüße, señor — '.repeat(2000), 'utf8');
+  const received: Buffer[] = [];
+  const protocol = new Protocol(
+    { role: 'client', textAsBuffer: true },
+    { write() {}, message: (data) => received.push(data as Buffer), ping() {}, pong() {}, closeFrame() {}, protocolError() {} },
+  );
+  // Whole in one chunk (delivered as a view of it) and split over two chunks (collected).
+  const frame = bigTextFrame(text);
+  protocol.receive(frame);
+  protocol.receive(frame.subarray(0, 1000));
+  protocol.receive(frame.subarray(1000));
+  assert.is(received.length, 2);
+  for (const data of received) {
+    assert.ok(data.equals(text));
+    assert.ok(isSendableText(data));
+  }
+  // The flag belongs to the delivered object: a copy, a fresh invalid buffer and small text are checked.
+  const invalid = Buffer.from(text);
+  invalid[0] = 0xff;
+  assert.not.ok(isSendableText(invalid));
+  assert.ok(isSendableText(Buffer.from(text)));
+  const small = Buffer.from(received[0]!.subarray(0, 100));
+  small[0] = 0xc0;
+  assert.not.ok(isSendableText(small));
+  // The received buffer itself is not scanned again (the documented contract: do not modify it).
+  received[1]![0] = 0xff;
+  assert.ok(isSendableText(received[1]!));
 });
 
 test.run();

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WsLimitError, WsProtocolError } from '../../src/protocol/errors.ts';
 import { WebSocket } from '../../src/transport/websocket.ts';
+import { withTimeout } from '../helpers/timeout.ts';
 import { clientFrame, collect, socketPair } from './socket-pair.ts';
 
 type CloseArgs = [number, string, boolean];
@@ -56,6 +57,24 @@ test('a close the peer never answers ends after closeTimeout with 1006', async (
   assert.equal([...received.bytes()], [0x88, 0x06, 0x03, 0xe8, ...Buffer.from('done')]);
   raw.destroy();
 });
+
+for (const allowHalfOpen of [false, true]) {
+  test(`a peer that ends TCP without a close frame: the server ends its side too, 1006 (allowHalfOpen ${allowHalfOpen})`, async () => {
+    const [serverSocket, raw] = await socketPair({ allowHalfOpen });
+    assert.is(serverSocket.allowHalfOpen, allowHalfOpen);
+    const received = collect(raw);
+    const server = new WebSocket(serverSocket, { role: 'server' });
+    const messages: unknown[] = [];
+    server.on('message', (data) => messages.push(data));
+    const closed = closeEvent(server);
+    await once(server, 'open');
+    raw.end(clientFrame(0x81, 'last'));
+    await withTimeout(received.ended, 5000, 'waiting for the server to end its side');
+    assert.equal(await closed, [1006, '', false]);
+    assert.equal(messages, ['last']);
+    assert.is(received.bytes().length, 0, 'nothing sent back');
+  });
+}
 
 test('a protocol error sends 1002, emits a typed error and closes with that code', async () => {
   const [serverSocket, raw] = await socketPair();

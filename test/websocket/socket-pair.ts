@@ -2,8 +2,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 
 /** Two connected TCP sockets on 127.0.0.1: [the accepted one, the dialling one]. */
-export async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
+export async function socketPair(options: { allowHalfOpen?: boolean } = {}): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as net.AddressInfo;
