@@ -3,12 +3,18 @@ import { MAX_TREE_IDS, encodeControl, graftMessage, ihaveMessage, pruneMessage }
 
 /** What the broadcast tree needs from the node: its links. */
 export interface TreeHost {
+  readonly selfId: string;
   /** Every live neighbour. */
   neighbourIds(): string[];
   /** Browser peers are leaves: they always get broadcasts pushed and take no part in the tree. */
   isLeaf(id: string): boolean;
   /** Sends a frame to a neighbour; false when that link is not open. */
   transmit(neighbourId: string, frame: string | Buffer): boolean;
+  /**
+   * The nodes a node's links record lists (this node: its last published record); undefined when no record of
+   * it is held. Without it, every broadcast travels the Plumtree eager/lazy links alone.
+   */
+  linksOf?(id: string): readonly string[] | undefined;
 }
 
 export interface TreeOptions {
@@ -22,7 +28,16 @@ export interface TreeOptions {
   cacheBytes: number;
   /** ...for at most this long, ms. */
   cacheAge: number;
+  /**
+   * For this long after its view of the mesh changed (a record, a link of its own), ms, a node announces
+   * (`ihave`) each broadcast to every neighbour it does not push it to: views may disagree meanwhile. Otherwise
+   * it announces it only to the neighbours it is a repair source of (`REPAIR_SOURCES`).
+   */
+  settleTime: number;
 }
+
+/** Neighbours that announce a broadcast to each node besides its parent in the tree (when views agree). */
+export const REPAIR_SOURCES = 2;
 
 export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   graftAfter: 250,
@@ -30,6 +45,7 @@ export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   cacheEntries: 1000,
   cacheBytes: 32 * 1024 * 1024,
   cacheAge: 60_000,
+  settleTime: 5000,
 };
 
 /** Counts since start, for benchmarks and tests (full payloads vs notices). */
@@ -42,8 +58,22 @@ export interface TreeStats {
   ihaveIds: number;
   grafts: number;
   prunes: number;
-  /** Broadcasts received twice (each one prunes a link). */
+  /** Broadcasts received twice. */
   duplicates: number;
+  /** Broadcasts passed on along their origin's shortest-path tree (from the links records held). */
+  planned: number;
+  /** Broadcasts passed on over the Plumtree eager links (no record of their origin, or not in its tree yet). */
+  unplanned: number;
+}
+
+/** How one origin's broadcasts leave this node, from the links records it holds (one view of the mesh). */
+interface Plan {
+  /** Node neighbours this node pushes them to: its children in the origin's shortest-path tree. */
+  children: Set<string>;
+  /** Neighbours it announces them to while its view is settled (it is one of their repair sources). */
+  repair: Set<string>;
+  /** Every node of the origin's tree (reachable from it over links both ends list). */
+  members: Set<string>;
 }
 
 interface Cached {
@@ -59,19 +89,31 @@ interface Missing {
 }
 
 /**
- * Broadcast dissemination over a spanning tree that builds and repairs itself (Plumtree, "epidemic broadcast
- * trees", Leitão, Pereira, Rodrigues 2007). A node's first neighbour starts "eager": broadcasts are pushed to it;
- * later ones start "lazy" and become eager by grafts (below) or by delivering a new broadcast first. A
- * broadcast that arrives twice prunes the link it came over the second time (both ends then treat it as "lazy"),
- * so the eager links become a tree and a broadcast costs N-1 transmissions. Over lazy links only the ids travel
- * (`ihave`, batched); a node that hears of a broadcast it does not receive over the tree within `graftAfter`
- * asks an announcer for it (`graft`), which also makes that link eager again: the tree heals after a link or
- * node is lost. Browser peers are leaves: broadcasts are always pushed to them. The same tree carries the
- * nodes' links records (id `links/<origin>/<seq>`), which would otherwise be flooded over every link.
+ * Broadcast dissemination. Every node holds every node's links record (link-state routing), so a broadcast
+ * travels the shortest-path tree rooted at its origin, computed by each node from those records: a node's
+ * parent is, among its neighbours one link closer to the origin, the one with the smallest id; links count only
+ * when both ends' records list them. Each node pushes the broadcast to its children in that tree: the origin
+ * to all its neighbours, N-1 transmissions in all when the views agree, and as few links deep as the mesh
+ * allows (one in a full mesh). The plan is computed once per origin and view (`topologyChanged()` drops it).
+ *
+ * Repair is Plumtree's ("epidemic broadcast trees", Leitão, Pereira, Rodrigues 2007): besides its parent, each
+ * node is told of a broadcast (`ihave`, ids only, batched) by up to `REPAIR_SOURCES` neighbours (no farther from
+ * the origin than itself, the next ids after its own), and by every neighbour that saw its view change in the
+ * last `settleTime` ms. A node that hears of a broadcast it has not received within `graftAfter` asks an
+ * announcer for it (`graft`): a node whose parent stopped, or that is nobody's child in some view, still gets it,
+ * and passes it on to its own children.
+ *
+ * A broadcast whose origin has no record here yet (a node joining), or whose tree does not reach this node or a
+ * neighbour in this view, travels Plumtree's eager links as before: a node's first neighbour starts eager, later
+ * ones lazy; a duplicate of such a broadcast prunes the link it came over (`prune`: both ends make it lazy), a
+ * graft or a new broadcast makes it eager again. `prune` shapes only these eager links; along an origin's tree a
+ * duplicate (views that disagree for a moment) is dropped and changes nothing. Each node delivers a broadcast id
+ * once. Browser peers are leaves: broadcasts are always pushed to them. The same trees carry the nodes' links
+ * records (id `links/<origin>/<seq>`, along the tree of the origin's previous record).
  */
 export class BroadcastTree {
-  readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0 };
-  /** Node neighbours broadcasts are not pushed to; every other neighbour is eager. */
+  readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
+  /** Node neighbours broadcasts without a plan are not pushed to; every other neighbour is eager. */
   readonly #lazy = new Set<string>();
   /** Node neighbours seen so far (a new one starts lazy when there is an eager one already). */
   readonly #known = new Set<string>();
@@ -81,6 +123,13 @@ export class BroadcastTree {
   readonly #missing = new Map<string, Missing>();
   readonly #ihaves = new Map<string, string[]>();
   #ihaveTimer: NodeJS.Timeout | undefined;
+  /** Plans per origin for the current view (null: no plan, Plumtree links). */
+  readonly #plans = new Map<string, Plan | null>();
+  /** Links both ends list, per node, in the current view (filled as plans need them). */
+  readonly #mutual = new Map<string, string[]>();
+  readonly #listed = new Map<string, Set<string>>();
+  /** When this node's view last changed (ms). */
+  #changedAt = -Infinity;
 
   constructor(
     readonly host: TreeHost,
@@ -92,16 +141,24 @@ export class BroadcastTree {
     return this.#seen.has(id);
   }
 
+  /** The links records held, or this node's links, changed: plans are computed afresh. */
+  topologyChanged(now: number): void {
+    this.#changedAt = now;
+    this.#plans.clear();
+    this.#mutual.clear();
+    this.#listed.clear();
+  }
+
   /**
-   * A broadcast arrived from `from` (null: this node sends it). Returns false for a duplicate (not to be
-   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
+   * A broadcast of `origin` arrived from `from` (null: this node sends it). Returns false for a duplicate (not to
+   * be delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
    * browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
+  receive(from: string | null, id: string, origin: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
-        if (!this.#lazy.has(from)) {
+        if (!this.#lazy.has(from) && this.#plan(origin) === null) {
           this.#lazy.add(from);
           this.stats.prunes++;
           this.host.transmit(from, encodeControl(pruneMessage()));
@@ -115,18 +172,25 @@ export class BroadcastTree {
       this.#missing.delete(id);
     }
     this.#meetNeighbours();
-    // The link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
-    if (from !== null) this.#lazy.delete(from);
+    const plan = this.#plan(origin);
+    // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
+    if (from !== null && plan === null) this.#lazy.delete(from);
     if (frame === null) return true;
     this.#remember(id, frame, now);
+    if (plan === null) this.stats.unplanned++;
+    else this.stats.planned++;
+    const unsettled = now - this.#changedAt < this.options.settleTime;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
         if (toLeaves && this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
+      } else if (plan !== null && plan.members.has(neighbour)) {
+        if (plan.children.has(neighbour)) this.#push(neighbour, frame);
+        else if (unsettled || plan.repair.has(neighbour)) this.#announce(neighbour, id);
       } else if (this.#lazy.has(neighbour)) {
         this.#announce(neighbour, id);
-      } else if (this.host.transmit(neighbour, frame)) {
-        this.stats.payloads++;
+      } else {
+        this.#push(neighbour, frame);
       }
     }
     return true;
@@ -161,6 +225,7 @@ export class BroadcastTree {
 
   /** A neighbour's link went down: it is no longer in the tree nor an announcer. */
   linkLost(neighbour: string): void {
+    this.#changedAt = Date.now();
     this.#lazy.delete(neighbour);
     this.#known.delete(neighbour);
     this.#ihaves.delete(neighbour);
@@ -184,6 +249,7 @@ export class BroadcastTree {
 
   stop(): void {
     clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = undefined;
     for (const missing of this.#missing.values()) clearTimeout(missing.timer);
     this.#missing.clear();
   }
@@ -206,6 +272,77 @@ export class BroadcastTree {
       if (hasEager) this.#lazy.add(id);
       hasEager = true;
     }
+  }
+
+  #push(neighbour: string, frame: string | Buffer): void {
+    if (this.host.transmit(neighbour, frame)) this.stats.payloads++;
+  }
+
+  #plan(origin: string): Plan | null {
+    let plan = this.#plans.get(origin);
+    if (plan === undefined) {
+      plan = this.#computePlan(origin);
+      this.#plans.set(origin, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Breadth first from the origin over the links both ends list. Null when the origin has no record here or its
+   * tree does not reach this node.
+   */
+  #computePlan(origin: string): Plan | null {
+    const self = this.host.selfId;
+    if (this.host.linksOf === undefined || this.#listedBy(origin) === undefined) return null;
+    const depth = new Map<string, number>([[origin, 0]]);
+    const queue = [origin];
+    for (let index = 0; index < queue.length; index++) {
+      const node = queue[index];
+      for (const next of this.#mutualOf(node)) {
+        if (depth.has(next)) continue;
+        depth.set(next, depth.get(node)! + 1);
+        queue.push(next);
+      }
+    }
+    const own = depth.get(self);
+    if (own === undefined) return null;
+    const parentOf = (node: string): string | undefined => {
+      const closer = depth.get(node)! - 1;
+      let parent: string | undefined;
+      for (const next of this.#mutualOf(node)) if (depth.get(next) === closer && (parent === undefined || next < parent)) parent = next;
+      return parent;
+    };
+    const children = new Set<string>();
+    const repair = new Set<string>();
+    for (const neighbour of this.#mutualOf(self)) {
+      const at = depth.get(neighbour)!;
+      const parent = parentOf(neighbour);
+      if (parent === self) children.add(neighbour);
+      else if (at >= own && isRepairSource(self, neighbour, parent, this.#mutualOf(neighbour), depth)) repair.add(neighbour);
+    }
+    return { children, repair, members: new Set(depth.keys()) };
+  }
+
+  /** The nodes `node`'s record lists that list it too. */
+  #mutualOf(node: string): string[] {
+    let mutual = this.#mutual.get(node);
+    if (mutual === undefined) {
+      const listed = this.#listedBy(node);
+      mutual = listed === undefined ? [] : [...listed].filter((other) => other !== node && this.#listedBy(other)?.has(node) === true);
+      this.#mutual.set(node, mutual);
+    }
+    return mutual;
+  }
+
+  #listedBy(node: string): Set<string> | undefined {
+    let listed = this.#listed.get(node);
+    if (listed === undefined) {
+      const links = this.host.linksOf!(node);
+      if (links === undefined) return undefined;
+      listed = new Set(links);
+      this.#listed.set(node, listed);
+    }
+    return listed;
   }
 
   /** The broadcast did not come over the tree in time: ask the first announcer still there, then the next. */
@@ -253,4 +390,24 @@ export class BroadcastTree {
       this.#cacheBytes -= cached.size;
     }
   }
+}
+
+/**
+ * Whether `source` is one of the `REPAIR_SOURCES` of `node`: its neighbours no farther from the origin than
+ * itself, except its parent, taken in the order of their ids after `node`'s own (wrapping around), which spreads
+ * the announcing evenly over the nodes.
+ */
+function isRepairSource(source: string, node: string, parent: string | undefined, neighbours: string[], depth: Map<string, number>): boolean {
+  const limit = depth.get(node)!;
+  const after = (id: string) => (id > node ? 0 : 1);
+  const sourceAfter = after(source);
+  let before = 0;
+  for (const other of neighbours) {
+    if (other === parent || other === source || depth.get(other)! > limit) continue;
+    const otherAfter = after(other);
+    if (otherAfter < sourceAfter || (otherAfter === sourceAfter && other < source)) {
+      if (++before >= REPAIR_SOURCES) return false;
+    }
+  }
+  return true;
 }
