@@ -108,8 +108,10 @@ interface Missing {
  * ones lazy; a duplicate of such a broadcast prunes the link it came over (`prune`: both ends make it lazy), a
  * graft or a new broadcast makes it eager again. `prune` shapes only these eager links; along an origin's tree a
  * duplicate (views that disagree for a moment) is dropped and changes nothing. Each node delivers a broadcast id
- * once. Browser peers are leaves: broadcasts are always pushed to them. The same trees carry the nodes' links
- * records (id `links/<origin>/<seq>`, along the tree of the origin's previous record).
+ * once. Browser peers are leaves: broadcasts are always pushed to them.
+ *
+ * The nodes' links records (id `links/<origin>/<seq>`) travel the Plumtree links only: they are what the plans
+ * are made of, and while a mesh forms there are many of them, each of which would change every plan.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
@@ -150,11 +152,11 @@ export class BroadcastTree {
   }
 
   /**
-   * A broadcast of `origin` arrived from `from` (null: this node sends it). Returns false for a duplicate (not to
-   * be delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
+   * A broadcast of `origin` (null: not planned, it travels the Plumtree links) arrived from `from` (null: this node
+   * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
    * browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, origin: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
+  receive(from: string | null, id: string, origin: string | null, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
@@ -278,7 +280,8 @@ export class BroadcastTree {
     if (this.host.transmit(neighbour, frame)) this.stats.payloads++;
   }
 
-  #plan(origin: string): Plan | null {
+  #plan(origin: string | null): Plan | null {
+    if (origin === null) return null;
     let plan = this.#plans.get(origin);
     if (plan === undefined) {
       plan = this.#computePlan(origin);

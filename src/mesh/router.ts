@@ -316,16 +316,17 @@ export class MeshRouter implements MessengerHost {
         this.#seq = record.seq;
         this.#publishLinks();
       }
-      this.messenger.tree.receive(from.remote!.id, recordId(record), record.origin, null, Date.now());
+      this.messenger.tree.receive(from.remote!.id, recordId(record), null, null, Date.now());
       return;
     }
     const id = recordId(record);
     const { tree } = this.messenger;
-    if (tree.has(id)) return void tree.receive(from.remote!.id, id, record.origin, null, Date.now());
+    if (tree.has(id)) return void tree.receive(from.remote!.id, id, null, null, Date.now());
     const fresh = this.topology.accept(record);
     // Passed on over the broadcast tree (ids only over its other links), like a broadcast.
-    tree.receive(from.remote!.id, id, record.origin, fresh ? encodeControl(record) : null, Date.now(), false);
+    tree.receive(from.remote!.id, id, null, fresh ? encodeControl(record) : null, Date.now(), false);
     if (!fresh) return;
+    tree.topologyChanged(Date.now());
     this.#scheduleRoutes();
   }
 
@@ -408,7 +409,7 @@ export class MeshRouter implements MessengerHost {
     const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
     this.#published = record;
     this.#publishedAt = Date.now();
-    this.messenger.tree.receive(null, recordId(record), this.self.id, encodeControl(record), this.#publishedAt, false);
+    this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false);
     // Others plan broadcasts with this record from now on.
     this.messenger.tree.topologyChanged(this.#publishedAt);
   }
@@ -422,7 +423,6 @@ export class MeshRouter implements MessengerHost {
 
   #updateRoutes(): void {
     this.#routes = this.topology.routes(this.#neighbourEntries());
-    this.messenger.tree.topologyChanged(Date.now());
     const changes = this.self.table.applyRoutes(this.#routes, Date.now());
     for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
     for (const peer of changes.lost) this.events.lost(structuredClone(peer));
