@@ -80,6 +80,8 @@ interface Cached {
   frame: string | Buffer;
   size: number;
   at: number;
+  /** Checks the origin's signature of a broadcast not verified yet (see `receive`); true when it holds. */
+  verify?: () => boolean;
 }
 
 interface Missing {
@@ -156,7 +158,20 @@ export class BroadcastTree {
    * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
    * browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, origin: string | null, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
+  receive(
+    from: string | null,
+    id: string,
+    origin: string | null,
+    frame: string | Buffer | null,
+    now: number,
+    toLeaves = true,
+    /**
+     * A broadcast its origin sent straight to this node that it passes to nobody (`relays()`) is delivered on
+     * the strength of the link (as a direct message is) and its signature checked only if it is to go further:
+     * this checks it (false: it is neither passed on nor delivered).
+     */
+    verify?: () => boolean,
+  ): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
@@ -178,24 +193,39 @@ export class BroadcastTree {
     // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
     if (from !== null && plan === null) this.#lazy.delete(from);
     if (frame === null) return true;
-    this.#remember(id, frame, now);
-    if (plan === null) this.stats.unplanned++;
-    else this.stats.planned++;
+    const pushTo: string[] = [];
+    const announceTo: string[] = [];
     const unsettled = now - this.#changedAt < this.options.settleTime;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
-      if (this.host.isLeaf(neighbour)) {
-        if (toLeaves && this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
-      } else if (plan !== null && plan.members.has(neighbour)) {
-        if (plan.children.has(neighbour)) this.#push(neighbour, frame);
-        else if (unsettled || plan.repair.has(neighbour)) this.#announce(neighbour, id);
-      } else if (this.#lazy.has(neighbour)) {
-        this.#announce(neighbour, id);
-      } else {
-        this.#push(neighbour, frame);
-      }
+      if (this.host.isLeaf(neighbour) ? toLeaves : this.#pushes(neighbour, plan)) pushTo.push(neighbour);
+      else if (this.host.isLeaf(neighbour)) continue;
+      else if (plan === null || !plan.members.has(neighbour) || unsettled || plan.repair.has(neighbour)) announceTo.push(neighbour);
     }
+    if (verify !== undefined && pushTo.length > 0 && !verify()) return false;
+    this.#remember(id, frame, now, pushTo.length > 0 ? undefined : verify);
+    if (plan === null) this.stats.unplanned++;
+    else this.stats.planned++;
+    for (const neighbour of pushTo) {
+      if (!this.host.transmit(neighbour, frame)) continue;
+      if (this.host.isLeaf(neighbour)) this.stats.leafPayloads++;
+      else this.stats.payloads++;
+    }
+    for (const neighbour of announceTo) this.#announce(neighbour, id);
     return true;
+  }
+
+  /** Whether a new broadcast of `origin` that arrives from `from` is passed on to any neighbour (browser peers included). */
+  relays(from: string, origin: string): boolean {
+    this.#meetNeighbours();
+    const plan = this.#plan(origin);
+    return this.host.neighbourIds().some((neighbour) => neighbour !== from && (this.host.isLeaf(neighbour) || this.#pushes(neighbour, plan)));
+  }
+
+  /** Whether a broadcast with this plan (null: none) is pushed to this node neighbour (else at most announced). */
+  #pushes(neighbour: string, plan: Plan | null): boolean {
+    if (plan !== null && plan.members.has(neighbour)) return plan.children.has(neighbour);
+    return !this.#lazy.has(neighbour);
   }
 
   ihave(from: string, ids: string[]): void {
@@ -217,7 +247,12 @@ export class BroadcastTree {
     this.#lazy.delete(from);
     for (const id of ids) {
       const cached = this.#cache.get(id);
-      if (cached !== undefined && this.host.transmit(from, cached.frame)) this.stats.payloads++;
+      if (cached === undefined) continue;
+      if (cached.verify !== undefined) {
+        if (!cached.verify()) continue;
+        delete cached.verify;
+      }
+      if (this.host.transmit(from, cached.frame)) this.stats.payloads++;
     }
   }
 
@@ -274,10 +309,6 @@ export class BroadcastTree {
       if (hasEager) this.#lazy.add(id);
       hasEager = true;
     }
-  }
-
-  #push(neighbour: string, frame: string | Buffer): void {
-    if (this.host.transmit(neighbour, frame)) this.stats.payloads++;
   }
 
   #plan(origin: string | null): Plan | null {
@@ -382,9 +413,9 @@ export class BroadcastTree {
     this.#ihaves.clear();
   }
 
-  #remember(id: string, frame: string | Buffer, now: number): void {
+  #remember(id: string, frame: string | Buffer, now: number, verify: (() => boolean) | undefined): void {
     const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
-    this.#cache.set(id, { frame, size, at: now });
+    this.#cache.set(id, verify === undefined ? { frame, size, at: now } : { frame, size, at: now, verify });
     this.#cacheBytes += size;
     for (const [oldId, cached] of this.#cache) {
       const over = this.#cache.size > this.options.cacheEntries || this.#cacheBytes > this.options.cacheBytes;

@@ -162,7 +162,8 @@ export class Messenger {
     else this.tree.prune(fromNeighbour);
   }
 
-  receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined): void {
+  /** `verify`: the signature of a broadcast from its origin's own link is not checked yet (see BroadcastTree.receive). */
+  receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined, verify?: () => boolean): void {
     const data = payload ?? message.data!;
     const now = Date.now();
     const { id, from, to, hops } = message;
@@ -174,7 +175,7 @@ export class Messenger {
       if (!this.#delivered.accept(from, seq)) return;
       const ttl = this.#nextTtl(message.ttl);
       const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
-      if (this.tree.receive(fromNeighbour, id, from, frame, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
+      if (this.tree.receive(fromNeighbour, id, from, frame, now, true, verify)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));

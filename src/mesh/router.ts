@@ -216,14 +216,17 @@ export class MeshRouter implements MessengerHost {
       return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
     }
     if (message.t === 'msg' && message.seq === undefined) return link.close(MeshCloseCode.BadMessage, 'a msg without "seq"');
-    if (this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
+    // A broadcast its origin sent over its own link that goes no further from here: the link proves the origin
+    // (as for a direct message); the signature is checked only if a graft asks this node to pass it on.
+    const deferred = message.t === 'msg' && message.to === null && message.from === from && !this.messenger.tree.has(message.id) && !this.messenger.tree.relays(from, from);
+    if (!deferred && this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
       // Signed by its origin, checked by every node it reaches before anything else (relaying included).
       const problem = envelopeSignatureProblem(message, frame.payload);
       if (problem !== null) return link.close(MeshCloseCode.BadMessage, `unverifiable ${message.t}: ${problem}`);
     }
     switch (message.t) {
       case 'msg':
-        return this.messenger.receiveApp(from, message, frame.payload);
+        return this.messenger.receiveApp(from, message, frame.payload, deferred ? () => envelopeSignatureProblem(message, frame.payload) === null : undefined);
       case 'ack':
         return this.messenger.receiveAck(from, message);
       case 'links':
