@@ -312,7 +312,8 @@ export class BroadcastTree {
   }
 
   #plan(origin: string | null): Plan | null {
-    if (origin === null) return null;
+    // An origin without a record is not remembered (any key can be an origin: that would be a table to fill).
+    if (origin === null || this.host.linksOf === undefined || this.#listedBy(origin) === undefined) return null;
     let plan = this.#plans.get(origin);
     if (plan === undefined) {
       plan = this.#computePlan(origin);
@@ -321,13 +322,9 @@ export class BroadcastTree {
     return plan;
   }
 
-  /**
-   * Breadth first from the origin over the links both ends list. Null when the origin has no record here or its
-   * tree does not reach this node.
-   */
+  /** Breadth first from the origin (it has a record) over the links both ends list; null when its tree does not reach this node. */
   #computePlan(origin: string): Plan | null {
     const self = this.host.selfId;
-    if (this.host.linksOf === undefined || this.#listedBy(origin) === undefined) return null;
     const depth = new Map<string, number>([[origin, 0]]);
     const queue = [origin];
     for (let index = 0; index < queue.length; index++) {
