@@ -15,6 +15,8 @@ export interface TreeHost {
    * it is held. Without it, every broadcast travels the Plumtree eager/lazy links alone.
    */
   linksOf?(id: string): readonly string[] | undefined;
+  /** The node whose links record lists this browser peer (undefined: none): its broadcasts follow that node's tree. */
+  homeOf?(id: string): string | undefined;
 }
 
 export interface TreeOptions {
@@ -105,6 +107,7 @@ interface Missing {
  * announcer for it (`graft`): a node whose parent stopped, or that is nobody's child in some view, still gets it,
  * and passes it on to its own children.
  *
+ * A browser peer's broadcasts follow the tree of the node whose record lists it (its node sends them on first).
  * A broadcast whose origin has no record here yet (a node joining), or whose tree does not reach this node or a
  * neighbour in this view, travels Plumtree's eager links as before: a node's first neighbour starts eager, later
  * ones lazy; a duplicate of such a broadcast prunes the link it came over (`prune`: both ends make it lazy), a
@@ -132,6 +135,8 @@ export class BroadcastTree {
   /** Links both ends list, per node, in the current view (filled as plans need them). */
   readonly #mutual = new Map<string, string[]>();
   readonly #listed = new Map<string, Set<string>>();
+  /** The home node of each browser peer that broadcast, in the current view. */
+  readonly #homes = new Map<string, string>();
   /** When this node's view last changed (ms). */
   #changedAt = -Infinity;
 
@@ -151,6 +156,7 @@ export class BroadcastTree {
     this.#plans.clear();
     this.#mutual.clear();
     this.#listed.clear();
+    this.#homes.clear();
   }
 
   /**
@@ -312,8 +318,18 @@ export class BroadcastTree {
   }
 
   #plan(origin: string | null): Plan | null {
-    // An origin without a record is not remembered (any key can be an origin: that would be a table to fill).
-    if (origin === null || this.host.linksOf === undefined || this.#listedBy(origin) === undefined) return null;
+    if (origin === null || this.host.linksOf === undefined) return null;
+    // A browser peer's broadcasts travel the tree of the node it is linked to, which sends them on first.
+    if (this.#listedBy(origin) === undefined) {
+      let home = this.#homes.get(origin);
+      if (home === undefined) {
+        home = this.host.homeOf?.(origin);
+        // Nor is an origin without a record or a home remembered (any key can be an origin: a table to fill).
+        if (home === undefined || this.#listedBy(home) === undefined) return null;
+        this.#homes.set(origin, home);
+      }
+      origin = home;
+    }
     let plan = this.#plans.get(origin);
     if (plan === undefined) {
       plan = this.#computePlan(origin);

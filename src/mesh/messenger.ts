@@ -43,6 +43,8 @@ export interface MessengerHost {
   sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T;
   /** The nodes a node's links record lists (see `TreeHost.linksOf`). */
   linksOf?(id: string): readonly string[] | undefined;
+  /** The node whose links record lists a browser peer (see `TreeHost.homeOf`). */
+  homeOf?(id: string): string | undefined;
 }
 
 export interface MessengerOptions {

@@ -285,6 +285,16 @@ export class MeshRouter implements MessengerHost {
     return record?.links.filter((entry) => entry.kind === 'node').map((entry) => entry.id);
   }
 
+  /** The node whose links record lists this browser peer (the smallest id if several do); this node's published record included. */
+  homeOf(id: string): string | undefined {
+    let home: string | undefined;
+    for (const record of [...this.topology.records(), this.#published]) {
+      if (record === null || (home !== undefined && record.origin >= home)) continue;
+      if (record.links.some((entry) => entry.id === id && entry.kind === 'browser')) home = record.origin;
+    }
+    return home;
+  }
+
   isKnownPeer(id: string): boolean {
     return this.self.table.get(id) !== undefined;
   }

@@ -59,9 +59,10 @@ async function startMesh(count: number, peersOf: (index: number) => number[], op
   return nodes;
 }
 
-/** The node links each node has now. */
+/** The node links each node has now (browser peers are not part of the trees). */
 function liveLinks(node: MeshNode): string[] {
-  return routers.get(node.id)!.neighbourIds().sort();
+  const router = routers.get(node.id)!;
+  return router.neighbourIds().filter((id) => !router.isLeaf(id)).sort();
 }
 
 /** Every node holds every node's current links record (its own published one included): the views agree. */
@@ -178,6 +179,25 @@ test('a broadcast of a node whose links record nobody holds travels the Plumtree
     assert.is(routers.get(node.id)!.linksOf(joiner.id), undefined, `${node.name} holds no record of the joiner`);
     assert.ok(routers.get(node.id)!.messenger.tree.stats.unplanned > 0, `${node.name} passed the joiner's broadcasts on without a plan`);
   }
+});
+
+test('a browser peer\'s broadcast follows its node\'s tree: N-1 payloads between nodes, two links to every other node', async () => {
+  const N = 5;
+  const nodes = await startMesh(N, (index) => [...Array(index).keys()]);
+  const tab = await RawPeer.join(nodes[2].urls[0], { kind: 'browser', name: 'tab' });
+  await waitFor(
+    () => viewsAgree(nodes) && nodes.every((node) => liveLinks(node).length === N - 1) && nodes.every((node) => routers.get(node.id)!.homeOf(tab.id) === nodes[2].id),
+    'a converged full mesh where every node knows the tab is linked to b2',
+  );
+  const hops = new Map<string, number>();
+  for (const node of nodes) node.on('message', (_data, info) => info.from === tab.id && hops.set(node.name, hops.has(node.name) ? -1 : info.hops));
+  counter.reset();
+  tab.sendJson(tab.sign({ t: 'msg', id: 'tab00001', from: tab.id, to: null, ttl: 8, hops: 0, data: 'from the tab' }));
+  await waitFor(() => hops.size === N, 'every node delivered the tab\'s broadcast');
+  await sleep(DEFAULT_TREE_OPTIONS.ihaveDelay + DEFAULT_TREE_OPTIONS.graftAfter + 150);
+  assert.equal(Object.fromEntries(hops), Object.fromEntries(nodes.map((node) => [node.name, node === nodes[2] ? 1 : 2])), 'delivered once, over its node');
+  assert.is(counter.count('msg'), N - 1, 'payload frames between nodes');
+  tab.end();
 });
 
 test('a broadcast with a bad signature from its origin: delivered on its link only where it goes no further; a node that would pass it on closes that link', async () => {
