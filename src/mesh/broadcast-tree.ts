@@ -161,8 +161,8 @@ export class BroadcastTree {
 
   /**
    * A broadcast of `origin` (null: not planned, it travels the Plumtree links) arrived from `from` (null: this node
-   * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
-   * browser peers get it too (not links records).
+   * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran
+   * out, it goes no further); `toLeaves`: whether browser peers get it too (not links records).
    */
   receive(
     from: string | null,
@@ -204,9 +204,13 @@ export class BroadcastTree {
     const unsettled = now - this.#changedAt < this.options.settleTime;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
-      if (this.host.isLeaf(neighbour) ? toLeaves : this.#pushes(neighbour, plan)) pushTo.push(neighbour);
-      else if (this.host.isLeaf(neighbour)) continue;
-      else if (plan === null || !plan.members.has(neighbour) || unsettled || plan.repair.has(neighbour)) announceTo.push(neighbour);
+      if (this.host.isLeaf(neighbour)) {
+        if (toLeaves) pushTo.push(neighbour);
+      } else if (this.#pushes(neighbour, plan)) {
+        pushTo.push(neighbour);
+      } else if (plan === null || !plan.members.has(neighbour) || unsettled || plan.repair.has(neighbour)) {
+        announceTo.push(neighbour);
+      }
     }
     if (verify !== undefined && pushTo.length > 0 && !verify()) return false;
     this.#remember(id, frame, now, pushTo.length > 0 ? undefined : verify);
