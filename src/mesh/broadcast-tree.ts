@@ -12,7 +12,8 @@ export interface TreeHost {
   transmit(neighbourId: string, frame: string | Buffer): boolean;
   /**
    * The nodes a node's links record lists (this node: its last published record); undefined when no record of
-   * it is held. Without it, every broadcast travels the Plumtree eager/lazy links alone.
+   * it is held; the same array while the record is the same. Without it, every broadcast travels the Plumtree
+   * eager/lazy links alone.
    */
   linksOf?(id: string): readonly string[] | undefined;
   /** The node whose links record lists this browser peer (undefined: none): its broadcasts follow that node's tree. */
@@ -70,12 +71,13 @@ export interface TreeStats {
 
 /** How one origin's broadcasts leave this node, from the links records it holds (one view of the mesh). */
 interface Plan {
+  view: MeshView;
+  /** Links from the origin, per node index. */
+  depth: Int32Array;
   /** Node neighbours this node pushes them to: its children in the origin's shortest-path tree. */
   children: Set<string>;
-  /** Neighbours it announces them to while its view is settled (it is one of their repair sources). */
-  repair: Set<string>;
-  /** Every node of the origin's tree (reachable from it over links both ends list). */
-  members: Set<string>;
+  /** Neighbours it announces them to while its view is settled (it is one of their repair sources); null: not computed yet. */
+  repair: Set<string> | null;
 }
 
 interface Cached {
@@ -132,9 +134,10 @@ export class BroadcastTree {
   #ihaveTimer: NodeJS.Timeout | undefined;
   /** Plans per origin for the current view (null: no plan, Plumtree links). */
   readonly #plans = new Map<string, Plan | null>();
-  /** Links both ends list, per node, in the current view (filled as plans need them). */
-  readonly #mutual = new Map<string, string[]>();
-  readonly #listed = new Map<string, Set<string>>();
+  /** The mesh as the records held describe it (built when a plan needs it; null: no record of this node yet). */
+  #view: MeshView | null | undefined;
+  /** Each record's links as a set, kept while the record is held (a new view rebuilds only those of new records). */
+  readonly #linkSets = new WeakMap<readonly string[], Set<string>>();
   /** The home node of each browser peer that broadcast, in the current view. */
   readonly #homes = new Map<string, string>();
   /** When this node's view last changed (ms). */
@@ -154,8 +157,7 @@ export class BroadcastTree {
   topologyChanged(now: number): void {
     this.#changedAt = now;
     this.#plans.clear();
-    this.#mutual.clear();
-    this.#listed.clear();
+    this.#view = undefined;
     this.#homes.clear();
   }
 
@@ -208,7 +210,7 @@ export class BroadcastTree {
         if (toLeaves) pushTo.push(neighbour);
       } else if (this.#pushes(neighbour, plan)) {
         pushTo.push(neighbour);
-      } else if (plan === null || !plan.members.has(neighbour) || unsettled || plan.repair.has(neighbour)) {
+      } else if (plan === null || !plan.view.index.has(neighbour) || unsettled || this.#repairOf(plan).has(neighbour)) {
         announceTo.push(neighbour);
       }
     }
@@ -234,7 +236,7 @@ export class BroadcastTree {
 
   /** Whether a broadcast with this plan (null: none) is pushed to this node neighbour (else at most announced). */
   #pushes(neighbour: string, plan: Plan | null): boolean {
-    if (plan !== null && plan.members.has(neighbour)) return plan.children.has(neighbour);
+    if (plan !== null && plan.view.index.has(neighbour)) return plan.children.has(neighbour);
     return !this.#lazy.has(neighbour);
   }
 
@@ -323,77 +325,32 @@ export class BroadcastTree {
 
   #plan(origin: string | null): Plan | null {
     if (origin === null || this.host.linksOf === undefined) return null;
+    if (this.#view === undefined) this.#view = MeshView.build(this.host.selfId, this.host.linksOf.bind(this.host), this.#linkSets);
+    const view = this.#view;
+    if (view === null) return null;
     // A browser peer's broadcasts travel the tree of the node it is linked to, which sends them on first.
-    if (this.#listedBy(origin) === undefined) {
+    if (!view.index.has(origin)) {
       let home = this.#homes.get(origin);
       if (home === undefined) {
         home = this.host.homeOf?.(origin);
-        // Nor is an origin without a record or a home remembered (any key can be an origin: a table to fill).
-        if (home === undefined || this.#listedBy(home) === undefined) return null;
+        // An origin without a record or a home is not remembered (any key can be an origin: a table to fill).
+        if (home === undefined || !view.index.has(home)) return null;
         this.#homes.set(origin, home);
       }
       origin = home;
     }
     let plan = this.#plans.get(origin);
     if (plan === undefined) {
-      plan = this.#computePlan(origin);
+      plan = view.plan(origin);
       this.#plans.set(origin, plan);
     }
     return plan;
   }
 
-  /** Breadth first from the origin (it has a record) over the links both ends list; null when its tree does not reach this node. */
-  #computePlan(origin: string): Plan | null {
-    const self = this.host.selfId;
-    const depth = new Map<string, number>([[origin, 0]]);
-    const queue = [origin];
-    for (let index = 0; index < queue.length; index++) {
-      const node = queue[index];
-      for (const next of this.#mutualOf(node)) {
-        if (depth.has(next)) continue;
-        depth.set(next, depth.get(node)! + 1);
-        queue.push(next);
-      }
-    }
-    const own = depth.get(self);
-    if (own === undefined) return null;
-    const parentOf = (node: string): string | undefined => {
-      const closer = depth.get(node)! - 1;
-      let parent: string | undefined;
-      for (const next of this.#mutualOf(node)) if (depth.get(next) === closer && (parent === undefined || next < parent)) parent = next;
-      return parent;
-    };
-    const children = new Set<string>();
-    const repair = new Set<string>();
-    for (const neighbour of this.#mutualOf(self)) {
-      const at = depth.get(neighbour)!;
-      const parent = parentOf(neighbour);
-      if (parent === self) children.add(neighbour);
-      else if (at >= own && isRepairSource(self, neighbour, parent, this.#mutualOf(neighbour), depth)) repair.add(neighbour);
-    }
-    return { children, repair, members: new Set(depth.keys()) };
-  }
-
-  /** The nodes `node`'s record lists that list it too. */
-  #mutualOf(node: string): string[] {
-    let mutual = this.#mutual.get(node);
-    if (mutual === undefined) {
-      const listed = this.#listedBy(node);
-      mutual = listed === undefined ? [] : [...listed].filter((other) => other !== node && this.#listedBy(other)?.has(node) === true);
-      this.#mutual.set(node, mutual);
-    }
-    return mutual;
-  }
-
-  #listedBy(node: string): Set<string> | undefined {
-    let listed = this.#listed.get(node);
-    if (listed === undefined) {
-      const links = this.host.linksOf!(node);
-      if (links === undefined) return undefined;
-      listed = new Set(links);
-      this.#listed.set(node, listed);
-    }
-    return listed;
+  /** The repair targets of a plan, computed the first time a settled node needs them. */
+  #repairOf(plan: Plan): Set<string> {
+    plan.repair ??= plan.view.repairTargets(plan.depth);
+    return plan.repair;
   }
 
   /** The broadcast did not come over the tree in time: ask the first announcer still there, then the next. */
@@ -444,21 +401,105 @@ export class BroadcastTree {
 }
 
 /**
- * Whether `source` is one of the `REPAIR_SOURCES` of `node`: its neighbours no farther from the origin than
- * itself, except its parent, taken in the order of their ids after `node`'s own (wrapping around), which spreads
- * the announcing evenly over the nodes.
+ * The mesh as this node's records describe it: the nodes reachable from this node over links that both ends'
+ * records list, numbered, with their ids ranked (the tie-breaks compare ranks, not strings). Built once per view.
  */
-function isRepairSource(source: string, node: string, parent: string | undefined, neighbours: string[], depth: Map<string, number>): boolean {
-  const limit = depth.get(node)!;
-  const after = (id: string) => (id > node ? 0 : 1);
-  const sourceAfter = after(source);
-  let before = 0;
-  for (const other of neighbours) {
-    if (other === parent || other === source || depth.get(other)! > limit) continue;
-    const otherAfter = after(other);
-    if (otherAfter < sourceAfter || (otherAfter === sourceAfter && other < source)) {
-      if (++before >= REPAIR_SOURCES) return false;
+class MeshView {
+  readonly index = new Map<string, number>();
+  readonly ids: string[] = [];
+  readonly adjacency: number[][] = [];
+  rank = new Int32Array(0);
+
+  private constructor(readonly self: number) {}
+
+  /** Null when this node has published no record yet (nobody can have it in a tree). */
+  static build(selfId: string, linksOf: (id: string) => readonly string[] | undefined, sets: WeakMap<readonly string[], Set<string>>): MeshView | null {
+    const listedBy = (id: string): Set<string> | null => {
+      const links = linksOf(id);
+      if (links === undefined) return null;
+      let set = sets.get(links);
+      if (set === undefined) {
+        set = new Set(links);
+        sets.set(links, set);
+      }
+      return set;
+    };
+    if (listedBy(selfId) === null) return null;
+    const view = new MeshView(0);
+    view.#add(selfId);
+    for (let node = 0; node < view.ids.length; node++) {
+      const id = view.ids[node];
+      for (const other of listedBy(id)!) {
+        if (other === id || listedBy(other)?.has(id) !== true) continue;
+        view.adjacency[node].push(view.index.get(other) ?? view.#add(other));
+      }
     }
+    const order = view.ids.map((_, node) => node).sort((a, b) => (view.ids[a] < view.ids[b] ? -1 : 1));
+    view.rank = new Int32Array(order.length);
+    order.forEach((node, rank) => (view.rank[node] = rank));
+    return view;
   }
-  return true;
+
+  #add(id: string): number {
+    this.index.set(id, this.ids.length);
+    this.ids.push(id);
+    this.adjacency.push([]);
+    return this.ids.length - 1;
+  }
+
+  /** The shortest-path tree of `origin` (a node of this view), as far as this node is concerned. */
+  plan(origin: string): Plan {
+    const depth = new Int32Array(this.ids.length).fill(-1);
+    const start = this.index.get(origin)!;
+    depth[start] = 0;
+    const queue = [start];
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head];
+      for (const next of this.adjacency[node]) {
+        if (depth[next] !== -1) continue;
+        depth[next] = depth[node] + 1;
+        queue.push(next);
+      }
+    }
+    const children = new Set<string>();
+    for (const neighbour of this.adjacency[this.self]) if (this.#parent(neighbour, depth) === this.self) children.add(this.ids[neighbour]);
+    return { view: this, depth, children, repair: null };
+  }
+
+  /** A node's parent: among its neighbours one link closer to the origin, the one with the smallest id. */
+  #parent(node: number, depth: Int32Array): number {
+    let parent = -1;
+    for (const next of this.adjacency[node]) {
+      if (depth[next] === depth[node] - 1 && (parent === -1 || this.rank[next] < this.rank[parent])) parent = next;
+    }
+    return parent;
+  }
+
+  /** The neighbours this node is one of the `REPAIR_SOURCES` of (not its children, no closer to the origin). */
+  repairTargets(depth: Int32Array): Set<string> {
+    const targets = new Set<string>();
+    for (const neighbour of this.adjacency[this.self]) {
+      if (depth[neighbour] < depth[this.self]) continue;
+      const parent = this.#parent(neighbour, depth);
+      if (parent !== this.self && this.#isRepairSource(neighbour, parent, depth)) targets.add(this.ids[neighbour]);
+    }
+    return targets;
+  }
+
+  /**
+   * Whether this node is one of the `REPAIR_SOURCES` of `node`: its neighbours no farther from the origin than
+   * itself, except its parent, taken in the order of their ids after `node`'s own (wrapping around), which spreads
+   * the announcing evenly over the nodes.
+   */
+  #isRepairSource(node: number, parent: number, depth: Int32Array): boolean {
+    // Rank distance after `node`, wrapping around.
+    const after = (other: number) => (this.rank[other] - this.rank[node] + this.ids.length) % this.ids.length;
+    const own = after(this.self);
+    let before = 0;
+    for (const other of this.adjacency[node]) {
+      if (other === parent || other === this.self || depth[other] > depth[node]) continue;
+      if (after(other) < own && ++before >= REPAIR_SOURCES) return false;
+    }
+    return true;
+  }
 }

@@ -279,11 +279,22 @@ export class MeshRouter implements MessengerHost {
     return this.live.get(id)?.remote!.kind === 'browser';
   }
 
-  /** The nodes a node's links record lists; for this node, its published record (what the others plan with). */
-  linksOf(id: string): string[] | undefined {
+  /**
+   * The nodes a node's links record lists; for this node, its published record (what the others plan with). The
+   * same array while the record is the same (the broadcast tree keeps what it derives from it).
+   */
+  linksOf(id: string): readonly string[] | undefined {
     const record = id === this.self.id ? this.#published : this.topology.record(id);
-    return record?.links.filter((entry) => entry.kind === 'node').map((entry) => entry.id);
+    if (record === null || record === undefined) return undefined;
+    let links = this.#linkIds.get(record);
+    if (links === undefined) {
+      links = record.links.filter((entry) => entry.kind === 'node').map((entry) => entry.id);
+      this.#linkIds.set(record, links);
+    }
+    return links;
   }
+
+  readonly #linkIds = new WeakMap<LinksMessage, string[]>();
 
   /** The node whose links record lists this browser peer (the smallest id if several do); this node's published record included. */
   homeOf(id: string): string | undefined {
