@@ -170,7 +170,7 @@ export class Messenger {
     const now = Date.now();
     const { id, from, to, hops } = message;
     if (from === this.host.selfId) return;
-    // The router verified the signature, so seq is the origin's own.
+    // The router verified the signature (or the origin's own link proves it: `verify`), so seq is the origin's own.
     const seq = message.seq!;
     if (to === null) {
       if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, from, null, now);
