@@ -3,12 +3,21 @@ import { MAX_TREE_IDS, encodeControl, graftMessage, ihaveMessage, pruneMessage }
 
 /** What the broadcast tree needs from the node: its links. */
 export interface TreeHost {
+  readonly selfId: string;
   /** Every live neighbour. */
   neighbourIds(): string[];
   /** Browser peers are leaves: they always get broadcasts pushed and take no part in the tree. */
   isLeaf(id: string): boolean;
   /** Sends a frame to a neighbour; false when that link is not open. */
   transmit(neighbourId: string, frame: string | Buffer): boolean;
+  /**
+   * The nodes a node's links record lists (this node: its last published record); undefined when no record of
+   * it is held; the same array while the record is the same. Without it, every broadcast travels the Plumtree
+   * eager/lazy links alone.
+   */
+  linksOf?(id: string): readonly string[] | undefined;
+  /** The node whose links record lists this browser peer (undefined: none): its broadcasts follow that node's tree. */
+  homeOf?(id: string): string | undefined;
 }
 
 export interface TreeOptions {
@@ -22,7 +31,16 @@ export interface TreeOptions {
   cacheBytes: number;
   /** ...for at most this long, ms. */
   cacheAge: number;
+  /**
+   * For this long after its view of the mesh changed (a record, a link of its own), ms, a node announces
+   * (`ihave`) each broadcast to every neighbour it does not push it to: views may disagree meanwhile. Otherwise
+   * it announces it only to the neighbours it is a repair source of (`REPAIR_SOURCES`).
+   */
+  settleTime: number;
 }
+
+/** Neighbours that announce a broadcast to each node besides its parent in the tree (when views agree). */
+export const REPAIR_SOURCES = 2;
 
 export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   graftAfter: 250,
@@ -30,6 +48,7 @@ export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   cacheEntries: 1000,
   cacheBytes: 32 * 1024 * 1024,
   cacheAge: 60_000,
+  settleTime: 5000,
 };
 
 /** Counts since start, for benchmarks and tests (full payloads vs notices). */
@@ -42,14 +61,31 @@ export interface TreeStats {
   ihaveIds: number;
   grafts: number;
   prunes: number;
-  /** Broadcasts received twice (each one prunes a link). */
+  /** Broadcasts received twice. */
   duplicates: number;
+  /** Broadcasts passed on along their origin's shortest-path tree (from the links records held). */
+  planned: number;
+  /** Broadcasts passed on over the Plumtree eager links (no record of their origin, or not in its tree yet). */
+  unplanned: number;
+}
+
+/** How one origin's broadcasts leave this node, from the links records it holds (one view of the mesh). */
+interface Plan {
+  view: MeshView;
+  /** Links from the origin, per node index. */
+  depth: Int32Array;
+  /** Node neighbours this node pushes them to: its children in the origin's shortest-path tree. */
+  children: Set<string>;
+  /** Neighbours it announces them to while its view is settled (it is one of their repair sources); null: not computed yet. */
+  repair: Set<string> | null;
 }
 
 interface Cached {
   frame: string | Buffer;
   size: number;
   at: number;
+  /** Checks the origin's signature of a broadcast not verified yet (see `receive`); true when it holds. */
+  verify?: () => boolean;
 }
 
 interface Missing {
@@ -59,19 +95,34 @@ interface Missing {
 }
 
 /**
- * Broadcast dissemination over a spanning tree that builds and repairs itself (Plumtree, "epidemic broadcast
- * trees", Leitão, Pereira, Rodrigues 2007). A node's first neighbour starts "eager": broadcasts are pushed to it;
- * later ones start "lazy" and become eager by grafts (below) or by delivering a new broadcast first. A
- * broadcast that arrives twice prunes the link it came over the second time (both ends then treat it as "lazy"),
- * so the eager links become a tree and a broadcast costs N-1 transmissions. Over lazy links only the ids travel
- * (`ihave`, batched); a node that hears of a broadcast it does not receive over the tree within `graftAfter`
- * asks an announcer for it (`graft`), which also makes that link eager again: the tree heals after a link or
- * node is lost. Browser peers are leaves: broadcasts are always pushed to them. The same tree carries the
- * nodes' links records (id `links/<origin>/<seq>`), which would otherwise be flooded over every link.
+ * Broadcast dissemination. Every node holds every node's links record (link-state routing), so a broadcast
+ * travels the shortest-path tree rooted at its origin, computed by each node from those records: a node's
+ * parent is, among its neighbours one link closer to the origin, the one with the smallest id; links count only
+ * when both ends' records list them. Each node pushes the broadcast to its children in that tree: the origin
+ * to all its neighbours, N-1 transmissions in all when the views agree, and as few links deep as the mesh
+ * allows (one in a full mesh). The plan is computed once per origin and view (`topologyChanged()` drops it).
+ *
+ * Repair is Plumtree's ("epidemic broadcast trees", Leitão, Pereira, Rodrigues 2007): besides its parent, each
+ * node is told of a broadcast (`ihave`, ids only, batched) by up to `REPAIR_SOURCES` neighbours (no farther from
+ * the origin than itself, the next ids after its own), and by every neighbour that saw its view change in the
+ * last `settleTime` ms. A node that hears of a broadcast it has not received within `graftAfter` asks an
+ * announcer for it (`graft`): a node whose parent stopped, or that is nobody's child in some view, still gets it,
+ * and passes it on to its own children.
+ *
+ * A browser peer's broadcasts follow the tree of the node whose record lists it (its node sends them on first).
+ * A broadcast whose origin has no record here yet (a node joining), or whose tree does not reach this node or a
+ * neighbour in this view, travels Plumtree's eager links as before: a node's first neighbour starts eager, later
+ * ones lazy; a duplicate of such a broadcast prunes the link it came over (`prune`: both ends make it lazy), a
+ * graft or a new broadcast makes it eager again. `prune` shapes only these eager links; along an origin's tree a
+ * duplicate (views that disagree for a moment) is dropped and changes nothing. Each node delivers a broadcast id
+ * once. Browser peers are leaves: broadcasts are always pushed to them.
+ *
+ * The nodes' links records (id `links/<origin>/<seq>`) travel the Plumtree links only: they are what the plans
+ * are made of, and while a mesh forms there are many of them, each of which would change every plan.
  */
 export class BroadcastTree {
-  readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0 };
-  /** Node neighbours broadcasts are not pushed to; every other neighbour is eager. */
+  readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
+  /** Node neighbours broadcasts without a plan are not pushed to; every other neighbour is eager. */
   readonly #lazy = new Set<string>();
   /** Node neighbours seen so far (a new one starts lazy when there is an eager one already). */
   readonly #known = new Set<string>();
@@ -81,6 +132,16 @@ export class BroadcastTree {
   readonly #missing = new Map<string, Missing>();
   readonly #ihaves = new Map<string, string[]>();
   #ihaveTimer: NodeJS.Timeout | undefined;
+  /** Plans per origin for the current view (null: no plan, Plumtree links). */
+  readonly #plans = new Map<string, Plan | null>();
+  /** The mesh as the records held describe it (built when a plan needs it; null: no record of this node yet). */
+  #view: MeshView | null | undefined;
+  /** Each record's links as a set, kept while the record is held (a new view rebuilds only those of new records). */
+  readonly #linkSets = new WeakMap<readonly string[], Set<string>>();
+  /** The home node of each browser peer that broadcast, in the current view. */
+  readonly #homes = new Map<string, string>();
+  /** When this node's view last changed (ms). */
+  #changedAt = -Infinity;
 
   constructor(
     readonly host: TreeHost,
@@ -92,16 +153,37 @@ export class BroadcastTree {
     return this.#seen.has(id);
   }
 
+  /** The links records held, or this node's links, changed: plans are computed afresh. */
+  topologyChanged(now: number): void {
+    this.#changedAt = now;
+    this.#plans.clear();
+    this.#view = undefined;
+    this.#homes.clear();
+  }
+
   /**
-   * A broadcast arrived from `from` (null: this node sends it). Returns false for a duplicate (not to be
-   * delivered). `frame` is what to pass on (null: its TTL ran out, it goes no further); `toLeaves`: whether
-   * browser peers get it too (not links records).
+   * A broadcast of `origin` (null: not planned, it travels the Plumtree links) arrived from `from` (null: this node
+   * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran
+   * out, it goes no further); `toLeaves`: whether browser peers get it too (not links records).
    */
-  receive(from: string | null, id: string, frame: string | Buffer | null, now: number, toLeaves = true): boolean {
+  receive(
+    from: string | null,
+    id: string,
+    origin: string | null,
+    frame: string | Buffer | null,
+    now: number,
+    toLeaves = true,
+    /**
+     * A broadcast its origin sent straight to this node that it passes to nobody (`relays()`) is delivered on
+     * the strength of the link (as a direct message is) and its signature checked only if it is to go further:
+     * this checks it (false: it is neither passed on nor delivered).
+     */
+    verify?: () => boolean,
+  ): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
-        if (!this.#lazy.has(from)) {
+        if (!this.#lazy.has(from) && this.#plan(origin) === null) {
           this.#lazy.add(from);
           this.stats.prunes++;
           this.host.transmit(from, encodeControl(pruneMessage()));
@@ -115,21 +197,47 @@ export class BroadcastTree {
       this.#missing.delete(id);
     }
     this.#meetNeighbours();
-    // The link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
-    if (from !== null) this.#lazy.delete(from);
+    const plan = this.#plan(origin);
+    // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
+    if (from !== null && plan === null) this.#lazy.delete(from);
     if (frame === null) return true;
-    this.#remember(id, frame, now);
+    const pushTo: string[] = [];
+    const announceTo: string[] = [];
+    const unsettled = now - this.#changedAt < this.options.settleTime;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
-        if (toLeaves && this.host.transmit(neighbour, frame)) this.stats.leafPayloads++;
-      } else if (this.#lazy.has(neighbour)) {
-        this.#announce(neighbour, id);
-      } else if (this.host.transmit(neighbour, frame)) {
-        this.stats.payloads++;
+        if (toLeaves) pushTo.push(neighbour);
+      } else if (this.#pushes(neighbour, plan)) {
+        pushTo.push(neighbour);
+      } else if (plan === null || !plan.view.index.has(neighbour) || unsettled || this.#repairOf(plan).has(neighbour)) {
+        announceTo.push(neighbour);
       }
     }
+    if (verify !== undefined && pushTo.length > 0 && !verify()) return false;
+    this.#remember(id, frame, now, pushTo.length > 0 ? undefined : verify);
+    if (plan === null) this.stats.unplanned++;
+    else this.stats.planned++;
+    for (const neighbour of pushTo) {
+      if (!this.host.transmit(neighbour, frame)) continue;
+      if (this.host.isLeaf(neighbour)) this.stats.leafPayloads++;
+      else this.stats.payloads++;
+    }
+    for (const neighbour of announceTo) this.#announce(neighbour, id);
     return true;
+  }
+
+  /** Whether a new broadcast of `origin` that arrives from `from` is passed on to any neighbour (browser peers included). */
+  relays(from: string, origin: string): boolean {
+    this.#meetNeighbours();
+    const plan = this.#plan(origin);
+    return this.host.neighbourIds().some((neighbour) => neighbour !== from && (this.host.isLeaf(neighbour) || this.#pushes(neighbour, plan)));
+  }
+
+  /** Whether a broadcast with this plan (null: none) is pushed to this node neighbour (else at most announced). */
+  #pushes(neighbour: string, plan: Plan | null): boolean {
+    if (plan !== null && plan.view.index.has(neighbour)) return plan.children.has(neighbour);
+    return !this.#lazy.has(neighbour);
   }
 
   ihave(from: string, ids: string[]): void {
@@ -151,7 +259,12 @@ export class BroadcastTree {
     this.#lazy.delete(from);
     for (const id of ids) {
       const cached = this.#cache.get(id);
-      if (cached !== undefined && this.host.transmit(from, cached.frame)) this.stats.payloads++;
+      if (cached === undefined) continue;
+      if (cached.verify !== undefined) {
+        if (!cached.verify()) continue;
+        delete cached.verify;
+      }
+      if (this.host.transmit(from, cached.frame)) this.stats.payloads++;
     }
   }
 
@@ -161,6 +274,7 @@ export class BroadcastTree {
 
   /** A neighbour's link went down: it is no longer in the tree nor an announcer. */
   linkLost(neighbour: string): void {
+    this.#changedAt = Date.now();
     this.#lazy.delete(neighbour);
     this.#known.delete(neighbour);
     this.#ihaves.delete(neighbour);
@@ -184,6 +298,7 @@ export class BroadcastTree {
 
   stop(): void {
     clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = undefined;
     for (const missing of this.#missing.values()) clearTimeout(missing.timer);
     this.#missing.clear();
   }
@@ -206,6 +321,36 @@ export class BroadcastTree {
       if (hasEager) this.#lazy.add(id);
       hasEager = true;
     }
+  }
+
+  #plan(origin: string | null): Plan | null {
+    if (origin === null || this.host.linksOf === undefined) return null;
+    if (this.#view === undefined) this.#view = MeshView.build(this.host.selfId, this.host.linksOf.bind(this.host), this.#linkSets);
+    const view = this.#view;
+    if (view === null) return null;
+    // A browser peer's broadcasts travel the tree of the node it is linked to, which sends them on first.
+    if (!view.index.has(origin)) {
+      let home = this.#homes.get(origin);
+      if (home === undefined) {
+        home = this.host.homeOf?.(origin);
+        // An origin without a record or a home is not remembered (any key can be an origin: a table to fill).
+        if (home === undefined || !view.index.has(home)) return null;
+        this.#homes.set(origin, home);
+      }
+      origin = home;
+    }
+    let plan = this.#plans.get(origin);
+    if (plan === undefined) {
+      plan = view.plan(origin);
+      this.#plans.set(origin, plan);
+    }
+    return plan;
+  }
+
+  /** The repair targets of a plan, computed the first time a settled node needs them. */
+  #repairOf(plan: Plan): Set<string> {
+    plan.repair ??= plan.view.repairTargets(plan.depth);
+    return plan.repair;
   }
 
   /** The broadcast did not come over the tree in time: ask the first announcer still there, then the next. */
@@ -242,9 +387,9 @@ export class BroadcastTree {
     this.#ihaves.clear();
   }
 
-  #remember(id: string, frame: string | Buffer, now: number): void {
+  #remember(id: string, frame: string | Buffer, now: number, verify: (() => boolean) | undefined): void {
     const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
-    this.#cache.set(id, { frame, size, at: now });
+    this.#cache.set(id, verify === undefined ? { frame, size, at: now } : { frame, size, at: now, verify });
     this.#cacheBytes += size;
     for (const [oldId, cached] of this.#cache) {
       const over = this.#cache.size > this.options.cacheEntries || this.#cacheBytes > this.options.cacheBytes;
@@ -252,5 +397,109 @@ export class BroadcastTree {
       this.#cache.delete(oldId);
       this.#cacheBytes -= cached.size;
     }
+  }
+}
+
+/**
+ * The mesh as this node's records describe it: the nodes reachable from this node over links that both ends'
+ * records list, numbered, with their ids ranked (the tie-breaks compare ranks, not strings). Built once per view.
+ */
+class MeshView {
+  readonly index = new Map<string, number>();
+  readonly ids: string[] = [];
+  readonly adjacency: number[][] = [];
+  rank = new Int32Array(0);
+
+  private constructor(readonly self: number) {}
+
+  /** Null when this node has published no record yet (nobody can have it in a tree). */
+  static build(selfId: string, linksOf: (id: string) => readonly string[] | undefined, sets: WeakMap<readonly string[], Set<string>>): MeshView | null {
+    const listedBy = (id: string): Set<string> | null => {
+      const links = linksOf(id);
+      if (links === undefined) return null;
+      let set = sets.get(links);
+      if (set === undefined) {
+        set = new Set(links);
+        sets.set(links, set);
+      }
+      return set;
+    };
+    if (listedBy(selfId) === null) return null;
+    const view = new MeshView(0);
+    view.#add(selfId);
+    for (let node = 0; node < view.ids.length; node++) {
+      const id = view.ids[node];
+      for (const other of listedBy(id)!) {
+        if (other === id || listedBy(other)?.has(id) !== true) continue;
+        view.adjacency[node].push(view.index.get(other) ?? view.#add(other));
+      }
+    }
+    const order = view.ids.map((_, node) => node).sort((a, b) => (view.ids[a] < view.ids[b] ? -1 : 1));
+    view.rank = new Int32Array(order.length);
+    order.forEach((node, rank) => (view.rank[node] = rank));
+    return view;
+  }
+
+  #add(id: string): number {
+    this.index.set(id, this.ids.length);
+    this.ids.push(id);
+    this.adjacency.push([]);
+    return this.ids.length - 1;
+  }
+
+  /** The shortest-path tree of `origin` (a node of this view), as far as this node is concerned. */
+  plan(origin: string): Plan {
+    const depth = new Int32Array(this.ids.length).fill(-1);
+    const start = this.index.get(origin)!;
+    depth[start] = 0;
+    const queue = [start];
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head];
+      for (const next of this.adjacency[node]) {
+        if (depth[next] !== -1) continue;
+        depth[next] = depth[node] + 1;
+        queue.push(next);
+      }
+    }
+    const children = new Set<string>();
+    for (const neighbour of this.adjacency[this.self]) if (this.#parent(neighbour, depth) === this.self) children.add(this.ids[neighbour]);
+    return { view: this, depth, children, repair: null };
+  }
+
+  /** A node's parent: among its neighbours one link closer to the origin, the one with the smallest id. */
+  #parent(node: number, depth: Int32Array): number {
+    let parent = -1;
+    for (const next of this.adjacency[node]) {
+      if (depth[next] === depth[node] - 1 && (parent === -1 || this.rank[next] < this.rank[parent])) parent = next;
+    }
+    return parent;
+  }
+
+  /** The neighbours this node is one of the `REPAIR_SOURCES` of (not its children, no closer to the origin). */
+  repairTargets(depth: Int32Array): Set<string> {
+    const targets = new Set<string>();
+    for (const neighbour of this.adjacency[this.self]) {
+      if (depth[neighbour] < depth[this.self]) continue;
+      const parent = this.#parent(neighbour, depth);
+      if (parent !== this.self && this.#isRepairSource(neighbour, parent, depth)) targets.add(this.ids[neighbour]);
+    }
+    return targets;
+  }
+
+  /**
+   * Whether this node is one of the `REPAIR_SOURCES` of `node`: its neighbours no farther from the origin than
+   * itself, except its parent, taken in the order of their ids after `node`'s own (wrapping around), which spreads
+   * the announcing evenly over the nodes.
+   */
+  #isRepairSource(node: number, parent: number, depth: Int32Array): boolean {
+    // Rank distance after `node`, wrapping around.
+    const after = (other: number) => (this.rank[other] - this.rank[node] + this.ids.length) % this.ids.length;
+    const own = after(this.self);
+    let before = 0;
+    for (const other of this.adjacency[node]) {
+      if (other === parent || other === this.self || depth[other] > depth[node]) continue;
+      if (after(other) < own && ++before >= REPAIR_SOURCES) return false;
+    }
+    return true;
   }
 }

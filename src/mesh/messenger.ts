@@ -41,6 +41,10 @@ export interface MessengerHost {
   deliver(data: string | Buffer, info: MessageInfo): void;
   /** Signs a message as this node (its origin); `payload` is a binary message's data. */
   sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T;
+  /** The nodes a node's links record lists (see `TreeHost.linksOf`). */
+  linksOf?(id: string): readonly string[] | undefined;
+  /** The node whose links record lists a browser peer (see `TreeHost.homeOf`). */
+  homeOf?(id: string): string | undefined;
 }
 
 export interface MessengerOptions {
@@ -149,7 +153,7 @@ export class Messenger {
     if (this.host.neighbourIds().length === 0) {
       throw new MeshSendError('no-peers', 'broadcast reached nobody: no peer is connected (await node.ready() first)');
     }
-    this.tree.receive(null, id, frame, Date.now());
+    this.tree.receive(null, id, this.host.selfId, frame, Date.now());
     return id;
   }
 
@@ -160,19 +164,20 @@ export class Messenger {
     else this.tree.prune(fromNeighbour);
   }
 
-  receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined): void {
+  /** `verify`: the signature of a broadcast from its origin's own link is not checked yet (see BroadcastTree.receive). */
+  receiveApp(fromNeighbour: string, message: AppMessage, payload: Buffer | undefined, verify?: () => boolean): void {
     const data = payload ?? message.data!;
     const now = Date.now();
     const { id, from, to, hops } = message;
     if (from === this.host.selfId) return;
-    // The router verified the signature, so seq is the origin's own.
+    // The router verified the signature (or the origin's own link proves it: `verify`), so seq is the origin's own.
     const seq = message.seq!;
     if (to === null) {
-      if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, null, now);
+      if (this.tree.has(id)) return void this.tree.receive(fromNeighbour, id, from, null, now);
       if (!this.#delivered.accept(from, seq)) return;
       const ttl = this.#nextTtl(message.ttl);
       const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
-      if (this.tree.receive(fromNeighbour, id, frame, now)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
+      if (this.tree.receive(fromNeighbour, id, from, frame, now, true, verify)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));

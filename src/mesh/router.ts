@@ -216,14 +216,17 @@ export class MeshRouter implements MessengerHost {
       return link.close(MeshCloseCode.BadMessage, `a browser peer may only send its own messages, got ${message.t}`);
     }
     if (message.t === 'msg' && message.seq === undefined) return link.close(MeshCloseCode.BadMessage, 'a msg without "seq"');
-    if (this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
+    // A broadcast its origin sent over its own link that goes no further from here: the link proves the origin
+    // (as for a direct message); the signature is checked only if a graft asks this node to pass it on.
+    const deferred = message.t === 'msg' && message.to === null && message.from === from && !this.messenger.tree.has(message.id) && !this.messenger.tree.relays(from, from);
+    if (!deferred && this.#usable(message) && !isFromNeighbourForUs(message, from, this.self.id)) {
       // Signed by its origin, checked by every node it reaches before anything else (relaying included).
       const problem = envelopeSignatureProblem(message, frame.payload);
       if (problem !== null) return link.close(MeshCloseCode.BadMessage, `unverifiable ${message.t}: ${problem}`);
     }
     switch (message.t) {
       case 'msg':
-        return this.messenger.receiveApp(from, message, frame.payload);
+        return this.messenger.receiveApp(from, message, frame.payload, deferred ? () => envelopeSignatureProblem(message, frame.payload) === null : undefined);
       case 'ack':
         return this.messenger.receiveAck(from, message);
       case 'links':
@@ -276,6 +279,33 @@ export class MeshRouter implements MessengerHost {
     return this.live.get(id)?.remote!.kind === 'browser';
   }
 
+  /**
+   * The nodes a node's links record lists; for this node, its published record (what the others plan with). The
+   * same array while the record is the same (the broadcast tree keeps what it derives from it).
+   */
+  linksOf(id: string): readonly string[] | undefined {
+    const record = id === this.self.id ? this.#published : this.topology.record(id);
+    if (record === null || record === undefined) return undefined;
+    let links = this.#linkIds.get(record);
+    if (links === undefined) {
+      links = record.links.filter((entry) => entry.kind === 'node').map((entry) => entry.id);
+      this.#linkIds.set(record, links);
+    }
+    return links;
+  }
+
+  readonly #linkIds = new WeakMap<LinksMessage, string[]>();
+
+  /** The node whose links record lists this browser peer (the smallest id if several do); this node's published record included. */
+  homeOf(id: string): string | undefined {
+    let home: string | undefined;
+    for (const record of [...this.topology.records(), this.#published]) {
+      if (record === null || (home !== undefined && record.origin >= home)) continue;
+      if (record.links.some((entry) => entry.id === id && entry.kind === 'browser')) home = record.origin;
+    }
+    return home;
+  }
+
   isKnownPeer(id: string): boolean {
     return this.self.table.get(id) !== undefined;
   }
@@ -310,16 +340,17 @@ export class MeshRouter implements MessengerHost {
         this.#seq = record.seq;
         this.#publishLinks();
       }
-      this.messenger.tree.receive(from.remote!.id, recordId(record), null, Date.now());
+      this.messenger.tree.receive(from.remote!.id, recordId(record), null, null, Date.now());
       return;
     }
     const id = recordId(record);
     const { tree } = this.messenger;
-    if (tree.has(id)) return void tree.receive(from.remote!.id, id, null, Date.now());
+    if (tree.has(id)) return void tree.receive(from.remote!.id, id, null, null, Date.now());
     const fresh = this.topology.accept(record);
     // Passed on over the broadcast tree (ids only over its other links), like a broadcast.
-    tree.receive(from.remote!.id, id, fresh ? encodeControl(record) : null, Date.now(), false);
+    tree.receive(from.remote!.id, id, null, fresh ? encodeControl(record) : null, Date.now(), false);
     if (!fresh) return;
+    tree.topologyChanged(Date.now());
     this.#scheduleRoutes();
   }
 
@@ -402,7 +433,9 @@ export class MeshRouter implements MessengerHost {
     const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
     this.#published = record;
     this.#publishedAt = Date.now();
-    this.messenger.tree.receive(null, recordId(record), encodeControl(record), this.#publishedAt, false);
+    this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false);
+    // Others plan broadcasts with this record from now on.
+    this.messenger.tree.topologyChanged(this.#publishedAt);
   }
 
   #scheduleRoutes(): void {

@@ -78,6 +78,8 @@ export const plainBytes = Object.freeze({
  * Sends these broadcasts (that the receiver announced with `ihave`), and push broadcasts on this link from now.
  * @typedef {{ t: 'graft', ids: string[] }} GraftMessage
  * The receiver got a broadcast twice, once over this link: stop pushing broadcasts here (announce them lazily).
+ * Only broadcasts that do not follow their origin's shortest-path tree (links records; an origin whose record
+ * the sender does not hold) are pushed by these eager/lazy links (src/mesh/broadcast-tree.ts).
  * @typedef {{ t: 'prune' }} PruneMessage
  *
  * Application message; `to: null` is a broadcast. Binary data travels in a binary frame, text in `data`.

@@ -223,6 +223,26 @@ test('broadcast tree: when tree links go down, ihave/graft repair it and every n
   network.stop();
 });
 
+test('a broadcast delivered unverified (straight from its origin, passed to nobody) is checked before a graft is answered', async () => {
+  for (const valid of [false, true]) {
+    const network = line();
+    network.links.add('a-c');
+    const b = network.nodes.get('b')!;
+    // b pushes to its first neighbour (a, the origin here) and only announces to c.
+    b.tree.eagerNeighbours();
+    const message: AppMessage = { t: 'msg', id: 'unverified', from: 'a', to: null, ttl: 8, hops: 0, seq: 1, data: 'from a' };
+    let checks = 0;
+    b.receiveApp('a', message, undefined, () => (checks++, valid));
+    assert.equal(network.delivered.map((entry) => entry.at), ['b'], 'delivered on the strength of the link');
+    assert.is(checks, 0, 'not checked while it goes no further');
+    network.wire.length = 0;
+    b.tree.graft('c', ['unverified']);
+    assert.is(checks, 1);
+    assert.equal(network.wire.map((entry) => [entry.from, entry.to]), valid ? [['b', 'c']] : [], valid ? 'a valid one is passed on' : 'a forged one is not passed on');
+    network.stop();
+  }
+});
+
 test('stop() rejects what still waits for an ack', async () => {
   const network = line();
   network.links.clear();
