@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerLink } from '../../src/mesh/link.ts';
-import type { MeshNode } from '../../src/mesh/node.ts';
+import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import type { MeshNodeOptions } from '../../src/mesh/options.ts';
 import { MeshRouter } from '../../src/mesh/router.ts';
 import { DEFAULT_TREE_OPTIONS } from '../../src/mesh/broadcast-tree.ts';
@@ -27,7 +27,7 @@ let dropFrom = new Set<MeshNode>();
 let drop: (frame: string | Buffer) => boolean = () => false;
 PeerLink.prototype.send = function (this: PeerLink, frame: string | Buffer): number {
   for (const node of dropFrom) {
-    if (node.liveLink(this.remote?.id ?? '') === this && drop(frame)) return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (liveLink(node, this.remote?.id ?? '') === this && drop(frame)) return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
   }
   return originalSend.call(this, frame);
 };
