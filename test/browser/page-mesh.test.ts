@@ -109,6 +109,8 @@ if (suite) {
     cyd = await suite.session.newPage();
     cydId = await joinMesh(cyd, pageUrl(beta), 'Cyd');
     await until(async () => (await peerRow(cyd, adaId))[0] === 'Ada', 'Cyd sees Ada under her chosen name');
+    // The sender's name shown below comes from Ada's peer table: wait until Ada's page has heard of Cyd too.
+    await until(async () => (await peerRow(ada, cydId))[0] === 'Cyd', 'Ada sees Cyd under her chosen name');
     const [adaName, , adaKind, adaState, , adaVia] = await peerRow(cyd, adaId);
     assert.equal([adaName, adaKind, adaState, adaVia], ['Ada', 'browser', 'relayed', 'alpha']);
     await sendChat(ada, 'Ada to everyone, Cyd included');
