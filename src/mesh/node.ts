@@ -98,12 +98,6 @@ function meshPsk(mesh: string, secret: string | undefined): Promise<Uint8Array> 
 /** Why a peer without wsmesh.v2 (e.g. a wsmesh.v1 node) is refused. */
 const LEGACY_REFUSAL = `${MESH_SUBPROTOCOL} required: this node only speaks the secure mesh protocol (Noise-encrypted links); upgrade the peer`;
 
-/**
- * Most dials a node has in flight at once: a node given (or discovering) many peers connects a few at a time,
- * so that its first links complete (and its records flow) instead of every handshake crawling at once.
- */
-export const MAX_DIALS_IN_FLIGHT = 8;
-
 /** How long `stop()` waits for peers to answer the 1001 close frames before dropping them. */
 const STOP_GRACE_MS = 1000;
 
@@ -398,9 +392,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    // Only as many dials as there are free slots up to the dial target (see MeshRouter.dialTarget), and at most
-    // MAX_DIALS_IN_FLIGHT at once; the rest wait for a dial to end or a link to close.
-    const free = Math.min(this.#router.dialTarget() - this.#router.live.size, MAX_DIALS_IN_FLIGHT) - this.#table.dialsInFlight;
+    // Only as many dials as there are free slots up to the dial target (see MeshRouter.dialTarget); the rest
+    // wait for a link to close or a dial to fail.
+    const free = this.#router.dialTarget() - this.#router.live.size - this.#table.dialsInFlight;
     if (free <= 0) return;
     const now = Date.now();
     const due = this.#table.dueDials(now);
