@@ -334,10 +334,14 @@ export class MeshRouter implements MessengerHost {
     // A record seen before is not looked at again (a delta waiting for its base is applied when the base comes),
     // unless it was a delta that gave up waiting and is pulled now.
     if (tree.has(id) && (!this.topology.isNewer(record) || this.topology.isWaiting(record))) return void tree.receive(from.remote!.id, id, null, Date.now());
+    // Records of an origin this node is pulling, up to the delta that waits, are the answer (the chain since its last
+    // full record): the rest of the mesh has them, so they are not passed on (each would be a duplicate everywhere).
+    const waitsFor = this.#pulls.has(record.origin) ? this.topology.missing(record.origin) : null;
+    const pulled = waitsFor !== null && record.seq <= waitsFor;
     const outcome = this.topology.accept(record);
     // Passed on over the broadcast tree (ids only over its other links), like a broadcast; a delta whose base is
     // missing here too (others downstream probably hold it).
-    if (!tree.has(id)) tree.receive(from.remote!.id, id, outcome === 'stale' ? null : encodeControl(record), Date.now(), false);
+    if (!tree.has(id) && !pulled) tree.receive(from.remote!.id, id, outcome === 'stale' ? null : encodeControl(record), Date.now(), false);
     if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
     if (outcome === 'fresh') this.#scheduleRoutes();
   }
