@@ -38,7 +38,7 @@ export const ROUTES_BATCH_MS = 100;
  * A node's records are deltas against its previous one (see LinksMessage), with a full record at least every this
  * many, and whenever the delta would list every entry anyway: a chain (full record and deltas since) stays short.
  */
-export const FULL_RECORD_EVERY = 8;
+export const FULL_RECORD_EVERY = 3;
 /**
  * A delta whose base is missing waits this many ms (the base may be on its way by another path) before the records
  * since are pulled from the neighbour that sent it; then again, from other neighbours, up to `PULL_TRIES` times.

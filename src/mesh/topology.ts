@@ -14,7 +14,7 @@ export interface Route {
 export const MAX_TOPOLOGY_RECORDS = 1024;
 /** Most link entries over all kept records (about 10 MB at the longest names); deltas kept count too. */
 export const MAX_TOPOLOGY_ENTRIES = 65_536;
-/** Most records kept per origin: its last full record and the deltas since (an origin issues a full one every 8). */
+/** Most records kept per origin: its last full record and the deltas since (an origin issues a full one every 3). */
 export const MAX_CHAIN = 16;
 /** Deltas held per origin while their base is missing (one may overtake another on the way)... */
 const MAX_WAITING = 4;
