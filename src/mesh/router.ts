@@ -44,7 +44,7 @@ export const FULL_RECORD_EVERY = 3;
  * since are pulled from the neighbour that sent it; then again, from other neighbours, up to `PULL_TRIES` times.
  */
 export const PULL_DELAY_MS = 250;
-export const PULL_TRIES = 4;
+export const PULL_TRIES = 6;
 
 export interface RouterEvents {
   discovered(peer: PeerInfo, source: string): void;
@@ -347,16 +347,18 @@ export class MeshRouter implements MessengerHost {
   }
 
   /**
-   * A delta's base is missing: unless it arrives meanwhile (it may come by another path), ask `neighbour` (which
-   * passed the delta on) for the origin's records since the last full one; then other neighbours.
+   * A delta's base is missing: unless it arrives meanwhile (it may come by another path), ask for the origin's
+   * records since its last full one: the origin itself when it is a neighbour, else `neighbour` (which passed the
+   * delta on), then the neighbour on the way to the origin, then others.
    */
   #pullLater(origin: string, neighbour: string): void {
     if (this.#pulls.has(origin)) return;
     const pull: { timer?: NodeJS.Timeout; tries: number } = { tries: 0 };
     const attempt = () => {
       if (this.topology.missing(origin) === null || pull.tries >= PULL_TRIES) return void this.#pulls.delete(origin);
-      const others = this.#nodeLinks().filter((link) => link.remote!.id !== neighbour);
-      const link = pull.tries === 0 && this.live.has(neighbour) ? this.live.get(neighbour)! : others[Math.floor(Math.random() * others.length)];
+      const nodes = this.#nodeLinks();
+      const preferred = [...new Set([origin, neighbour, this.nextHop(origin)])].filter((id): id is string => id !== null && this.live.has(id));
+      const link = pull.tries < preferred.length ? this.live.get(preferred[pull.tries]!)! : nodes[Math.floor(Math.random() * nodes.length)];
       pull.tries++;
       if (link !== undefined) this.#sendOn(link, encodeControl(digestMessage([[origin, this.topology.record(origin)?.seq ?? 0]], true)));
       pull.timer = setTimeout(attempt, PULL_DELAY_MS * 4);
