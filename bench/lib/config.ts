@@ -19,8 +19,10 @@ export interface BenchConfig {
   profileDir: string | null;
   /** Only echo/client cases whose label contains this text, e.g. "text 64 KiB". */
   caseFilter: string | null;
-  /** Secure section: also measure this commit's build (A/B against the working tree). */
+  /** Secure and mesh sections: also measure this commit's build (A/B against the working tree). */
   base: string | null;
+  /** Mesh section: the N of the in-process scale runs (default 10, 30, 60, 100). */
+  meshSizes: number[] | null;
   echo: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   clientRole: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   latency: { iterations: number; warmup: number };
@@ -65,6 +67,7 @@ export function readConfig(argv: string[]): BenchConfig {
       profile: { type: 'string' },
       case: { type: 'string' },
       base: { type: 'string' },
+      'mesh-sizes': { type: 'string' },
     },
     strict: true,
   });
@@ -85,6 +88,11 @@ export function readConfig(argv: string[]): BenchConfig {
     profileDir: values.profile ? path.resolve(values.profile) : null,
     caseFilter: values.case ?? null,
     base: values.base ?? null,
+    meshSizes: values['mesh-sizes'] === undefined ? null : values['mesh-sizes'].split(',').map((size) => {
+      const count = Number(size);
+      if (!Number.isInteger(count) || count < 2 || count > 1000) throw new Error(`--mesh-sizes: "${size}" is not a node count from 2 to 1000`);
+      return count;
+    }),
     serverCpu: split ? '1' : '0',
     clientCpu: '0',
     pinning: split

@@ -41,9 +41,9 @@ async function until(check: () => boolean, ms: number): Promise<number | null> {
   return performance.now() - started;
 }
 
-async function run(count: number, idleMs: number, broadcasts: number): Promise<ScaleFigures> {
-  const { createNode } = (await importOurs('node')) as typeof NodeModule;
-  const { PeerLink } = (await importOurs('mesh/link')) as typeof LinkModule;
+async function run(count: number, idleMs: number, broadcasts: number, build?: string): Promise<ScaleFigures> {
+  const { createNode } = (await importOurs('node', build)) as typeof NodeModule;
+  const { PeerLink } = (await importOurs('mesh/link', build)) as typeof LinkModule;
   const frames = new Map<string, number>();
   let bytes = 0;
   const send = PeerLink.prototype.send;
@@ -182,5 +182,5 @@ async function run(count: number, idleMs: number, broadcasts: number): Promise<S
 }
 
 serveCommands({ pid: process.pid }, {
-  run: (payload) => run(Number(payload.count), Number(payload.idleMs), Number(payload.broadcasts)),
+  run: (payload) => run(Number(payload.count), Number(payload.idleMs), Number(payload.broadcasts), payload.build === undefined ? undefined : String(payload.build)),
 });

@@ -6,6 +6,7 @@ import { formatNumber } from '../lib/format.ts';
 import { sleep } from '../lib/rounds.ts';
 import { percentile } from '../lib/stats.ts';
 import type { Table } from '../lib/table.ts';
+import { buildPlain } from '../lib/ours.ts';
 import type { ScaleFigures } from '../mesh/scale-process.ts';
 
 /**
@@ -100,24 +101,32 @@ async function fiveNodes(config: BenchConfig): Promise<Table> {
 
 const ms = (value: number | null) => (value === null ? 'not within the limit' : `${formatNumber(value, 1)} ms`);
 
-/** N nodes in one process (one child per N), default options except maxPeersPerAddress. */
+/**
+ * N nodes in one process (one child per N), default options except maxPeersPerAddress. With --base COMMIT, each
+ * N also runs that commit's build right before this tree's (columns "@base"); --mesh-sizes picks the N.
+ */
 async function inOneProcess(config: BenchConfig): Promise<Table> {
-  const sizes = config.quick ? [10] : [10, 30, 60, 100];
+  const sizes = config.meshSizes ?? (config.quick ? [10] : [10, 30, 60, 100]);
   const idleMs = config.quick ? 1000 : 10_000;
   const broadcasts = config.quick ? 5 : 20;
-  const results: ScaleFigures[] = [];
+  const baseBuild = config.base === null ? null : buildPlain(config.base);
+  if (baseBuild?.startsWith('error:')) throw new Error(`--base: ${baseBuild}`);
+  const results: Array<ScaleFigures & { label: string }> = [];
   for (const count of sizes) {
-    const { child } = await startChild({ script: scaleScript, cpu: config.serverCpu });
-    try {
-      results.push(await child.request<ScaleFigures>('run', { count, idleMs, broadcasts }));
-    } finally {
-      await child.stop();
+    for (const build of baseBuild === null ? [undefined] : [baseBuild, undefined]) {
+      const { child } = await startChild({ script: scaleScript, cpu: config.serverCpu });
+      try {
+        const figures = await child.request<ScaleFigures>('run', { count, idleMs, broadcasts, build });
+        results.push({ ...figures, label: `N = ${count}${build === undefined ? '' : ` @${config.base}`}` });
+      } finally {
+        await child.stop();
+      }
     }
   }
   const row = (figure: string, value: (result: ScaleFigures) => string) => [figure, ...results.map(value)];
   return {
     title: 'Mesh at scale: N nodes in one process (full mesh of static peers, default options)',
-    headers: ['figure', ...results.map((result) => `N = ${result.nodes}`)],
+    headers: ['figure', ...results.map((result) => result.label)],
     rows: [
       row('time until every table lists everyone', (r) => ms(r.completeMs)),
       row('direct links per node 5 s later: mean (min..max)', (r) => `${formatNumber(r.links.mean, 1)} (${r.links.min}..${r.links.max})`),

@@ -38,8 +38,15 @@ options:
                       (default: IP addresses, localhost and the machine's name only)
   --compression C     permessage-deflate: off, browsers or all (default off: links are
                       encrypted, and ciphertext does not compress)
+  --max-peers N       direct links (nodes and browsers) at most (default 64)
+  --max-peers-per-address N
+                      established inbound peers from one IP (default max-peers / 2, rounded up)
+  --max-pending N     connections not yet established peers, over all IPs (default 256)
   --max-pending-per-address N
                       connections one IP may hold before its peers finish hello (default 64)
+  --max-known-peers N peers learnt through other nodes kept in the table (default 4096)
+  --forget-after MS   forget a peer neither connected nor reachable this long (default 300000)
+  --no-dial-learnt    do not dial addresses learnt from other nodes' links records
   --wait MS           input from a pipe or file: ms to wait for a first peer before sending
                       (default 10000); when the input ends, wsmesh waits for acks and exits
   --help              show this help
@@ -88,6 +95,20 @@ function readSecret(path: string, warnings: string[]): string {
   return secret;
 }
 
+/** The mesh limits of issue 14 (only those given: the node's defaults apply to the rest). */
+function limits(values: Record<string, string | boolean | string[] | undefined>): MeshNodeOptions {
+  const number = (option: string, max: number) => integer(option, values[option] as string | undefined, 1, max);
+  const options: MeshNodeOptions = {
+    maxPeers: number('max-peers', 100_000),
+    maxPeersPerAddress: number('max-peers-per-address', 100_000),
+    maxPending: number('max-pending', 100_000),
+    maxKnownPeers: number('max-known-peers', 1_000_000),
+    forgetAfter: number('forget-after', 2_147_483_647),
+    dialLearnt: values['no-dial-learnt'] === true ? false : undefined,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
 export function parseCliArgs(argv: string[]): CliCommand {
   let values;
   try {
@@ -113,7 +134,13 @@ export function parseCliArgs(argv: string[]): CliCommand {
         'allow-origin': { type: 'string', multiple: true },
         'allow-host': { type: 'string', multiple: true },
         compression: { type: 'string' },
+        'max-peers': { type: 'string' },
+        'max-peers-per-address': { type: 'string' },
+        'max-pending': { type: 'string' },
         'max-pending-per-address': { type: 'string' },
+        'max-known-peers': { type: 'string' },
+        'forget-after': { type: 'string' },
+        'no-dial-learnt': { type: 'boolean' },
         wait: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -175,6 +202,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       allowHosts,
       compression: compression as Compression | undefined,
       maxPendingPerAddress: integer('max-pending-per-address', values['max-pending-per-address'], 1, 100_000),
+      ...limits(values),
     },
   };
 }

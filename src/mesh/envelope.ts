@@ -25,10 +25,12 @@ export {
   MAX_TREE_IDS,
   MAX_URL_LENGTH,
   ackMessage,
+  applyLinksDelta,
   digestMessage,
   encodeControl,
   graftMessage,
   ihaveMessage,
+  linksDelta,
   linksRecord,
   pruneMessage,
 } from '../wire/envelope.js';

@@ -23,6 +23,14 @@ export const MAX_LINK_MESSAGE_BYTES = NOISE_MAX_MESSAGE;
 
 /** Bytes deflate may add to an incompressible message (a few per 16 KiB stored block, plus its framing). */
 const DEFLATE_SLACK = 256;
+/**
+ * A handshake or ping timer that fires this many ms late found the event loop busy: what the peer sent meanwhile
+ * may sit unread (timers run before pending I/O). The timeout is extended by as long as the loop was stalled, up to
+ * `MAX_TIMEOUT_EXTENSION` times the timeout, so that a busy process does not close links that are fine (and redial
+ * them, which makes it busier still). A timer that does expire decides only after two rounds of pending I/O.
+ */
+export const LOOP_LAG_MS = 50;
+export const MAX_TIMEOUT_EXTENSION = 3;
 
 /** This node as it presents itself on every link. */
 export interface LocalIdentity {
@@ -342,17 +350,36 @@ export class PeerLink {
     return this.#error instanceof WsProtocolError || this.#error instanceof WsLimitError;
   }
 
-  #after(ms: number, run: () => void): void {
+  /** Runs `run` after `ms` of a responsive event loop (see `LOOP_LAG_MS`), unless the link stops first. */
+  #after(ms: number, run: () => void, deadline = performance.now() + ms * (1 + MAX_TIMEOUT_EXTENSION)): void {
+    const due = performance.now() + ms;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      run();
+      const now = performance.now();
+      const late = now - due;
+      if (late > LOOP_LAG_MS && now < deadline) return this.#after(Math.min(late, deadline - now), run, deadline);
+      // Reads that were due meanwhile come first: this loop iteration's, and the next one's (a peer in this same
+      // process answers only in this one).
+      this.#afterIo(() => this.#afterIo(run));
     }, ms);
     this.#timers.add(timer);
   }
+
+  #afterIo(run: () => void): void {
+    const immediate = setImmediate(() => {
+      this.#immediates.delete(immediate);
+      run();
+    });
+    this.#immediates.add(immediate);
+  }
+
+  readonly #immediates = new Set<NodeJS.Immediate>();
 
   #stopTimers(): void {
     clearInterval(this.#pingInterval);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    for (const immediate of this.#immediates) clearImmediate(immediate);
+    this.#immediates.clear();
   }
 }

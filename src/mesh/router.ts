@@ -1,6 +1,6 @@
 import { CloseCode } from '../protocol/constants.ts';
 import { MeshCloseCode } from './close-codes.ts';
-import { digestMessage, encodeControl, envelopeSignatureProblem, linksRecord } from './envelope.ts';
+import { digestMessage, encodeControl, envelopeSignatureProblem, linksDelta, linksRecord } from './envelope.ts';
 import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
 import type { DecodedFrame, DigestMessage, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
 import type { DisconnectReason, PeerLink } from './link.ts';
@@ -9,7 +9,7 @@ import { Messenger } from './messenger.ts';
 import type { MessageInfo, MessengerHost } from './messenger.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { PeerInfo, PeerTable } from './peer-table.ts';
-import { Topology } from './topology.ts';
+import { Topology, chainAfter } from './topology.ts';
 import type { Route } from './topology.ts';
 
 /** Changes within this many ms reach browser peers in one `peers` message. */
@@ -34,6 +34,17 @@ export const DIGEST_DELAY_MS = 1000;
 export const DIGEST_STALE_MS = 5000;
 /** Routes are recomputed at most once per this many ms, however many records arrive. */
 export const ROUTES_BATCH_MS = 100;
+/**
+ * A node's records are deltas against its previous one (see LinksMessage), with a full record at least every this
+ * many, and whenever the delta would list every entry anyway: a chain (full record and deltas since) stays short.
+ */
+export const FULL_RECORD_EVERY = 3;
+/**
+ * A delta whose base is missing waits this many ms (the base may be on its way by another path) before the records
+ * since are pulled from the neighbour that sent it; then again, from other neighbours, up to `PULL_TRIES` times.
+ */
+export const PULL_DELAY_MS = 250;
+export const PULL_TRIES = 6;
 
 export interface RouterEvents {
   discovered(peer: PeerInfo, source: string): void;
@@ -57,8 +68,12 @@ export class MeshRouter implements MessengerHost {
   #routes = new Map<string, Route>();
   /** Sequence of this node's own links record; starts at the clock so a restarted node's records are newer. */
   #seq = Date.now();
-  /** The links record this node last issued (null: none yet). */
+  /** The whole list of this node's newest links record (null: none yet); the record itself may be a delta. */
   #published: LinksMessage | null = null;
+  /** The signed records that make `#published`: the last full record and the deltas since. */
+  #chain: LinksMessage[] = [];
+  /** Pulls of the records since a missing base, per origin. */
+  readonly #pulls = new Map<string, { timer?: NodeJS.Timeout; tries: number }>();
   readonly #flushTimer: NodeJS.Timeout;
   #peersPush: NodeJS.Timeout | undefined;
   #linksTimer: NodeJS.Timeout | undefined;
@@ -101,6 +116,7 @@ export class MeshRouter implements MessengerHost {
     clearTimeout(this.#linksTimer);
     clearTimeout(this.#routesTimer);
     for (const timer of this.#syncTimers) clearTimeout(timer);
+    for (const pull of this.#pulls.values()) clearTimeout(pull.timer);
     this.messenger.stop();
   }
 
@@ -254,7 +270,7 @@ export class MeshRouter implements MessengerHost {
       case 'ack':
         return true;
       case 'links':
-        return message.origin === this.self.id || this.topology.isNewer(message);
+        return message.origin === this.self.id || (this.topology.isNewer(message) && !this.topology.isWaiting(message));
       default:
         return false;
     }
@@ -338,31 +354,70 @@ export class MeshRouter implements MessengerHost {
       // would win over ours elsewhere: supersede it once with a fresh record (after that ours is newer).
       if (record.boot !== this.self.boot && record.seq >= this.#seq && record.seq < Number.MAX_SAFE_INTEGER) {
         this.#seq = record.seq;
-        this.#publishLinks();
+        this.#publishLinks(true);
       }
       this.messenger.tree.receive(from.remote!.id, recordId(record), null, null, Date.now());
       return;
     }
     const id = recordId(record);
     const { tree } = this.messenger;
-    if (tree.has(id)) return void tree.receive(from.remote!.id, id, null, null, Date.now());
-    const fresh = this.topology.accept(record);
-    // Passed on over the broadcast tree (ids only over its other links), like a broadcast.
-    tree.receive(from.remote!.id, id, null, fresh ? encodeControl(record) : null, Date.now(), false);
-    if (!fresh) return;
+    // A record seen before is not looked at again (a delta waiting for its base is applied when the base comes),
+    // unless it was a delta that gave up waiting and is pulled now.
+    if (tree.has(id) && (!this.topology.isNewer(record) || this.topology.isWaiting(record))) return void tree.receive(from.remote!.id, id, null, null, Date.now());
+    // Records of an origin this node is pulling, up to the delta that waits, are the answer (the chain since its last
+    // full record): the rest of the mesh has them, so they are not passed on (each would be a duplicate everywhere).
+    const waitsFor = this.#pulls.has(record.origin) ? this.topology.missing(record.origin) : null;
+    const pulled = waitsFor !== null && record.seq <= waitsFor;
+    const outcome = this.topology.accept(record);
+    // Passed on over the broadcast tree (ids only over its other links), like a broadcast; a delta whose base is
+    // missing here too (others downstream probably hold it).
+    if (!tree.has(id) && !pulled) tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), Date.now(), false);
+    if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
+    if (outcome !== 'fresh') return;
     tree.topologyChanged(Date.now());
     this.#scheduleRoutes();
+  }
+
+  /**
+   * A delta's base is missing: unless it arrives meanwhile (it may come by another path), ask for the origin's
+   * records since its last full one: the origin itself when it is a neighbour, else `neighbour` (which passed the
+   * delta on), then the neighbour on the way to the origin, then others.
+   */
+  #pullLater(origin: string, neighbour: string): void {
+    if (this.#pulls.has(origin)) return;
+    const pull: { timer?: NodeJS.Timeout; tries: number } = { tries: 0 };
+    const attempt = () => {
+      if (this.topology.missing(origin) === null || pull.tries >= PULL_TRIES) return void this.#pulls.delete(origin);
+      const nodes = this.#nodeLinks();
+      const preferred = [...new Set([origin, neighbour, this.nextHop(origin)])].filter((id): id is string => id !== null && this.live.has(id));
+      const link = pull.tries < preferred.length ? this.live.get(preferred[pull.tries]!)! : nodes[Math.floor(Math.random() * nodes.length)];
+      pull.tries++;
+      if (link !== undefined) this.#sendOn(link, encodeControl(digestMessage([[origin, this.topology.record(origin)?.seq ?? 0]], true)));
+      pull.timer = setTimeout(attempt, PULL_DELAY_MS * 4);
+    };
+    pull.timer = setTimeout(attempt, PULL_DELAY_MS);
+    this.#pulls.set(origin, pull);
   }
 
   /** A new neighbour's digest: send it only the records it lacks or holds older. */
   #onDigest(from: PeerLink, digest: DigestMessage): void {
     // A digest is not signed: the seq it claims for this node's own record is never adopted. If the neighbour
     // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
+    if (digest.pull === true) {
+      // It misses a delta's base: every newer record of the origins named, however recent.
+      for (const [origin, seq] of digest.have) {
+        const chain = origin === this.self.id ? chainAfter(this.#chain, seq) : this.topology.chain(origin, seq);
+        for (const record of chain) if (record.seq > seq) this.#sendOn(from, encodeControl(record));
+      }
+      return;
+    }
     const theirs = new Map(digest.have);
     for (const record of this.topology.records()) {
       // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
-      if (known === undefined || known < record.seq - DIGEST_STALE_MS) this.#sendOn(from, encodeControl(record));
+      if (known === undefined || known < record.seq - DIGEST_STALE_MS) {
+        for (const signed of this.topology.chain(record.origin, known ?? null)) this.#sendOn(from, encodeControl(signed));
+      }
     }
   }
 
@@ -427,11 +482,24 @@ export class MeshRouter implements MessengerHost {
   #forcePublish = false;
   #publishedAt = 0;
 
-  #publishLinks(): void {
+  /** Issues this node's record: a delta against the previous one, or a full one (`full`, or see FULL_RECORD_EVERY). */
+  #publishLinks(full = false): void {
     this.#forcePublish = false;
     this.#seq = Math.max(this.#seq + 1, Date.now());
-    const record = this.signer(linksRecord(this.self.id, this.self.boot, this.#seq, this.self.name, this.#neighbourEntries()));
-    this.#published = record;
+    const { id, boot, name } = this.self;
+    const links = this.#neighbourEntries();
+    const whole = linksRecord(id, boot, this.#seq, name, links);
+    const previous = this.#published;
+    const change = full || previous === null || this.#chain.length >= FULL_RECORD_EVERY ? null : linksChange(previous.links, links);
+    let record: LinksMessage;
+    if (change === null || change.links.length >= links.length) {
+      record = this.signer(whole);
+      this.#chain = [record];
+    } else {
+      record = this.signer(linksDelta(id, boot, this.#seq, name, previous!.seq, change.links, change.gone));
+      this.#chain.push(record);
+    }
+    this.#published = record.base === undefined ? record : whole;
     this.#publishedAt = Date.now();
     this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false);
     // Others plan broadcasts with this record from now on.
@@ -496,6 +564,17 @@ export class MeshRouter implements MessengerHost {
 
 function recordId(record: LinksMessage): string {
   return `links/${record.origin}/${record.seq}`;
+}
+
+/** The entries added or changed from `before` to `after`, and the ids gone. */
+function linksChange(before: LinkEntry[], after: LinkEntry[]): { links: LinkEntry[]; gone: string[] } {
+  const old = new Map(before.map((entry) => [entry.id, entry]));
+  const now = new Set(after.map((entry) => entry.id));
+  const links = after.filter((entry) => {
+    const was = old.get(entry.id);
+    return was === undefined || was.name !== entry.name || was.kind !== entry.kind || was.url !== entry.url;
+  });
+  return { links, gone: before.filter((entry) => !now.has(entry.id)).map((entry) => entry.id) };
 }
 
 function sameLinks(a: LinkEntry[], b: LinkEntry[]): boolean {

@@ -1,3 +1,4 @@
+import { applyLinksDelta } from './envelope.ts';
 import type { LinkEntry, LinksMessage, PeerKind } from './envelope.ts';
 
 export interface Route {
@@ -11,16 +12,37 @@ export interface Route {
 
 /** Most nodes whose `links` record a node keeps (a mesh larger than this is not fully routed). */
 export const MAX_TOPOLOGY_RECORDS = 1024;
-/** Most link entries over all kept records (about 10 MB at the longest names). */
+/** Most link entries over all kept records (about 10 MB at the longest names); deltas kept count too. */
 export const MAX_TOPOLOGY_ENTRIES = 65_536;
+/** Most records kept per origin: its last full record and the deltas since (an origin issues a full one every 3). */
+export const MAX_CHAIN = 16;
+/** Deltas held per origin while their base is missing (one may overtake another on the way)... */
+const MAX_WAITING = 4;
+/** ...for at most this many ms (a pull gets the base well within it), for at most `maxRecords` origins. */
+export const WAITING_MS = 10_000;
+
+/** What `accept` did with a record: stored (`fresh`), not newer (`stale`), or a delta whose base is missing (`gap`). */
+export type Accepted = 'fresh' | 'stale' | 'gap';
+
+interface Known {
+  /** The whole list as of the newest record (a full record, or the last full one with the deltas since applied). */
+  state: LinksMessage;
+  /** The signed records that make `state`: the last full one, then the deltas since, oldest first. */
+  chain: LinksMessage[];
+  /** Entries over the chain (links and gone). */
+  entries: number;
+}
 
 /**
  * What this node knows of the mesh beyond its neighbours: the newest `links` record of every other node
  * (link-state flooding: a record newer than the stored one is kept and passed on, an older one is dropped).
  */
 export class Topology {
-  readonly #records = new Map<string, LinksMessage>();
-  /** Link entries over all records. */
+  readonly #records = new Map<string, Known>();
+  /** Deltas whose base has not arrived yet, per origin (applied when it does), and since when. */
+  readonly #waiting = new Map<string, LinksMessage[]>();
+  readonly #waitingSince = new Map<string, number>();
+  /** Link entries over all kept records. */
   #entries = 0;
   /** Since when each origin with a record has been unreachable. */
   readonly #unreachableSince = new Map<string, number>();
@@ -41,67 +63,140 @@ export class Topology {
   /** Whether `record` would replace what is known of its origin (only then is it worth verifying). */
   isNewer(record: LinksMessage): boolean {
     const known = this.#records.get(record.origin);
-    return known === undefined || known.seq < record.seq;
+    return known === undefined || known.state.seq < record.seq;
   }
 
-  /** Stores a record about another node if it is newer than the one known; true when it should be flooded on. */
-  accept(record: LinksMessage): boolean {
-    if (record.origin === this.selfId) return false;
-    const known = this.#records.get(record.origin);
-    if (known !== undefined && known.seq >= record.seq) return false;
-    if (!this.#fits(record)) {
-      this.#dropUnreachable();
-      if (!this.#fits(record)) return false;
+  /**
+   * Stores a record about another node if it is newer than the one known: `fresh` (flood it on), `stale`, or
+   * `gap`: a delta whose base is not held (kept aside a while: it is applied if its base arrives; see `pullFrom`).
+   */
+  accept(record: LinksMessage, now = Date.now()): Accepted {
+    if (record.origin === this.selfId || !this.isNewer(record)) return 'stale';
+    // Another copy of a waiting delta (not verified again): the one kept is applied when its base comes.
+    if (this.isWaiting(record)) return 'gap';
+    const outcome = this.#apply(record);
+    if (outcome === 'gap') {
+      if (!this.#waiting.has(record.origin) && this.#waiting.size >= this.maxRecords) return 'stale';
+      if (!this.#waiting.has(record.origin)) this.#waitingSince.set(record.origin, now);
+      const waiting = this.#waiting.get(record.origin) ?? [];
+      if (!waiting.some((other) => other.seq === record.seq)) waiting.push(record);
+      waiting.sort((a, b) => a.seq - b.seq);
+      this.#waiting.set(record.origin, waiting.slice(-MAX_WAITING));
+      return 'gap';
     }
-    this.#entries += record.links.length - (this.#records.get(record.origin)?.links.length ?? 0);
-    this.#records.set(record.origin, record);
-    return true;
+    if (outcome === 'fresh') this.#applyWaiting(record.origin);
+    return outcome;
   }
 
-  #fits(record: LinksMessage): boolean {
+  /** The deltas of `origin` waiting for a base: applied in order now that a record of it was stored. */
+  #applyWaiting(origin: string): void {
+    const waiting = this.#waiting.get(origin);
+    if (waiting === undefined) return;
+    for (const record of waiting) if (this.isNewer(record)) this.#apply(record);
+    const left = waiting.filter((record) => this.isNewer(record));
+    if (left.length > 0) this.#waiting.set(origin, left);
+    else {
+      this.#waiting.delete(origin);
+      this.#waitingSince.delete(origin);
+    }
+  }
+
+  /** Whether this record (origin and seq) is a delta already waiting for its base (the copy kept was verified). */
+  isWaiting(record: LinksMessage): boolean {
+    return this.#waiting.get(record.origin)?.some((other) => other.seq === record.seq) ?? false;
+  }
+
+  /** The newest seq of `origin` a waiting delta needs (null: nothing waits), to pull the records since. */
+  missing(origin: string): number | null {
+    const waiting = this.#waiting.get(origin)?.filter((record) => this.isNewer(record));
+    return waiting === undefined || waiting.length === 0 ? null : waiting[waiting.length - 1]!.seq;
+  }
+
+  #apply(record: LinksMessage): Accepted {
     const known = this.#records.get(record.origin);
+    let next: Known;
+    const size = recordEntries(record);
+    if (record.base === undefined) {
+      next = { state: record, chain: [record], entries: size };
+    } else {
+      if (known === undefined || known.state.seq !== record.base || known.state.boot !== record.boot) return 'gap';
+      // An origin sends a full record every few deltas; a longer chain is refused (it would only grow).
+      if (known.chain.length >= MAX_CHAIN) return 'stale';
+      const { base: _base, gone: _gone, key: _key, sig: _sig, ...fields } = record;
+      next = { state: { ...fields, links: applyLinksDelta(known.state.links, record) }, chain: [...known.chain, record], entries: known.entries + size };
+    }
+    if (!this.#fits(record.origin, next)) {
+      this.#dropUnreachable();
+      if (!this.#fits(record.origin, next)) return 'stale';
+    }
+    this.#entries += next.entries - (this.#records.get(record.origin)?.entries ?? 0);
+    this.#records.set(record.origin, next);
+    return 'fresh';
+  }
+
+  #fits(origin: string, next: Known): boolean {
+    const known = this.#records.get(origin);
     if (known === undefined && this.#records.size >= this.maxRecords) return false;
-    return this.#entries - (known?.links.length ?? 0) + record.links.length <= this.maxEntries;
+    return this.#entries - (known?.entries ?? 0) + next.entries <= this.maxEntries;
   }
 
   #dropUnreachable(): void {
     const reachable = this.neighbours === undefined ? null : this.routes(this.neighbours());
-    for (const [origin, record] of this.#records) {
+    for (const origin of this.#records.keys()) {
       if (reachable === null ? this.isReachable(origin) : reachable.has(origin)) continue;
-      this.#records.delete(origin);
-      this.#unreachableSince.delete(origin);
-      this.#entries -= record.links.length;
+      this.#forget(origin);
     }
   }
 
-  /** Drops the records of nodes that have been unreachable for `maxAge` ms (stopped nodes are not kept forever). */
+  #forget(origin: string): void {
+    this.#entries -= this.#records.get(origin)?.entries ?? 0;
+    this.#records.delete(origin);
+    this.#waiting.delete(origin);
+    this.#waitingSince.delete(origin);
+    this.#unreachableSince.delete(origin);
+  }
+
+  /**
+   * Drops the records of nodes that have been unreachable for `maxAge` ms (stopped nodes are not kept forever), and
+   * deltas that waited for their base longer than `WAITING_MS`.
+   */
   expire(now: number, maxAge: number): void {
-    for (const [origin, record] of this.#records) {
+    for (const origin of this.#records.keys()) {
       if (this.isReachable(origin)) {
         this.#unreachableSince.delete(origin);
         continue;
       }
       const since = this.#unreachableSince.get(origin);
       if (since === undefined) this.#unreachableSince.set(origin, now);
-      else if (now - since >= maxAge) {
-        this.#records.delete(origin);
-        this.#unreachableSince.delete(origin);
-        this.#entries -= record.links.length;
-      }
+      else if (now - since >= maxAge) this.#forget(origin);
+    }
+    for (const [origin, since] of this.#waitingSince) {
+      if (now - since < WAITING_MS) continue;
+      this.#waiting.delete(origin);
+      this.#waitingSince.delete(origin);
     }
   }
 
+  /** The newest whole list of every other node (deltas applied; not signed as such: see `chain`). */
   records(): LinksMessage[] {
-    return [...this.#records.values()];
+    return [...this.#records.values()].map((known) => known.state);
   }
 
   record(id: string): LinksMessage | undefined {
-    return this.#records.get(id);
+    return this.#records.get(id)?.state;
+  }
+
+  /**
+   * The signed records to send a node that holds record `seq` of `origin` (null: none): the deltas after it when
+   * it is one of the chain's, else the whole chain (the full record and the deltas since).
+   */
+  chain(origin: string, seq: number | null): LinksMessage[] {
+    return chainAfter(this.#records.get(origin)?.chain ?? [], seq);
   }
 
   /** The node links a node's record lists (null: no record of it). */
   degreeOf(id: string): number | null {
-    const record = this.#records.get(id);
+    const record = this.#records.get(id)?.state;
     return record === undefined ? null : record.links.filter((link) => link.kind === 'node').length;
   }
 
@@ -115,7 +210,7 @@ export class Topology {
     }
     for (let index = 0; index < queue.length; index++) {
       const current = routes.get(queue[index])!;
-      for (const link of this.#records.get(queue[index])?.links ?? []) {
+      for (const link of this.#records.get(queue[index])?.state.links ?? []) {
         if (link.id === this.selfId || routes.has(link.id)) continue;
         routes.set(link.id, { via: current.via, hops: current.hops + 1, name: link.name, kind: link.kind });
         queue.push(link.id);
@@ -123,4 +218,14 @@ export class Topology {
     }
     return routes;
   }
+}
+
+function recordEntries(record: LinksMessage): number {
+  return record.links.length + (record.gone?.length ?? 0);
+}
+
+/** The records of a chain after record `seq` (all of them when `seq` is null or not one of its records). */
+export function chainAfter(chain: LinksMessage[], seq: number | null): LinksMessage[] {
+  const held = seq === null ? -1 : chain.findIndex((record) => record.seq === seq);
+  return held === -1 ? chain : chain.slice(held + 1);
 }

@@ -57,6 +57,10 @@ export const plainBytes = Object.freeze({
  * A node's current list of neighbours, flooded through the mesh (newest `seq` per origin wins). Issued only when
  * the origin's links change; `boot` names the origin's incarnation, so that a node can tell an echo of its current
  * record (ignored) from a record of its previous run (superseded by a fresh one).
+ * A record with `base` is a delta: it changes the origin's record `base` (same `boot`): `links` holds only the
+ * entries added or changed since, `gone` the ids of the entries removed. A node that does not hold record `base`
+ * cannot use it and asks a neighbour for the records since the last full one (`digest` with `pull`). A record
+ * without `base` is full (`gone` absent): the whole list. So a record's size follows the changes, not the degree.
  * @typedef {object} LinksMessage
  * @property {'links'} t
  * @property {string} origin
@@ -65,12 +69,17 @@ export const plainBytes = Object.freeze({
  * @property {string} name
  * @property {PeerKind} kind
  * @property {LinkEntry[]} links
+ * @property {number} [base] The seq of the record this delta changes (absent: a full record).
+ * @property {string[]} [gone] Ids removed since `base` (deltas only).
  * @property {string} [key]
  * @property {string} [sig]
  *
  * Sent once on a new node-to-node link: the `[origin, seq]` of every links record the sender holds (its own
- * included). The receiver answers with only the records the sender lacks or holds older, instead of all of them.
- * @typedef {{ t: 'digest', have: Array<[origin: string, seq: number]> }} DigestMessage
+ * included). The receiver answers with only the records the sender lacks or holds older, instead of all of them
+ * (for an origin with deltas: the full record and the deltas since, or only the deltas after the one held).
+ * With `pull`, the sender misses the base of a delta: the receiver answers with every newer record of the origins
+ * listed (and only those), however recent.
+ * @typedef {{ t: 'digest', have: Array<[origin: string, seq: number]>, pull?: true }} DigestMessage
  *
  * Broadcast tree repair (Plumtree's lazy push): ids of broadcasts the sender received, told to a neighbour it
  * does not push them to. A neighbour that misses one of them asks for it with `graft`.
@@ -183,6 +192,26 @@ function signature(fields) {
   return out;
 }
 
+/**
+ * The `base` and `gone` of a delta links record (see {@link LinksMessage}), when present.
+ * @param {Fields} fields @returns {{ base?: number, gone?: string[] }}
+ */
+function delta(fields) {
+  if (fields.base === undefined) {
+    if (fields.gone !== undefined) bad('field "gone" needs "base" (only a delta record removes entries)');
+    return {};
+  }
+  const base = count(fields, 'base');
+  if (base >= /** @type {number} */ (fields.seq)) bad('field "base" must be smaller than "seq"');
+  return { base, gone: list(fields, 'gone', MAX_LINK_ENTRIES, (id) => text({ id }, 'id', MAX_ID_LENGTH)) };
+}
+
+/** @param {Fields} fields @returns {true} */
+function pullFlag(fields) {
+  if (fields.pull !== true) bad('field "pull" must be true when present');
+  return true;
+}
+
 /** @param {unknown} value @returns {string} */
 function messageId(value) {
   return text({ id: value }, 'id', MAX_ID_LENGTH);
@@ -251,10 +280,11 @@ export function parseMessage(value) {
         name: text(fields, 'name', MAX_NAME_LENGTH),
         kind: kind(fields),
         links: list(fields, 'links', MAX_LINK_ENTRIES, linkEntry),
+        ...delta(fields),
         ...signature(fields),
       };
     case 'digest':
-      return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry) };
+      return { t: 'digest', have: list(fields, 'have', MAX_DIGEST_ENTRIES, digestEntry), ...(fields.pull === undefined ? {} : { pull: pullFlag(fields) }) };
     case 'ihave':
     case 'graft':
       return { t: fields.t, ids: list(fields, 'ids', MAX_TREE_IDS, messageId) };
@@ -415,6 +445,28 @@ export function linksRecord(origin, boot, seq, name, links) {
   return { t: 'links', origin, boot, seq, name, kind: 'node', links };
 }
 
+/**
+ * A delta links record (see {@link LinksMessage}): the entries added or changed since record `base`, and the ids gone.
+ * @param {string} origin @param {string} boot @param {number} seq @param {string} name @param {number} base
+ * @param {LinkEntry[]} links @param {string[]} gone
+ * @returns {LinksMessage}
+ */
+export function linksDelta(origin, boot, seq, name, base, links, gone) {
+  return { t: 'links', origin, boot, seq, name, kind: 'node', links, base, gone };
+}
+
+/**
+ * The whole list of a record after a delta: `known` (the origin's record `delta.base`) with the delta applied. A
+ * full record (no `base`) is its own list.
+ * @param {LinkEntry[]} known @param {LinksMessage} delta @returns {LinkEntry[]}
+ */
+export function applyLinksDelta(known, delta) {
+  if (delta.base === undefined) return delta.links;
+  const changed = new Set(delta.gone);
+  for (const entry of delta.links) changed.add(entry.id);
+  return [...known.filter((entry) => !changed.has(entry.id)), ...delta.links];
+}
+
 /** @param {string[]} ids @returns {IhaveMessage} */
 export function ihaveMessage(ids) {
   return { t: 'ihave', ids };
@@ -439,11 +491,11 @@ export function ackMessage(id, from, to, ttl) {
 }
 
 /**
- * The digest a node sends on a new link (see {@link DigestMessage}).
- * @param {Array<[string, number]>} have @returns {DigestMessage}
+ * The digest a node sends on a new link, or to pull the records since a missing base (see {@link DigestMessage}).
+ * @param {Array<[string, number]>} have @param {boolean} [pull] @returns {DigestMessage}
  */
-export function digestMessage(have) {
-  return { t: 'digest', have };
+export function digestMessage(have, pull = false) {
+  return pull ? { t: 'digest', have, pull: true } : { t: 'digest', have };
 }
 
 /**

@@ -28,6 +28,26 @@ test('--compression and --max-pending-per-address are checked and passed on', ()
   assert.throws(() => parseCliArgs(['--max-pending-per-address', '0']), /--max-pending-per-address must be an integer from 1 to 100000/);
 });
 
+test('the mesh limits map onto node options, checked; only those given are set', () => {
+  const command = parseCliArgs([
+    '--max-peers', '12', '--max-peers-per-address', '12', '--max-pending', '40', '--max-known-peers', '500', '--forget-after', '60000', '--no-dial-learnt',
+  ]);
+  assert.ok(!command.help);
+  if (command.help) return;
+  const { maxPeers, maxPeersPerAddress, maxPending, maxKnownPeers, forgetAfter, dialLearnt } = command.node;
+  assert.equal({ maxPeers, maxPeersPerAddress, maxPending, maxKnownPeers, forgetAfter, dialLearnt }, {
+    maxPeers: 12, maxPeersPerAddress: 12, maxPending: 40, maxKnownPeers: 500, forgetAfter: 60_000, dialLearnt: false,
+  });
+  const defaults = parseCliArgs([]);
+  assert.ok(!defaults.help && !('maxPeers' in defaults.node) && !('dialLearnt' in defaults.node));
+  assert.throws(() => parseCliArgs(['--max-peers', '0']), /--max-peers must be an integer from 1 to 100000, got "0"/);
+  assert.throws(() => parseCliArgs(['--max-pending=-1']), /--max-pending must be an integer from 1 to 100000/);
+  assert.throws(() => parseCliArgs(['--max-known-peers', 'many']), /--max-known-peers must be an integer from 1 to 1000000, got "many"/);
+  assert.throws(() => parseCliArgs(['--forget-after', '1.5']), /--forget-after must be an integer/);
+  assert.throws(() => parseCliArgs(['--max-peers-per-address', '']), /--max-peers-per-address must be an integer/);
+  assert.throws(() => parseCliArgs(['--no-dial-learnt=yes']), (error: Error) => error instanceof UsageError && /--no-dial-learnt/.test(error.message));
+});
+
 test('--allow-host repeats and is normalised; a URL or a port is refused', () => {
   const command = parseCliArgs(['--allow-host', 'Mesh.Example.', '--allow-host', 'box.lan']);
   assert.ok(!command.help);

@@ -44,16 +44,16 @@ test('a relayed message never carries more TTL than the relaying node allows', (
 test('the topology keeps at most maxRecords nodes and maxEntries links; unreachable records make room first', () => {
   const reachable = new Set(['a', 'b']);
   const topology = new Topology('me', (id) => reachable.has(id), 3, 100);
-  assert.ok(topology.accept(links('a', 1, 40)));
-  assert.ok(topology.accept(links('b', 1, 40)));
-  assert.ok(topology.accept(links('ghost', 1, 10)));
-  assert.not.ok(topology.accept(links('ghost', 1, 10)), 'not newer');
-  assert.ok(topology.accept(links('c', 1, 10)), 'the unreachable ghost made room');
+  assert.is(topology.accept(links('a', 1, 40)), 'fresh');
+  assert.is(topology.accept(links('b', 1, 40)), 'fresh');
+  assert.is(topology.accept(links('ghost', 1, 10)), 'fresh');
+  assert.is(topology.accept(links('ghost', 1, 10)), 'stale', 'not newer');
+  assert.is(topology.accept(links('c', 1, 10)), 'fresh', 'the unreachable ghost made room');
   assert.equal(topology.records().map((record) => record.origin), ['a', 'b', 'c']);
   reachable.add('c');
-  assert.not.ok(topology.accept(links('d', 1, 1)), 'full of reachable nodes: refused');
-  assert.not.ok(topology.accept(links('a', 2, 60)), 'the newer record of a would pass 100 entries');
-  assert.ok(topology.accept(links('a', 3, 50)));
+  assert.is(topology.accept(links('d', 1, 1)), 'stale', 'full of reachable nodes: refused');
+  assert.is(topology.accept(links('a', 2, 60)), 'stale', 'the newer record of a would pass 100 entries');
+  assert.is(topology.accept(links('a', 3, 50)), 'fresh');
   assert.equal(topology.records().map((record) => [record.origin, record.seq, record.links.length]), [['a', 3, 50], ['b', 1, 40], ['c', 1, 10]]);
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MeshProtocolError } from '../../src/mesh/close-codes.ts';
-import { MAX_DIGEST_ENTRIES, MAX_TREE_IDS, decodeFrame, digestMessage, encodeApp, encodeControl, graftMessage, ihaveMessage, linksRecord, parseMessage, pruneMessage } from '../../src/mesh/envelope.ts';
+import { MAX_DIGEST_ENTRIES, MAX_TREE_IDS, applyLinksDelta, decodeFrame, digestMessage, encodeApp, encodeControl, graftMessage, ihaveMessage, linksDelta, linksRecord, parseMessage, pruneMessage } from '../../src/mesh/envelope.ts';
 import type { HelloMessage } from '../../src/mesh/envelope.ts';
 
 const hello: HelloMessage = {
@@ -61,6 +61,23 @@ test('binary application message: u32 header length, JSON header, payload bytes'
 
 test('unknown message types are ignored (forward compatible)', () => {
   assert.is(decodeFrame('{"t":"future","x":1}', false), null);
+});
+
+test('delta links records and pull digests: exact encoding, round trip, applied to the base list, checks', () => {
+  const carol = { id: 'c1', name: 'carol', kind: 'node' as const, url: 'ws://127.0.0.1:7001/' };
+  const dave = { id: 'd1', name: 'dave', kind: 'node' as const };
+  const delta = linksDelta('a1', 'b1', 9, 'alice', 7, [carol], ['e1']);
+  assert.is(encodeControl(delta), '{"t":"links","origin":"a1","boot":"b1","seq":9,"name":"alice","kind":"node","links":[{"id":"c1","name":"carol","kind":"node","url":"ws://127.0.0.1:7001/"}],"base":7,"gone":["e1"]}');
+  assert.is(encodeControl(digestMessage([['a1', 7]], true)), '{"t":"digest","have":[["a1",7]],"pull":true}');
+  for (const message of [delta, digestMessage([['a1', 7]], true)]) assert.equal(decodeFrame(encodeControl(message), false), { message });
+  // carol's url changed, e1 left, dave stays.
+  const before = [{ id: 'e1', name: 'eve', kind: 'node' as const }, { ...carol, url: 'ws://127.0.0.1:7000/' }, dave];
+  assert.equal(applyLinksDelta(before, delta), [dave, carol]);
+  assert.equal(applyLinksDelta(before, linksRecord('a1', 'b1', 9, 'alice', [dave])), [dave]);
+  assert.throws(() => parseMessage({ ...linksRecord('a1', 'b1', 9, 'alice', []), gone: ['e1'] }), /"gone" needs "base"/);
+  assert.throws(() => parseMessage({ ...delta, base: 9 }), /"base" must be smaller than "seq"/);
+  assert.throws(() => parseMessage({ ...delta, gone: [''] }), /field "id"/);
+  assert.throws(() => parseMessage({ t: 'digest', have: [], pull: 1 }), /"pull" must be true/);
 });
 
 test('malformed frames are 4000 errors naming the problem', () => {

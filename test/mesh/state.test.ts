@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { backoffDelay } from '../../src/mesh/backoff.ts';
 import { DedupCache } from '../../src/wire/dedup-cache.js';
 import { PingTracker } from '../../src/mesh/ping-tracker.ts';
-import { Topology } from '../../src/mesh/topology.ts';
+import { MAX_CHAIN, Topology } from '../../src/mesh/topology.ts';
+import { linksDelta, linksRecord } from '../../src/mesh/envelope.ts';
 
 const reconnect = { min: 250, max: 30_000, jitter: 0.2 };
 
@@ -46,13 +47,46 @@ test('topology: newest record per origin wins; routes found breadth first', () =
   const record = (origin: string, seq: number, links: string[]) => ({
     t: 'links' as const, origin, boot: 'b0', seq, name: origin, kind: 'node' as const, links: links.map((id) => ({ id, name: id, kind: 'node' as const })),
   });
-  assert.ok(topology.accept(record('b', 2, ['a', 'c'])));
-  assert.not.ok(topology.accept(record('b', 1, ['a'])));
-  assert.not.ok(topology.accept(record('a', 9, ['b'])));
-  assert.ok(topology.accept(record('c', 1, ['b', 'd'])));
+  assert.is(topology.accept(record('b', 2, ['a', 'c'])), 'fresh');
+  assert.is(topology.accept(record('b', 1, ['a'])), 'stale');
+  assert.is(topology.accept(record('a', 9, ['b'])), 'stale');
+  assert.is(topology.accept(record('c', 1, ['b', 'd'])), 'fresh');
   const routes = topology.routes([{ id: 'b', name: 'b', kind: 'node' }]);
   assert.equal(Object.fromEntries([...routes].map(([id, route]) => [id, [route.via, route.hops]])), { b: ['b', 1], c: ['b', 2], d: ['b', 3] });
   assert.equal(topology.routes([]).size, 0);
+});
+
+test('topology: deltas apply to the record they name; one whose base is missing waits and is applied when it comes', () => {
+  const topology = new Topology('a');
+  const entry = (id: string) => ({ id, name: id, kind: 'node' as const });
+  const ids = () => topology.record('b')?.links.map((link) => link.id);
+  const full = linksRecord('b', 'boot', 10, 'b', [entry('a'), entry('c')]);
+  const d1 = linksDelta('b', 'boot', 11, 'b', 10, [entry('d')], ['c']);
+  const d2 = linksDelta('b', 'boot', 12, 'b', 11, [entry('e')], []);
+  assert.is(topology.accept(d1), 'gap', 'no base held');
+  assert.ok(topology.isWaiting(d1));
+  assert.is(topology.missing('b'), 11);
+  assert.is(topology.accept(d1), 'gap', 'a copy of a waiting delta is not applied on its own');
+  assert.is(topology.record('b'), undefined);
+  assert.is(topology.accept(full), 'fresh');
+  assert.equal(ids(), ['a', 'd'], 'the waiting delta was applied once its base came');
+  assert.is(topology.missing('b'), null);
+  assert.not.ok(topology.isWaiting(d1));
+  assert.is(topology.accept(d1), 'stale');
+  assert.is(topology.accept(d2), 'fresh');
+  assert.equal(ids(), ['a', 'd', 'e']);
+  assert.equal(topology.chain('b', null).map((record) => record.seq), [10, 11, 12], 'what a node holding nothing is sent');
+  assert.equal(topology.chain('b', 11).map((record) => record.seq), [12], 'only the deltas after the one held');
+  assert.equal(topology.chain('b', 5).map((record) => record.seq), [10, 11, 12]);
+  assert.is(topology.accept(linksDelta('b', 'other-boot', 13, 'b', 12, [], ['a'])), 'gap', 'a delta of another run never applies');
+  const restart = linksRecord('b', 'boot', 20, 'b', [entry('f')]);
+  assert.is(topology.accept(restart), 'fresh');
+  assert.equal(topology.chain('b', null), [restart], 'a full record starts a new chain');
+  assert.equal(topology.routes([entry('b')]).size, 2);
+  // An origin's chain is bounded: deltas beyond MAX_CHAIN are refused until a full record.
+  let seq = 20;
+  for (let index = 1; index < MAX_CHAIN; index++, seq++) assert.is(topology.accept(linksDelta('b', 'boot', seq + 1, 'b', seq, [entry(`x${index}`)], [])), 'fresh');
+  assert.is(topology.accept(linksDelta('b', 'boot', seq + 1, 'b', seq, [entry('y')], [])), 'stale');
 });
 
 test.run();

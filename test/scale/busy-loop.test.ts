@@ -1,0 +1,45 @@
+// A link is not closed because this process's event loop was busy (issue 14): a timer that fires late runs before
+// the pending socket reads, so the pong (or the welcome) that arrived during the stall would not have been seen yet.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { DisconnectReason } from '../../src/mesh/link.ts';
+import { liveLink } from '../../src/mesh/node.ts';
+import { connectedIds, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
+
+test.after.each(stopAllNodes);
+
+/** Blocks the event loop (a long synchronous job). */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test('the event loop stalls 3 times for 4x pingTimeout right after a ping: the pongs count, the link stays', async () => {
+  const options = { pingInterval: 150, pingTimeout: 100 };
+  const a = await startNode({ name: 'a', ...options });
+  const b = await startNode({ name: 'b', peers: [a.urls[0]], ...options });
+  await waitFor(() => connectedIds(a).length === 1 && connectedIds(b).length === 1, 'a and b linked');
+  const disconnects: DisconnectReason[] = [];
+  a.on('peer:disconnected', (_peer, reason) => disconnects.push(reason));
+  b.on('peer:disconnected', (_peer, reason) => disconnects.push(reason));
+  const socket = liveLink(a, b.id)!.socket;
+  const ping = socket.ping;
+  let stalls = 0;
+  socket.ping = function (this: typeof socket, ...args: Parameters<typeof ping>) {
+    ping.apply(this, args);
+    if (stalls < 3) {
+      stalls++;
+      // Once the ping's timer is set (right after this call returns).
+      queueMicrotask(() => busy(400));
+    }
+  };
+  let rtts = 0;
+  a.on('peer:rtt', () => {
+    if (stalls === 3) rtts++;
+  });
+  await waitFor(() => rtts >= 2 || disconnects.length > 0, 'two pongs after the third stall, or a disconnect');
+  assert.equal(disconnects, []);
+  assert.is(liveLink(a, b.id)?.isEstablished, true);
+});
+
+test.run();
