@@ -106,7 +106,8 @@ async function run(count: number, idleMs: number, broadcasts: number, build?: st
       maxStallMs: loop.max / 1e6,
     };
 
-    // Broadcasts, one at a time from rotating senders: the first one prunes the mesh to a tree.
+    // Broadcasts, one at a time from rotating senders; the first one is counted on its own (an origin's tree is
+    // planned from the links records when its first broadcast after a change passes).
     frames.clear();
     let missed = 0;
     progress(`idle measured`);

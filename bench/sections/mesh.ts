@@ -134,7 +134,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
       row('idle mesh bytes/s (all nodes; pings not counted)', (r) => formatNumber(r.idle.bytesPerSecond, 0)),
       row('idle links records/s', (r) => formatNumber(r.idle.framesPerSecond.links ?? 0, 1)),
       row('broadcast payload transmissions (N-1)', (r) => `${formatNumber(r.broadcast.payloadsPerBroadcast, 1)} (${r.nodes - 1})`),
-      row('first broadcast (prunes the mesh to a tree)', (r) => formatNumber(r.broadcast.firstPayloads, 0)),
+      row('first broadcast (after the idle window)', (r) => formatNumber(r.broadcast.firstPayloads, 0)),
       row('ihave notices per broadcast (lazy, ids only)', (r) => formatNumber(r.broadcast.ihaveMessages, 1)),
       row('broadcast time to all: p50 / p99', (r) => `${formatNumber(r.broadcast.toAllP50, 1)} / ${formatNumber(r.broadcast.toAllP99, 1)} ms${r.broadcast.missed ? ` (${r.broadcast.missed} not everywhere in 10 s)` : ''}`),
       row('acked direct send: p50 / p99', (r) => `${formatNumber(r.send.p50, 2)} / ${formatNumber(r.send.p99, 2)} ms${r.send.unacked ? ` (${r.send.unacked} not acked in 10 s)` : ''}`),

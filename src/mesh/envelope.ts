@@ -37,11 +37,9 @@ export {
 export type {
   AckMessage,
   AppMessage,
-  AuthMessage,
   ControlMessage,
   DigestMessage,
   GraftMessage,
-  HelloMessage,
   IhaveMessage,
   LinkEntry,
   LinksMessage,

@@ -32,19 +32,8 @@ export const plainBytes = Object.freeze({
 /** @import { Fields } from './fields.js' */
 
 /**
- * @typedef {object} HelloMessage
- * @property {'hello'} t
- * @property {number} v
- * @property {string} id
- * @property {string} name
- * @property {string} mesh
- * @property {PeerKind} kind
- * @property {string[]} listen ws:// URLs the sender accepts connections on (empty for browsers).
- * @property {string} nonce Fresh random hex for the challenge-response.
- * @property {boolean} auth Whether the sender has a secret and requires the peer to prove it.
- * @property {string} boot Random per process start: tells a restarted peer from a duplicate connection.
- *
- * @typedef {{ t: 'auth', proof: string }} AuthMessage
+ * The last message of the link handshake, inside the Noise transport: the arbiter of the pair (see link.ts) admitted
+ * the link.
  * @typedef {{ t: 'welcome' }} WelcomeMessage
  *
  * @typedef {object} LinkEntry
@@ -131,7 +120,7 @@ export const plainBytes = Object.freeze({
  * @typedef {{ t: 'peers', peers: PeerEntry[] }} PeersMessage
  *
  * @typedef {IhaveMessage | GraftMessage | PruneMessage} TreeMessage
- * @typedef {HelloMessage | AuthMessage | WelcomeMessage | LinksMessage | DigestMessage | AckMessage | TreeMessage} ControlMessage
+ * @typedef {WelcomeMessage | LinksMessage | DigestMessage | AckMessage | TreeMessage} ControlMessage
  * @typedef {ControlMessage | AppMessage} MeshMessage
  * Messages signed by their origin: every node verifies them before relaying or delivering.
  * @typedef {AppMessage | AckMessage | LinksMessage} SignedMessage
@@ -160,13 +149,6 @@ function count(fields, key) {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     bad(`field "${key}" must be a non-negative integer`);
   }
-  return value;
-}
-
-/** @param {Fields} fields @param {string} key @returns {boolean} */
-function flag(fields, key) {
-  const value = fields[key];
-  if (typeof value !== 'boolean') bad(`field "${key}" must be true or false`);
   return value;
 }
 
@@ -254,21 +236,6 @@ export function parseMessage(value) {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('a mesh message must be a JSON object');
   const fields = /** @type {Fields} */ (value);
   switch (fields.t) {
-    case 'hello':
-      return {
-        t: 'hello',
-        v: count(fields, 'v'),
-        id: text(fields, 'id', MAX_ID_LENGTH),
-        name: text(fields, 'name', MAX_NAME_LENGTH),
-        mesh: text(fields, 'mesh', MAX_NAME_LENGTH),
-        kind: kind(fields),
-        listen: list(fields, 'listen', MAX_LISTEN_URLS, listenUrl),
-        nonce: text(fields, 'nonce', MAX_ID_LENGTH),
-        auth: flag(fields, 'auth'),
-        boot: text(fields, 'boot', MAX_ID_LENGTH),
-      };
-    case 'auth':
-      return { t: 'auth', proof: text(fields, 'proof', MAX_ID_LENGTH) };
     case 'welcome':
       return { t: 'welcome' };
     case 'links':

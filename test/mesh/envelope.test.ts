@@ -2,11 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MeshProtocolError } from '../../src/mesh/close-codes.ts';
 import { MAX_DIGEST_ENTRIES, MAX_TREE_IDS, applyLinksDelta, decodeFrame, digestMessage, encodeApp, encodeControl, graftMessage, ihaveMessage, linksDelta, linksRecord, parseMessage, pruneMessage } from '../../src/mesh/envelope.ts';
-import type { HelloMessage } from '../../src/mesh/envelope.ts';
 
-const hello: HelloMessage = {
-  t: 'hello', v: 1, id: 'a1', name: 'alice', mesh: 'm', kind: 'node', listen: ['ws://127.0.0.1:1/'], nonce: 'n1', auth: false, boot: 'b1',
-};
+const welcome = { t: 'welcome' } as const;
+const record = linksRecord('a1', 'b1', 7, 'alice', [{ id: 'c1', name: 'carol', kind: 'node', url: 'ws://127.0.0.1:1/' }]);
 
 function codeOf(run: () => unknown): number {
   try {
@@ -18,8 +16,11 @@ function codeOf(run: () => unknown): number {
   throw new Error('expected a MeshProtocolError');
 }
 
-test('hello round-trips through text JSON', () => {
-  assert.equal(decodeFrame(encodeControl(hello), false), { message: hello });
+test('welcome round-trips through text JSON; the v1 hello and auth are unknown types inside a v2 link', () => {
+  assert.is(encodeControl(welcome), '{"t":"welcome"}');
+  assert.equal(decodeFrame(encodeControl(welcome), false), { message: welcome });
+  assert.equal(parseMessage({ t: 'hello', v: 1, id: 'a1', nonce: 'n1', auth: false }), null);
+  assert.equal(parseMessage({ t: 'auth', proof: 'p' }), null);
 });
 
 test('links, digest and broadcast tree messages: exact encoding, round trip, limits', () => {
@@ -86,11 +87,11 @@ test('malformed frames are 4000 errors naming the problem', () => {
   assert.is(codeOf(() => decodeFrame('{"t":"msg","id":"x","from":"a","to":null,"ttl":1,"hops":0}', false)), 4000);
   assert.is(codeOf(() => decodeFrame(Buffer.from([0, 0, 0, 9, 1]), true)), 4000);
   assert.is(codeOf(() => decodeFrame(Buffer.from([0, 0]), true)), 4000);
-  assert.is(codeOf(() => decodeFrame(encodeControl(hello), true)), 4000);
-  assert.is(codeOf(() => parseMessage({ ...hello, kind: 'robot' })), 4000);
-  assert.is(codeOf(() => parseMessage({ ...hello, listen: ['http://x/'] })), 4000);
+  assert.is(codeOf(() => decodeFrame(encodeControl(welcome), true)), 4000);
+  assert.is(codeOf(() => parseMessage({ ...record, kind: 'robot' })), 4000);
+  assert.throws(() => parseMessage({ ...record, links: [{ id: 'c1', name: 'carol', kind: 'node', url: 'http://x/' }] }), /"listen" entries must be ws:\/\/ URLs/);
   assert.is(codeOf(() => parseMessage({ t: 'ack', id: 'x', from: 'a', to: 'b', ttl: -1 })), 4000);
-  assert.throws(() => decodeFrame('{"t":"auth"}', false), /field "proof"/);
+  assert.throws(() => decodeFrame('{"t":"ack","id":"x","from":"a","ttl":1}', false), /field "to"/);
 });
 
 test.run();

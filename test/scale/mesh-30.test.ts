@@ -40,7 +40,7 @@ test(`a ${N}-node full mesh sends no links records once it has converged`, async
 
 test('every broadcast is delivered exactly once at every node, with at most 1.5 x (N-1) payload transmissions', async () => {
   const received = collectBroadcasts(nodes);
-  // The first broadcast prunes the full mesh down to a tree ((N-1)^2 transmissions, once).
+  // A first broadcast, not counted: each node plans the origin's tree from the links records as it passes.
   nodes[0].broadcast('warm-up');
   await waitFor(() => nodes.slice(1).every((node) => received.get(node)!.length === 1), 'the warm-up broadcast arrived');
   await sleep(500);
