@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BroadcastTree, DEFAULT_TREE_OPTIONS } from './broadcast-tree.ts';
-import type { TreeOptions } from './broadcast-tree.ts';
+import type { TreeHost, TreeOptions } from './broadcast-tree.ts';
 import { WsmeshError } from '../errors.ts';
 import { ReplayWindows } from './replay-window.ts';
 import { ackMessage, encodeApp, encodeControl } from './envelope.ts';
@@ -26,25 +26,17 @@ export interface MessageInfo {
   hops: number;
 }
 
-/** What the messenger needs from the node: its identity, its links and its peer table. */
-export interface MessengerHost {
-  readonly selfId: string;
+/**
+ * What the messenger needs from the node: its identity, its links (all the broadcast tree needs, since the
+ * messenger hands it this host) and its peer table.
+ */
+export interface MessengerHost extends TreeHost {
   /** The neighbour id to hand a message for `to` to, or null when there is no route now. */
   nextHop(to: string): string | null;
-  /** Sends a frame to a neighbour; false when that link is not open. */
-  transmit(neighbourId: string, frame: string | Buffer): boolean;
-  /** Every live neighbour. */
-  neighbourIds(): string[];
-  /** Whether a neighbour is a leaf (a browser peer: it relays nothing). */
-  isLeaf(id: string): boolean;
   isKnownPeer(id: string): boolean;
   deliver(data: string | Buffer, info: MessageInfo): void;
   /** Signs a message as this node (its origin); `payload` is a binary message's data. */
   sign<T extends AppMessage | AckMessage>(message: T, payload?: Uint8Array): T;
-  /** The nodes a node's links record lists (see `TreeHost.linksOf`). */
-  linksOf?(id: string): readonly string[] | undefined;
-  /** The node whose links record lists a browser peer (see `TreeHost.homeOf`). */
-  homeOf?(id: string): string | undefined;
 }
 
 export interface MessengerOptions {
