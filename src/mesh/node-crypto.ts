@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, scrypt, sign, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomBytes, scrypt, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { CryptoProvider, KeyPair, ScryptParams } from '../wire/provider.js';
 
@@ -11,9 +11,18 @@ const PKCS8_PREFIX = { x25519: '302e020100300506032b656e04220420', ed25519: '302
 const JWK_CURVE = { x25519: 'X25519', ed25519: 'Ed25519' } as const;
 type Curve = keyof typeof PKCS8_PREFIX;
 
+/**
+ * A private key object from its 32 raw bytes. As JWK (Node takes the public half from `d`, not from `x`), which
+ * costs a tenth of the DER import; DER if a Node version ever refuses the JWK.
+ */
 function privateKeyObject(curve: Curve, raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new TypeError(`${curve} private key must be 32 bytes`);
-  return createPrivateKey({ key: Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), raw]), format: 'der', type: 'pkcs8' });
+  const d = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  try {
+    return createPrivateKey({ key: { kty: 'OKP', crv: JWK_CURVE[curve], d, x: '' }, format: 'jwk' });
+  } catch {
+    return createPrivateKey({ key: Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), raw]), format: 'der', type: 'pkcs8' });
+  }
 }
 
 function publicKeyObject(curve: Curve, raw: Uint8Array): KeyObject {
@@ -30,12 +39,18 @@ function fromBase64Url(text: string | undefined): Uint8Array {
 /** The key objects behind raw private keys this provider handed out or imported: a DH or a signature with them needs no import. */
 const privateObjects = new WeakMap<Uint8Array, KeyObject>();
 
+/**
+ * A key pair; a new one from 32 bytes of the CSPRNG, which is what OpenSSL's key generation does for both curves
+ * (X25519 clamps the scalar when it is used, Ed25519 hashes the seed). Not `generateKeyPairSync`: on Node 20,
+ * exporting a generated key deadlocks the process now and then (the export holds the key's lock while it
+ * allocates; a garbage collection then runs the finished KeyGenJob's destructor, which waits for the same
+ * lock), and a node generates a key per handshake. test/wire/keygen-deadlock.test.ts shows the hang.
+ */
 function keyPair(curve: Curve, privateKey: Uint8Array | undefined): KeyPair {
-  let key: KeyObject;
-  if (privateKey === undefined) key = curve === 'x25519' ? generateKeyPairSync('x25519').privateKey : generateKeyPairSync('ed25519').privateKey;
-  else key = privateKeyObject(curve, privateKey);
-  const { d, x } = key.export({ format: 'jwk' });
-  const pair = { publicKey: fromBase64Url(x), privateKey: privateKey === undefined ? fromBase64Url(d) : new Uint8Array(privateKey) };
+  const raw = privateKey === undefined ? bytes(randomBytes(32)) : new Uint8Array(privateKey);
+  const key = privateKeyObject(curve, raw);
+  const { x } = key.export({ format: 'jwk' });
+  const pair = { publicKey: fromBase64Url(x), privateKey: raw };
   privateObjects.set(pair.privateKey, key);
   return pair;
 }
