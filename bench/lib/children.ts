@@ -23,6 +23,8 @@ interface Reply {
 }
 
 const liveChildren = new Set<ChildProcess>();
+/** How long a child may take to answer one request: 15 minutes, or WSMESH_BENCH_REQUEST_TIMEOUT_S seconds. */
+const REQUEST_TIMEOUT_MS = Number(process.env.WSMESH_BENCH_REQUEST_TIMEOUT_S ?? 900) * 1000;
 const tsxLoader = import.meta.resolve('tsx');
 let tasksetChecked: boolean | undefined;
 
@@ -86,12 +88,25 @@ export class BenchChild {
     return this.process.pid;
   }
 
-  async request<T>(command: string, payload: Record<string, unknown> = {}): Promise<T> {
+  /**
+   * Sends `command` and waits for its reply. A child that has not answered after `timeoutMs` (a hang, not a slow
+   * run: the longest request takes a few minutes) is killed, and the request fails with the command's name.
+   */
+  async request<T>(command: string, payload: Record<string, unknown> = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     await this.ready;
     if (this.exited) throw new Error(`${this.name} has exited`);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: no reply to "${command}" in ${timeoutMs / 1000} s; the child was killed`));
+        this.process.kill('SIGKILL');
+      }, timeoutMs);
+      const settle = <V>(done: (value: V) => void) => (value: V) => {
+        clearTimeout(timer);
+        done(value);
+      };
+      this.pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject) });
       this.process.send({ id, command, ...payload });
     });
   }
