@@ -45,14 +45,14 @@ function cpuTimes(): Array<{ busy: number; total: number }> {
   });
 }
 
-interface Sample { rate: number; cpuMicros: number; busy: number[] }
+interface Sample { rate: number; cpuMicros: number; clientCpuMicros: number; busy: number[] }
 
 async function measureOnce(contender: ServerContender, clients: BenchChild[]): Promise<Sample> {
   const flags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/${contender.id}`] : [];
   const server = await startEchoServer(contender, '1', { raiseFdLimit: true, nodeFlags: flags });
   if (!('port' in server)) throw new Error(`${contender.label}: ${server.unavailable}`);
   try {
-    const open = (count: number) => Promise.all(clients.map((client) => client.request('open-idle', { port: server.port, count, concurrency })));
+    const open = (count: number) => Promise.all(clients.map((client) => client.request<{ cpuMicros: number }>('open-idle', { port: server.port, count, concurrency })));
     const closeAll = () => Promise.all(clients.map((client) => client.request('close-idle')));
     await open(Math.min(500, total / clientCount));
     await closeAll();
@@ -60,7 +60,7 @@ async function measureOnce(contender: ServerContender, clients: BenchChild[]): P
     const cpuBefore = await server.child.request<{ cpuMicros: number }>('usage');
     const timesBefore = cpuTimes();
     const started = performance.now();
-    await open(total / clientCount);
+    const opened = await open(total / clientCount);
     const elapsed = performance.now() - started;
     const timesAfter = cpuTimes();
     const cpuAfter = await server.child.request<{ cpuMicros: number }>('usage');
@@ -68,6 +68,7 @@ async function measureOnce(contender: ServerContender, clients: BenchChild[]): P
     return {
       rate: total / (elapsed / 1000),
       cpuMicros: (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / total,
+      clientCpuMicros: opened.reduce((sum, result) => sum + result.cpuMicros, 0) / total,
       busy: timesAfter.map((after, i) => (after.busy - timesBefore[i]!.busy) / (after.total - timesBefore[i]!.total)),
     };
   } finally {
@@ -89,7 +90,7 @@ try {
     console.log(
       `${byId.get(id)!.label.padEnd(32)} ${median(rate).toFixed(0).padStart(6)}/s  ${median(cpu).toFixed(1)} us/hs  ` +
         `rate vs ws ${formatRatio(ratioSpread(rate, ws.map((s) => s.rate)))}  cpu vs ws ${formatRatio(ratioSpread(cpu, ws.map((s) => s.cpuMicros)))}  ` +
-        `busy cpu0 ${median(samples.map((s) => s.busy[0]!)).toFixed(2)} cpu1 ${median(samples.map((s) => s.busy[1]!)).toFixed(2)}`,
+        `clients ${median(samples.map((s) => s.clientCpuMicros)).toFixed(1)} us/hs  busy cpu0 ${median(samples.map((s) => s.busy[0]!)).toFixed(2)} cpu1 ${median(samples.map((s) => s.busy[1]!)).toFixed(2)}`,
     );
   }
   console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
