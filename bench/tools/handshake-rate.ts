@@ -10,7 +10,7 @@ import { loadGeneratorScript } from '../sections/echo.ts';
 /**
  * Handshakes/s only (the opening phase of `npm run bench -- --only connections`, without the memory figures
  * and their 15 s settling wait), interleaved rounds, with the busy share of each CPU while opening:
- *   npx tsx bench/tools/handshake-rate.ts [--rounds 5] [--connections 10000] [--base BUILD_DIR] [--cpu-prof DIR]
+ *   npx tsx bench/tools/handshake-rate.ts [--rounds 5] [--connections 10000] [--base BUILD_DIR] [--floor] [--cpu-prof DIR]
  * BUILD_DIR: a `tsc -p tsconfig.build.json --outDir BUILD_DIR` tree of another commit (under node_modules/,
  * see bench/lib/ours.ts), measured as "base" next to ours, ours on http.Server and ws.
  */
@@ -30,6 +30,8 @@ const concurrency = 50;
 const problem = buildOurs();
 if (problem) console.error(problem);
 const contenders: ServerContender[] = [WS, OURS, OURS_HTTP];
+// --floor: a server that only finds the key and writes the 101 (no WebSocket after it): what Node itself costs.
+if (process.argv.includes('--floor')) contenders.push({ id: 'floor', label: 'floor (101 only)', kind: 'floor' });
 if (base) {
   contenders.push({ id: 'base', label: 'wsmesh (base)', kind: 'ours', env: { WSMESH_BENCH_BUILD: base } });
   contenders.push({ id: 'base-http', label: 'wsmesh on http.Server (base)', kind: 'ours', env: { WSMESH_BENCH_BUILD: base, WSMESH_BENCH_ATTACHED: '1' } });
