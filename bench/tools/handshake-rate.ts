@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { OURS, OURS_HTTP, startEchoServer, WS, type ServerContender } from '../lib/echo-servers.ts';
-import { buildOurs } from '../lib/ours.ts';
+import { baseContender, buildOurs } from '../lib/ours.ts';
 import { interleave, sleep } from '../lib/rounds.ts';
 import { median, ratioSpread } from '../lib/stats.ts';
 import { formatRatio } from '../lib/format.ts';
@@ -10,9 +10,8 @@ import { loadGeneratorScript } from '../sections/echo.ts';
 /**
  * Handshakes/s only (the opening phase of `npm run bench -- --only connections`, without the memory figures
  * and their 15 s settling wait), interleaved rounds, with the busy share of each CPU while opening:
- *   npx tsx bench/tools/handshake-rate.ts [--rounds 5] [--connections 10000] [--base BUILD_DIR] [--floor] [--cpu-prof DIR]
- * BUILD_DIR: a `tsc -p tsconfig.build.json --outDir BUILD_DIR` tree of another commit (under node_modules/,
- * see bench/lib/ours.ts), measured as "base" next to ours, ours on http.Server and ws.
+ *   npx tsx bench/tools/handshake-rate.ts [--rounds 5] [--connections 10000] [--base COMMIT] [--floor] [--cpu-prof DIR]
+ * --base: that commit's build (as in `npm run bench -- --base`), standalone and on http.Server, next to ours and ws.
  */
 
 function argument(name: string): string | undefined {
@@ -32,9 +31,8 @@ if (problem) console.error(problem);
 const contenders: ServerContender[] = [WS, OURS, OURS_HTTP];
 // --floor: a server that only finds the key and writes the 101 (no WebSocket after it): what Node itself costs.
 if (process.argv.includes('--floor')) contenders.push({ id: 'floor', label: 'floor (101 only)', kind: 'floor' });
-if (base) {
-  contenders.push({ id: 'base', label: 'wsmesh (base)', kind: 'ours', env: { WSMESH_BENCH_BUILD: base } });
-  contenders.push({ id: 'base-http', label: 'wsmesh on http.Server (base)', kind: 'ours', env: { WSMESH_BENCH_BUILD: base, WSMESH_BENCH_ATTACHED: '1' } });
+for (const built of baseContender({ base: base ?? null })) {
+  contenders.push(built, { ...built, id: 'base-http', label: `${built.label} on http.Server`, env: { ...built.env, WSMESH_BENCH_ATTACHED: '1' } });
 }
 
 /** Busy and total jiffies per CPU (from /proc/stat). */
