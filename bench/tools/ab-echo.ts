@@ -58,7 +58,7 @@ const ms = argument('ms', 150);
 const caseFilter = caseArgument();
 console.log(`A = ${buildA}\nB = ${buildB}\n${rounds} interleaved rounds of ${ms} ms each; 64 KiB chunks; text has 2-byte characters\n`);
 console.log('| case | A msgs/CPU s | B msgs/CPU s | B/A (spread of rounds) |\n| --- | --- | --- | --- |');
-for (const [size, binary] of [[16, true], [16, false], [KiB, true], [KiB, false], [64 * KiB, true], [64 * KiB, false], [1024 * KiB, true], [1024 * KiB, false]] as const) {
+for (const [size, binary] of [[16, true], [16, false], [KiB, true], [KiB, false], [8 * KiB, true], [16 * KiB, false], [64 * KiB, true], [64 * KiB, false], [1024 * KiB, true], [1024 * KiB, false]] as const) {
   const label = `echo ${binary ? 'binary' : 'text'} ${size >= 1024 * KiB ? `${size / 1024 / KiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`}`;
   if (caseFilter !== undefined && !label.includes(caseFilter)) continue;
   const a = await echoPass(buildA, size, binary);
