@@ -6,7 +6,8 @@ import { BenchChild, startChild } from './children.ts';
 export interface ServerContender {
   id: string;
   label: string;
-  kind: 'raw' | 'ws' | 'ours';
+  /** 'floor': answers a handshake and nothing else (bench/servers/floor-echo.ts; handshake-rate.ts --floor). */
+  kind: 'raw' | 'ws' | 'ours' | 'floor';
   env?: Record<string, string>;
 }
 

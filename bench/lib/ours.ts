@@ -65,6 +65,17 @@ export function buildPlain(commit: string = PLAIN_COMMIT): string {
   return outDir;
 }
 
+/**
+ * `--base COMMIT` in the echo and connections sections: that commit's build as one more server contender,
+ * "wsmesh @COMMIT" (built from git like the plain build; the same echo server script imports it).
+ */
+export function baseContender(config: { base: string | null }): Array<{ id: string; label: string; kind: 'ours'; env: Record<string, string> }> {
+  if (config.base === null) return [];
+  const build = buildPlain(config.base);
+  if (build.startsWith('error:')) throw new Error(`--base: ${build}`);
+  return [{ id: 'base', label: `wsmesh @${config.base}`, kind: 'ours', env: { [BUILD_ENV]: build } }];
+}
+
 /** Builds left behind by bench runs that were killed (their process is gone). */
 function removeStaleBuilds(cacheDir: string): void {
   if (!existsSync(cacheDir)) return;

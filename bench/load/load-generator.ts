@@ -171,13 +171,16 @@ function checkEchoedPayload(frame: Buffer, expected: Buffer): void {
 async function openIdle(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { port, count, concurrency } = payload as { port: number; count: number; concurrency: number };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const opened = await openAll(port, 'ws', count, concurrency);
   const elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   for (const { socket } of opened) {
     socket.on('error', () => {});
     idleSockets.push(socket);
   }
-  return { elapsedMs, opened: opened.length };
+  // This process's CPU time (user + system) while opening: what the clients themselves spend per handshake.
+  return { elapsedMs, opened: opened.length, cpuMicros: used.user + used.system };
 }
 
 function closeIdle(): void {

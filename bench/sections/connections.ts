@@ -1,5 +1,6 @@
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { profileFlags, type BenchConfig } from '../lib/config.ts';
+import { baseContender } from '../lib/ours.ts';
 import { OURS, OURS_HTTP, startEchoServer, WS, type RunningServer } from '../lib/echo-servers.ts';
 import { formatCount, formatNumber, formatRatio } from '../lib/format.ts';
 import { interleave, sleep } from '../lib/rounds.ts';
@@ -81,7 +82,7 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
     Array.from({ length: clientCount }, () => startChild({ script: loadGeneratorScript, cpu: config.clientCpu, raiseFdLimit: true }).then(({ child }) => child)),
   );
   const unavailable: string[] = [];
-  const contenders = [WS, OURS, OURS_HTTP];
+  const contenders = [WS, OURS, OURS_HTTP, ...baseContender(config)];
   try {
     const available: typeof contenders = [];
     for (const contender of contenders) {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { caseLabel, profileFlags, type BenchConfig, type EchoCase } from '../lib/config.ts';
+import { baseContender } from '../lib/ours.ts';
 import { OURS, RAW, startEchoServer, waitForNoConnections, WS, WS_NO_BUFFERUTIL, type RunningServer, type ServerContender } from '../lib/echo-servers.ts';
 import { formatRatio } from '../lib/format.ts';
 import { interleave } from '../lib/rounds.ts';
@@ -45,7 +46,8 @@ async function measureOnce(loadGenerator: BenchChild, server: RunningServer, ech
 }
 
 export async function runEchoSection(config: BenchConfig): Promise<Table[]> {
-  const contenders: ServerContender[] = [RAW, WS, WS_NO_BUFFERUTIL, OURS];
+  // --base COMMIT: that commit's build too, as "wsmesh @COMMIT" (A/B of a change in the same run).
+  const contenders: ServerContender[] = [RAW, WS, WS_NO_BUFFERUTIL, OURS, ...baseContender(config)];
   const started = await Promise.all(contenders.map((contender) => startEchoServer(contender, config.serverCpu, { nodeFlags: profileFlags(config, `${contender.id}-server`) })));
   const servers = started.filter((server): server is RunningServer => 'port' in server);
   const unavailable = started.filter((server) => 'unavailable' in server);
@@ -88,10 +90,14 @@ function summaryTable(results: Map<string, Map<string, EchoSample[]>>, servers: 
     ratio(byContender, OURS.id, RAW.id, (sample) => sample.mbPerSec),
     ratio(byContender, WS.id, RAW.id, (sample) => sample.mbPerSec),
     ratio(byContender, WS_NO_BUFFERUTIL.id, WS.id, (sample) => sample.msgsPerSec),
+    ...(has('base') ? [ratio(byContender, OURS.id, 'base', (sample) => sample.msgsPerSec), ratio(byContender, OURS.id, 'base', (sample) => sample.cpuPerMsgUs)] : []),
   ]);
   return {
     title: 'Echo throughput ratios',
-    headers: ['case', 'ours/ws msgs/s', 'ours/ws CPU per msg', 'ours/raw TCP MB/s', 'ws/raw TCP MB/s', 'ws no-bufferutil/ws msgs/s'],
+    headers: [
+      'case', 'ours/ws msgs/s', 'ours/ws CPU per msg', 'ours/raw TCP MB/s', 'ws/raw TCP MB/s', 'ws no-bufferutil/ws msgs/s',
+      ...(has('base') ? ['ours/base msgs/s', 'ours/base CPU per msg'] : []),
+    ],
     rows,
     notes: ['Targets: ours/ws msgs/s >= 1.5x at 16 B and 1 KiB, >= 1.0x at 64 KiB and 1 MiB; ours/raw TCP MB/s >= 0.85x at 1 MiB. CPU per msg: lower is better.'],
   };

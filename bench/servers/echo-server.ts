@@ -2,7 +2,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { cpuSnapshot, serveCommands } from '../lib/child-ipc.ts';
 
 /**
- * An echo server in its own process: `echo-server.ts raw|ws|ours`. Reports its port when ready and answers
+ * An echo server in its own process: `echo-server.ts raw|ws|ours|floor` (floor: handshakes only). Reports its port when ready and answers
  * the parent's questions about CPU time, memory and open connections.
  */
 
@@ -17,6 +17,7 @@ const loaders: Record<string, () => Promise<{ startEchoServer(): Promise<EchoSer
   raw: () => import('./raw-echo.ts'),
   ws: () => import('./ws-echo.ts'),
   ours: () => import('./ours-echo.ts'),
+  floor: () => import('./floor-echo.ts'),
 };
 
 const kind = process.argv[2] ?? '';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as ProtocolModule from '../../src/protocol/protocol.ts';
 import { chunkedFrames } from '../codec/frames.ts';
+import { argument, caseArgument, interleavedAB, median } from './ab-rounds.ts';
 
 /**
  * A/B of the server-role parser (Protocol.receive) of two builds, interleaved in one process, for text and
@@ -14,11 +15,6 @@ import { chunkedFrames } from '../codec/frames.ts';
  */
 
 const KiB = 1024;
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-}
 
 async function parser(build: string, size: number, binary: boolean): Promise<() => number> {
   const { Protocol } = (await import(pathToFileURL(path.join(path.resolve(build), 'protocol/protocol.js')).href)) as typeof ProtocolModule;
@@ -42,25 +38,11 @@ async function parser(build: string, size: number, binary: boolean): Promise<() 
   };
 }
 
-/** Passes for `ms` milliseconds; the median rate. */
-function measure(pass: () => number, ms: number): number {
-  const rates: number[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) rates.push(pass());
-  return median(rates);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 const [buildA, buildB] = process.argv.slice(2, 4);
 if (!buildA || !buildB) throw new Error('usage: ab-parse.ts BUILD_A BUILD_B [--rounds N] [--ms MS]');
 const rounds = argument('rounds', 15);
 const ms = argument('ms', 150);
-const caseIndex = process.argv.indexOf('--case');
-const caseFilter = caseIndex === -1 ? undefined : process.argv[caseIndex + 1];
+const caseFilter = caseArgument();
 console.log(`A = ${buildA}\nB = ${buildB}\n${rounds} interleaved rounds of ${ms} ms each; 64 KiB chunks; text has 2-byte characters\n`);
 console.log('| case | A MB/s | B MB/s | B/A (spread of rounds) |\n| --- | --- | --- | --- |');
 for (const [size, binary] of [[16, false], [16, true], [KiB, false], [16 * KiB, false], [64 * KiB, false], [1024 * KiB, false], [64 * KiB, true]] as const) {
@@ -68,18 +50,7 @@ for (const [size, binary] of [[16, false], [16, true], [KiB, false], [16 * KiB, 
   if (caseFilter !== undefined && !label.includes(caseFilter)) continue;
   const a = await parser(buildA, size, binary);
   const b = await parser(buildB, size, binary);
-  measure(a, ms);
-  measure(b, ms);
-  const ratesA: number[] = [];
-  const ratesB: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const [first, second] = round % 2 === 0 ? [a, b] : [b, a];
-    const r1 = measure(first, ms);
-    const r2 = measure(second, ms);
-    ratesA.push(round % 2 === 0 ? r1 : r2);
-    ratesB.push(round % 2 === 0 ? r2 : r1);
-  }
-  const ratios = ratesB.map((rate, i) => rate / ratesA[i]!).sort((x, y) => x - y);
+  const { ratesA, ratesB, ratios } = interleavedAB(a, b, rounds, ms);
   const mb = (rate: number) => (rate / 1e6).toFixed(0);
   console.log(`| ${label} | ${mb(median(ratesA))} | ${mb(median(ratesB))} | ${median(ratios).toFixed(3)}x (${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)}) |`);
 }

@@ -15,7 +15,7 @@ import { encodeFrame, encodeTextFrame } from './frame-encoder.ts';
 import { type FrameHeader, FrameParser, type FrameSink } from './frame-parser.ts';
 import { MaskKeySource } from './mask-keys.ts';
 import { MessageAssembler } from './message-assembler.ts';
-import { Utf8StreamValidator, rememberValidatedText, truncateUtf8 } from './utf8.ts';
+import { Utf8StreamValidator, deliverValidatedText, truncateUtf8 } from './utf8.ts';
 import { type DeflateAgreement, type DeflateOptions, MessageDeflater } from './permessage-deflate.ts';
 
 export type Role = 'client' | 'server';
@@ -378,8 +378,7 @@ export class Protocol {
       protocol.#handler.message(data.toString('utf8'), false);
       return;
     }
-    rememberValidatedText(data);
-    protocol.#handler.message(data, false);
+    deliverValidatedText<Buffer>(protocol.#handler, data);
   }
 
   /** Inflates on the event loop when the message is small, else in the thread pool with the parser paused. */

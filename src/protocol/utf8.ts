@@ -1,24 +1,37 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * Text payloads from this size up that the codec validated and delivered as bytes (`textAsBuffer`) are
- * remembered, so that sending one back as text (an echo, a relay) skips a second `isUtf8` pass over it (about a
- * tenth of a 1 MiB text echo). Below it a check costs less than remembering.
+ * Text payloads the codec validated and delivered as bytes (`textAsBuffer`) need no second `isUtf8` pass when
+ * the application sends them back as text (an echo, a relay): the payload being delivered, while its 'message'
+ * listeners run (a few per cent of a 1 KiB text echo), and, from this size up, any payload delivered earlier
+ * (a WeakSet; below this size a check costs less than remembering).
  */
 const REMEMBERED_TEXT_MIN = 16 * 1024;
 const validatedText = new WeakSet<Uint8Array>();
+/** The validated text payload whose 'message' listeners are running (synchronously), or null. */
+let deliveringText: Uint8Array | null = null;
 
-/** Called by the codec with a text payload it validated and hands out as bytes. */
-export function rememberValidatedText(bytes: Uint8Array): void {
+/**
+ * Hands a validated text payload to `handler.message` (its 'message' listeners). While they run, and for a
+ * large one later too, sending the same buffer as text skips the UTF-8 check.
+ */
+export function deliverValidatedText<B extends Uint8Array>(handler: { message(data: B, isBinary: boolean): void }, bytes: B): void {
   if (bytes.length >= REMEMBERED_TEXT_MIN) validatedText.add(bytes);
+  const outer = deliveringText;
+  deliveringText = bytes;
+  try {
+    handler.message(bytes, false);
+  } finally {
+    deliveringText = outer;
+  }
 }
 
 /**
- * Whether `bytes` may be sent as text: valid UTF-8, or a large payload the codec itself validated when it
- * received it (the application is trusted not to have modified that buffer since).
+ * Whether `bytes` may be sent as text: valid UTF-8, or a payload the codec itself validated when it received
+ * it (the application is trusted not to have modified that buffer since).
  */
 export function isSendableText(bytes: Parameters<typeof isUtf8>[0]): boolean {
-  return (bytes.byteLength >= REMEMBERED_TEXT_MIN && validatedText.has(bytes as Uint8Array)) || isUtf8(bytes);
+  return bytes === deliveringText || (bytes.byteLength >= REMEMBERED_TEXT_MIN && validatedText.has(bytes as Uint8Array)) || isUtf8(bytes);
 }
 
 /** Length of the UTF-8 sequence a lead byte starts, or 0 if the byte cannot start one. */

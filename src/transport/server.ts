@@ -97,7 +97,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly #options: WebSocketServerOptions;
   readonly #netServer: NetServer | undefined;
   readonly #httpServer: HttpServer | HttpsServer | undefined;
-  readonly #handshaking = new Set<Duplex>();
+  /** Standalone mode: sockets still sending their request, with their parser and deadline (in arrival order). */
+  readonly #handshaking = new Map<Socket, { parser: HttpRequestParser; deadline: number }>();
+  readonly #handshakeTimeout: number;
+  /** One timer for all pending handshakes, set while there are any: it fires at the oldest one's deadline. */
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onHandshakeTimer = () => this.#handshakeTimeUp();
+  /** Shared listeners of the sockets in #handshaking (`this` is the socket). */
+  readonly #onHandshakeData: (this: Socket, chunk: Buffer) => void;
+  readonly #onHandshakeClose: (this: Socket) => void;
   #closing: Promise<void> | undefined;
   /** The handshake options for answerHandshake, without and with deflate: built once, not per upgrade. */
   readonly #handshakeOptions: [ServerHandshakeOptions, ServerHandshakeOptions];
@@ -117,6 +125,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const clients = this.clients;
     this.#onClientClose = function (this: WebSocket) {
       clients.delete(this);
+    };
+    this.#handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const server = this;
+    this.#onHandshakeData = function (this: Socket, chunk: Buffer) {
+      server.#handshakeData(this, chunk);
+    };
+    this.#onHandshakeClose = function (this: Socket) {
+      server.#endHandshake(this);
     };
     const selectProtocol = options.handleProtocols ?? preferProtocols(options.protocols ?? []);
     this.#handshakeOptions = [
@@ -184,7 +200,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const stopped = this.#netServer?.listening
       ? new Promise<void>((resolve) => this.#netServer!.close(() => resolve()))
       : Promise.resolve();
-    for (const socket of this.#handshaking) socket.destroy();
+    for (const socket of this.#handshaking.keys()) socket.destroy();
+    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
     const clients = [...this.clients];
     const closed = clients.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
     for (const ws of clients) ws.close(CloseCode.GoingAway, 'server shutting down');
@@ -203,39 +221,64 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     this.handleUpgrade(request, socket, head);
   }
 
-  /** Standalone mode: reads the request with our own parser, within the handshake timeout. */
+  /**
+   * Standalone mode: reads the request with our own parser, within the handshake timeout. The socket's
+   * listeners are shared by all sockets of this server (they find their state through `this`), and one timer
+   * serves all pending handshakes: no closures or timer per connection.
+   */
   #acceptRawSocket(socket: Socket): void {
     socket.on('error', destroyOnError);
     if (this.#closing) return this.#refuse(socket, rejection(503, 'server is shutting down'), socket.remoteAddress);
     const parser = new HttpRequestParser(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEAD_SIZE);
-    const timeout = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    const finish = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('close', finish);
-      this.#handshaking.delete(socket);
-    };
-    const timer = setTimeout(() => {
-      finish();
-      this.#refuse(socket, rejection(408, `request not complete within ${timeout} ms`), socket.remoteAddress);
-    }, timeout);
-    const onData = (chunk: Buffer) => {
-      let parsed;
-      try {
-        parsed = parser.push(chunk);
-      } catch (error) {
-        if (!(error instanceof WsHandshakeError)) throw error;
-        finish();
-        return this.#refuse(socket, rejection(error.status ?? 400, error.message), socket.remoteAddress);
+    this.#handshaking.set(socket, { parser, deadline: performance.now() + this.#handshakeTimeout });
+    this.#handshakeTimer ??= setTimeout(this.#onHandshakeTimer, this.#handshakeTimeout);
+    socket.on('data', this.#onHandshakeData);
+    socket.on('close', this.#onHandshakeClose);
+  }
+
+  /** A chunk of a request head (shared 'data' listener of sockets still in their handshake). */
+  #handshakeData(socket: Socket, chunk: Buffer): void {
+    const pending = this.#handshaking.get(socket);
+    if (pending === undefined) return;
+    let parsed;
+    try {
+      parsed = pending.parser.push(chunk);
+    } catch (error) {
+      if (!(error instanceof WsHandshakeError)) throw error;
+      this.#endHandshake(socket);
+      return this.#refuse(socket, rejection(error.status ?? 400, error.message), socket.remoteAddress);
+    }
+    if (!parsed) return;
+    this.#endHandshake(socket);
+    const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+    this.#answer(parsed.head, socket, parsed.rest, remote);
+  }
+
+  #endHandshake(socket: Socket): void {
+    socket.off('data', this.#onHandshakeData);
+    socket.off('close', this.#onHandshakeClose);
+    this.#handshaking.delete(socket);
+    if (this.#handshaking.size === 0 && this.#handshakeTimer !== undefined) {
+      clearTimeout(this.#handshakeTimer);
+      this.#handshakeTimer = undefined;
+    }
+  }
+
+  /**
+   * Refuses the handshakes whose time is up. All have the same timeout, so the map (in insertion order) is
+   * in deadline order: stop at the first that still has time and wait for it.
+   */
+  #handshakeTimeUp(): void {
+    this.#handshakeTimer = undefined;
+    const now = performance.now();
+    for (const [socket, { deadline }] of this.#handshaking) {
+      if (deadline > now) {
+        this.#handshakeTimer = setTimeout(this.#onHandshakeTimer, Math.ceil(deadline - now));
+        return;
       }
-      if (!parsed) return;
-      finish();
-      const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
-      this.#answer(parsed.head, socket, parsed.rest, remote);
-    };
-    this.#handshaking.add(socket);
-    socket.on('data', onData);
-    socket.on('close', finish);
+      this.#endHandshake(socket);
+      this.#refuse(socket, rejection(408, `request not complete within ${this.#handshakeTimeout} ms`), socket.remoteAddress);
+    }
   }
 
   /** Validates a complete request and either opens the WebSocket or refuses with an HTTP error. */

@@ -204,8 +204,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * Once the connection is CLOSING or CLOSED the message is discarded without throwing (as browsers and
    * `ws` do): send() returns false and `callback`, if given, gets a WsStateError on the next tick.
    * Otherwise `callback` is called without an argument once the message is written to the operating system.
-   * Bytes sent as text must be UTF-8 (else TypeError); a text message of 16 KiB or more received with
-   * `textAsBuffer` is known valid and not checked again, so do not modify it before sending it back as text.
+   * Bytes sent as text must be UTF-8 (else TypeError); a text message received with `textAsBuffer` is known
+   * valid and not checked again when sent from its own 'message' listener (or later, from 16 KiB up), so do not
+   * modify it before sending it back as text.
    */
   send(data: string | BinaryData, options?: { binary?: boolean }, callback?: (error?: Error) => void): boolean {
     if (this.#state !== WebSocket.OPEN) {

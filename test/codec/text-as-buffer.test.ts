@@ -84,4 +84,54 @@ test('text received with textAsBuffer from 16 KiB up is sendable without a secon
   assert.ok(isSendableText(received[1]!));
 });
 
+test('small text received with textAsBuffer is sendable unchecked only while its message listeners run', () => {
+  const seen: Array<[string, boolean, boolean]> = [];
+  let kept: Buffer | undefined;
+  const protocol = new Protocol(
+    { role: 'client', textAsBuffer: true },
+    {
+      write() {},
+      message(data, isBinary) {
+        const bytes = data as Buffer;
+        kept = bytes;
+        // Modified in place (against the contract) to show which check runs: none for the delivered buffer
+        // during delivery, a full one for a binary payload and for a copy.
+        bytes[0] = 0xff;
+        seen.push([bytes.toString('hex'), isBinary, isSendableText(bytes)]);
+        seen.push(['copy', isBinary, isSendableText(Buffer.from(bytes))]);
+      },
+      ping() {},
+      pong() {},
+      closeFrame() {},
+      protocolError() {},
+    },
+  );
+  protocol.receive(hex('81 02 c3 a9'));
+  protocol.receive(hex('82 02 c3 a9'));
+  assert.equal(seen, [['ffa9', false, true], ['copy', false, false], ['ffa9', true, false], ['copy', true, false]]);
+  // After delivery the (small) buffer is checked again.
+  assert.not.ok(isSendableText(kept!));
+});
+
+test('a listener that throws leaves no delivered text behind', () => {
+  let kept: Buffer | undefined;
+  const protocol = new Protocol(
+    { role: 'client', textAsBuffer: true },
+    {
+      write() {},
+      message(data) {
+        kept = data as Buffer;
+        kept[0] = 0xff;
+        throw new Error('listener failed');
+      },
+      ping() {},
+      pong() {},
+      closeFrame() {},
+      protocolError() {},
+    },
+  );
+  assert.throws(() => protocol.receive(hex('81 02 c3 a9')), /listener failed/);
+  assert.not.ok(isSendableText(kept!));
+});
+
 test.run();

@@ -234,6 +234,36 @@ for (const role of ROLES) {
   });
 }
 
+test('frames keep their bytes while later frames are encoded (shared slab): sizes around its limits, many slabs, both roles', () => {
+  // 511 B stays in Node's pool, 512 B to 16 KiB + header come from the encoder's slab, larger unmasked payloads
+  // are sent as header + the caller's buffer. About 600 KiB in all: several slabs are filled and replaced.
+  const sizes = [500, 498, 497, 1000, 1024, 4095, 4096, 8000, 16_370, 16_384, 16_385, 3];
+  for (const role of ROLES) {
+    const { protocol, recorder, masks } = createProtocol(role);
+    const kept: Buffer[] = [];
+    recorder.write = (chunk: Buffer) => void kept.push(chunk);
+    const expected: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (const [index, size] of sizes.entries()) {
+        const payload = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + round * 31 + index) & 0xff));
+        if (index % 2 === 0) {
+          protocol.sendBinary(payload);
+          expected.push(out.binary(payload));
+        } else {
+          const text = 'é'.repeat(size >> 1);
+          protocol.sendText(text);
+          expected.push(out.text(text));
+        }
+      }
+    }
+    // Read only now, by reference: a frame overwritten by a later one would show here.
+    recorder.chunks.push(...kept);
+    const { written, problems } = writtenFrames(recorder, role, masks);
+    assert.equal(problems, []);
+    assert.equal(written, expected, role);
+  }
+});
+
 test('client: the default mask keys come from crypto, a fresh one per frame', () => {
   const recorder = new Recorder('client');
   const protocol = new Protocol({ role: 'client' }, recorder);

@@ -112,6 +112,26 @@ test('a client that never finishes its request is answered 408 and dropped after
   assert.is((await rejected)[0].status, 408);
 });
 
+test('several unfinished requests arriving one after another each get their 408; a complete one in between opens', async () => {
+  // One timer serves all pending handshakes (re-armed for the next deadline): every one must still fire.
+  const { wss, port } = await echoServer({ handshakeTimeout: 150 });
+  const statuses: number[] = [];
+  wss.on('rejected', (error) => statuses.push(error.status ?? 0));
+  const pending: Array<Promise<string>> = [];
+  for (let i = 0; i < 3; i++) {
+    pending.push(exchange(port, `GET /${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n`));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  const ws = await connect(`ws://127.0.0.1:${port}/`);
+  ws.send('still open');
+  assert.is(String((await nextEvent<[Buffer]>(ws, 'message'))[0]), 'still open');
+  const responses = await Promise.all(pending);
+  assert.equal(responses.map(statusLine), Array(3).fill('HTTP/1.1 408 Request Timeout'));
+  assert.equal(statuses, [408, 408, 408]);
+  assert.is(ws.readyState, 1);
+  ws.close();
+});
+
 test('a client that resets mid-handshake or mid-refusal does not disturb the server', async () => {
   const { wss, port } = await echoServer();
   let errors = 0;
