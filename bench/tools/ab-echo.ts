@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type * as WebSocketModule from '../../src/transport/websocket.ts';
 import { chunkedFrames } from '../codec/frames.ts';
-import { argument, caseArgument, interleavedAB, median } from './ab-rounds.ts';
+import { runAB } from './ab-rounds.ts';
 
 /**
  * A/B of a server-role echo through the whole WebSocket (codec, send, corking; no system calls) in two builds,
@@ -51,19 +51,11 @@ async function echoPass(build: string, size: number, binary: boolean): Promise<(
   };
 }
 
-const [buildA, buildB] = process.argv.slice(2, 4);
-if (!buildA || !buildB) throw new Error('usage: ab-echo.ts BUILD_A BUILD_B [--rounds N] [--ms MS] [--case TEXT]');
-const rounds = argument('rounds', 15);
-const ms = argument('ms', 150);
-const caseFilter = caseArgument();
-console.log(`A = ${buildA}\nB = ${buildB}\n${rounds} interleaved rounds of ${ms} ms each; 64 KiB chunks; text has 2-byte characters\n`);
-console.log('| case | A msgs/CPU s | B msgs/CPU s | B/A (spread of rounds) |\n| --- | --- | --- | --- |');
-for (const [size, binary] of [[16, true], [16, false], [KiB, true], [KiB, false], [8 * KiB, true], [16 * KiB, false], [64 * KiB, true], [64 * KiB, false], [1024 * KiB, true], [1024 * KiB, false]] as const) {
-  const label = `echo ${binary ? 'binary' : 'text'} ${size >= 1024 * KiB ? `${size / 1024 / KiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`}`;
-  if (caseFilter !== undefined && !label.includes(caseFilter)) continue;
-  const a = await echoPass(buildA, size, binary);
-  const b = await echoPass(buildB, size, binary);
-  const { ratesA, ratesB, ratios } = interleavedAB(a, b, rounds, ms);
-  const fmt = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : `${(value / 1e3).toFixed(1)}k`);
-  console.log(`| ${label} | ${fmt(median(ratesA))} | ${fmt(median(ratesB))} | ${median(ratios).toFixed(2)}x (${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)}) |`);
-}
+await runAB({
+  name: 'ab-echo.ts',
+  verb: 'echo',
+  unit: 'msgs/CPU s',
+  format: (value) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : `${(value / 1e3).toFixed(1)}k`),
+  cases: [[16, true], [16, false], [KiB, true], [KiB, false], [8 * KiB, true], [16 * KiB, false], [64 * KiB, true], [64 * KiB, false], [1024 * KiB, true], [1024 * KiB, false]],
+  pass: echoPass,
+});

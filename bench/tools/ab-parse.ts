@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as ProtocolModule from '../../src/protocol/protocol.ts';
 import { chunkedFrames } from '../codec/frames.ts';
-import { argument, caseArgument, interleavedAB, median } from './ab-rounds.ts';
+import { runAB } from './ab-rounds.ts';
 
 /**
  * A/B of the server-role parser (Protocol.receive) of two builds, interleaved in one process, for text and
@@ -38,19 +38,11 @@ async function parser(build: string, size: number, binary: boolean): Promise<() 
   };
 }
 
-const [buildA, buildB] = process.argv.slice(2, 4);
-if (!buildA || !buildB) throw new Error('usage: ab-parse.ts BUILD_A BUILD_B [--rounds N] [--ms MS]');
-const rounds = argument('rounds', 15);
-const ms = argument('ms', 150);
-const caseFilter = caseArgument();
-console.log(`A = ${buildA}\nB = ${buildB}\n${rounds} interleaved rounds of ${ms} ms each; 64 KiB chunks; text has 2-byte characters\n`);
-console.log('| case | A MB/s | B MB/s | B/A (spread of rounds) |\n| --- | --- | --- | --- |');
-for (const [size, binary] of [[16, false], [16, true], [KiB, false], [16 * KiB, false], [64 * KiB, false], [1024 * KiB, false], [64 * KiB, true]] as const) {
-  const label = `parse ${binary ? 'binary' : 'text'} ${size >= 1024 * KiB ? `${size / 1024 / KiB} MiB` : size >= KiB ? `${size / KiB} KiB` : `${size} B`}`;
-  if (caseFilter !== undefined && !label.includes(caseFilter)) continue;
-  const a = await parser(buildA, size, binary);
-  const b = await parser(buildB, size, binary);
-  const { ratesA, ratesB, ratios } = interleavedAB(a, b, rounds, ms);
-  const mb = (rate: number) => (rate / 1e6).toFixed(0);
-  console.log(`| ${label} | ${mb(median(ratesA))} | ${mb(median(ratesB))} | ${median(ratios).toFixed(3)}x (${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)}) |`);
-}
+await runAB({
+  name: 'ab-parse.ts',
+  verb: 'parse',
+  unit: 'MB/s',
+  format: (rate) => (rate / 1e6).toFixed(0),
+  cases: [[16, false], [16, true], [KiB, false], [16 * KiB, false], [64 * KiB, false], [1024 * KiB, false], [64 * KiB, true]],
+  pass: parser,
+});
