@@ -117,8 +117,11 @@ interface Missing {
  * duplicate (views that disagree for a moment) is dropped and changes nothing. Each node delivers a broadcast id
  * once. Browser peers are leaves: broadcasts are always pushed to them.
  *
- * The nodes' links records (id `links/<origin>/<seq>`) travel the Plumtree links only: they are what the plans
- * are made of, and while a mesh forms there are many of them, each of which would change every plan.
+ * The nodes' links records (id `links/<origin>/<seq>`) are what the plans are made of, and while a mesh forms
+ * there are many of them, each of which would change every plan: they travel without one. A record's origin pushes
+ * it to every node neighbour (the nodes it lists); the others pass it on over the Plumtree links only to nodes the
+ * record does not list, and announce it only to those: the nodes it lists have it from the origin. In a full mesh a
+ * record is sent N-1 times, and nothing else.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
@@ -126,6 +129,8 @@ export class BroadcastTree {
   readonly #lazy = new Set<string>();
   /** Node neighbours seen so far (a new one starts lazy when there is an eager one already). */
   readonly #known = new Set<string>();
+  /** Neighbours sent a `prune` that have sent no first copy of a broadcast since (one prune per run of duplicates). */
+  readonly #pruned = new Set<string>();
   readonly #seen = new DedupCache();
   readonly #cache = new Map<string, Cached>();
   #cacheBytes = 0;
@@ -179,12 +184,22 @@ export class BroadcastTree {
      * this checks it (false: it is neither passed on nor delivered).
      */
     verify?: () => boolean,
+    /**
+     * A links record (see the class comment): `'origin'` at its origin, which pushes it to every node neighbour;
+     * elsewhere the nodes that have it from the origin (the nodes the record lists, and the origin), which are
+     * neither pushed nor told of it.
+     */
+    direct?: 'origin' | ReadonlySet<string>,
   ): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
         this.stats.duplicates++;
-        if (!this.#lazy.has(from) && this.#plan(origin) === null) {
+        // Prune the link, whether or not this node pushes over it (links are eager or lazy per direction: a
+        // neighbour that pushes here while this node treats it as lazy is told too), once until it sends a first
+        // copy again.
+        if (!this.#pruned.has(from) && this.#plan(origin) === null) {
           this.#lazy.add(from);
+          this.#pruned.add(from);
           this.stats.prunes++;
           this.host.transmit(from, encodeControl(pruneMessage()));
         }
@@ -198,8 +213,10 @@ export class BroadcastTree {
     }
     this.#meetNeighbours();
     const plan = this.#plan(origin);
-    // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile).
-    if (from !== null && plan === null) this.#lazy.delete(from);
+    // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile);
+    // not a record's link to its origin or to a node the record lists (that is where records come from anyway).
+    if (from !== null && plan === null && !(typeof direct === 'object' && direct.has(from))) this.#lazy.delete(from);
+    if (from !== null) this.#pruned.delete(from);
     if (frame === null) return true;
     const pushTo: string[] = [];
     const announceTo: string[] = [];
@@ -208,7 +225,9 @@ export class BroadcastTree {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
         if (toLeaves) pushTo.push(neighbour);
-      } else if (this.#pushes(neighbour, plan)) {
+      } else if (direct !== undefined && direct !== 'origin' && direct.has(neighbour)) {
+        continue;
+      } else if (direct === 'origin' || this.#pushes(neighbour, plan)) {
         pushTo.push(neighbour);
       } else if (plan === null || !plan.view.index.has(neighbour) || unsettled || this.#repairOf(plan).has(neighbour)) {
         announceTo.push(neighbour);
@@ -277,6 +296,7 @@ export class BroadcastTree {
     this.#changedAt = Date.now();
     this.#lazy.delete(neighbour);
     this.#known.delete(neighbour);
+    this.#pruned.delete(neighbour);
     this.#ihaves.delete(neighbour);
     for (const missing of this.#missing.values()) {
       const index = missing.announcers.indexOf(neighbour);
@@ -362,6 +382,7 @@ export class BroadcastTree {
     while (announcer !== undefined && !neighbours.has(announcer)) announcer = missing.announcers.shift();
     if (announcer === undefined) return void this.#missing.delete(id);
     this.#lazy.delete(announcer);
+    this.#pruned.delete(announcer);
     this.stats.grafts++;
     this.host.transmit(announcer, encodeControl(graftMessage([id])));
     missing.timer = setTimeout(() => this.#graft(id), this.options.graftAfter);

@@ -371,11 +371,21 @@ export class MeshRouter implements MessengerHost {
     const outcome = this.topology.accept(record);
     // Passed on over the broadcast tree (ids only over its other links), like a broadcast; a delta whose base is
     // missing here too (others downstream probably hold it).
-    if (!tree.has(id) && !pulled) tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), Date.now(), false);
+    if (!tree.has(id) && !pulled) tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), Date.now(), false, undefined, this.#listedBy(record, outcome === 'fresh'));
     if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
     if (outcome !== 'fresh') return;
     tree.topologyChanged(Date.now());
     this.#scheduleRoutes();
+  }
+
+  /**
+   * The nodes that have a record from its origin: the origin and the nodes its links list (the whole list when the
+   * record was stored, else those a delta adds).
+   */
+  #listedBy(record: LinksMessage, stored: boolean): Set<string> {
+    const listed = new Set<string>([record.origin]);
+    for (const entry of (stored ? this.topology.record(record.origin) : undefined)?.links ?? record.links) if (entry.kind === 'node') listed.add(entry.id);
+    return listed;
   }
 
   /**
@@ -501,7 +511,7 @@ export class MeshRouter implements MessengerHost {
     }
     this.#published = record.base === undefined ? record : whole;
     this.#publishedAt = Date.now();
-    this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false);
+    this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false, undefined, 'origin');
     // Others plan broadcasts with this record from now on.
     this.messenger.tree.topologyChanged(this.#publishedAt);
   }

@@ -1,0 +1,72 @@
+// Links records go from their origin straight to the nodes they list (issue 14): the origin pushes its record to
+// every node neighbour, the others pass it on only to nodes the record does not list. In a full mesh a record costs
+// N-1 frames, all sent by its origin, each received once; nobody relays.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PeerLink } from '../../src/mesh/link.ts';
+import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
+import { startFullMesh, tablesAgree, waitForFullMesh } from './support.ts';
+import { connectedIds, stopAllNodes, waitFor } from '../mesh/support.ts';
+
+interface SentRecord {
+  sender: string;
+  receiver: string;
+  origin: string;
+  seq: number;
+  /** Whether the record says the stopped node's link is gone: a delta naming it gone, or a whole list without it. */
+  drops: (id: string) => boolean;
+}
+
+const original = PeerLink.prototype.send;
+let nodes: MeshNode[] = [];
+let sent: SentRecord[] = [];
+
+test.before(() => {
+  PeerLink.prototype.send = function (this: PeerLink, frame: string | Buffer): number {
+    if (typeof frame === 'string' && frame.startsWith('{"t":"links"')) {
+      const record = JSON.parse(frame) as { origin: string; seq: number; base?: number; gone?: string[]; links: Array<{ id: string }> };
+      const drops = (id: string) => (record.base === undefined ? record.links.every((entry) => entry.id !== id) : (record.gone ?? []).includes(id));
+      const remote = this.remote;
+      const sender = remote === null ? undefined : nodes.find((node) => liveLink(node, remote.id) === this);
+      if (sender !== undefined) sent.push({ sender: sender.id, receiver: this.remote!.id, origin: record.origin, seq: record.seq, drops });
+    }
+    return original.call(this, frame);
+  };
+});
+test.after.each(async () => {
+  await stopAllNodes();
+  nodes = [];
+  sent = [];
+});
+test.after(() => {
+  PeerLink.prototype.send = original;
+});
+
+test('a converged full mesh: a node stops, each other node\'s new record is sent by its origin to each remaining node once, relayed by none', async () => {
+  nodes = await startFullMesh(6);
+  await waitForFullMesh(nodes);
+  const [gone, ...running] = [nodes[5]!, ...nodes.slice(0, 5)];
+  sent = [];
+  await gone.stop();
+  await waitFor(() => tablesAgree(running, [gone]) && running.every((node) => connectedIds(node).length === 4), 'the others dropped the stopped node');
+  // Every remaining node issues a record without the stopped node.
+  const dropsGone = (record: SentRecord) => record.drops(gone.id);
+  await waitFor(
+    () => running.every((origin) => running.every((receiver) => receiver === origin || sent.some((record) => record.origin === origin.id && record.receiver === receiver.id && dropsGone(record)))),
+    'each node\'s new record reached every other remaining node',
+  );
+  const relayed = sent.filter((record) => record.sender !== record.origin);
+  assert.equal(relayed, [], 'no node passes on a record whose origin is linked to everyone');
+  const copies = new Map<string, number>();
+  for (const record of sent) copies.set(`${record.origin} ${record.seq} ${record.receiver}`, (copies.get(`${record.origin} ${record.seq} ${record.receiver}`) ?? 0) + 1);
+  assert.equal([...copies.values()].filter((count) => count > 1), [], 'no node receives a record twice');
+  // Each record went to all 4 other remaining nodes (and none to the stopped one after it stopped).
+  const receivers = new Map<string, Set<string>>();
+  for (const record of sent) {
+    const key = `${record.origin} ${record.seq}`;
+    receivers.set(key, (receivers.get(key) ?? new Set()).add(record.receiver));
+  }
+  for (const [key, to] of receivers) assert.is(to.size, 4, `record ${key} sent to ${to.size} nodes`);
+});
+
+test.run();
