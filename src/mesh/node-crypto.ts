@@ -63,7 +63,7 @@ class KeyCache {
   readonly #keys = new Map<string, KeyObject>();
   constructor(readonly make: (raw: Uint8Array) => KeyObject, readonly max = 1024) {}
   get(raw: Uint8Array): KeyObject {
-    const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+    const id = latin1(raw);
     let key = this.#keys.get(id);
     if (key === undefined) {
       if (this.#keys.size >= this.max) this.#keys.delete(this.#keys.keys().next().value!);
@@ -73,6 +73,46 @@ class KeyCache {
     return key;
   }
 }
+
+/**
+ * Signatures checked and found valid lately, each with its key and message (compared byte for byte on a hit, so a
+ * hit answers exactly what `verify` would). Many nodes in one process (tests, simulations, a host running several)
+ * each check the same signed records and broadcasts; the first check is done, the others are a lookup.
+ */
+export class VerifiedSignatures {
+  readonly #entries = new Map<string, { key: Buffer; message: Buffer }>();
+  #bytes = 0;
+  constructor(
+    readonly maxEntries = 4096,
+    readonly maxBytes = 8 * 1024 * 1024,
+    /** Messages longer than this are not kept. */
+    readonly maxMessage = 16 * 1024,
+  ) {}
+
+  has(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const entry = this.#entries.get(latin1(signature));
+    return entry !== undefined && entry.key.equals(publicKey) && entry.message.equals(message);
+  }
+
+  add(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): void {
+    if (message.length > this.maxMessage) return;
+    const id = latin1(signature);
+    if (this.#entries.has(id)) return;
+    this.#entries.set(id, { key: Buffer.from(publicKey), message: Buffer.from(message) });
+    this.#bytes += message.length;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#entries.size <= this.maxEntries && this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= entry.message.length;
+    }
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+const verified = new VerifiedSignatures();
 
 const edPrivate = new KeyCache((raw) => privateObjects.get(raw) ?? privateKeyObject('ed25519', raw), 64);
 const edPublic = new KeyCache((raw) => publicKeyObject('ed25519', raw));
@@ -118,11 +158,14 @@ export const nodeCrypto: CryptoProvider = {
   ed25519Sign: (privateKey, message) => bytes(sign(null, message, edPrivate.get(privateKey))),
   ed25519Verify(publicKey, message, signature) {
     if (publicKey.length !== 32 || signature.length !== 64) return false;
+    if (verified.has(publicKey, message, signature)) return true;
     try {
-      return verify(null, message, edPublic.get(publicKey), signature);
+      if (!verify(null, message, edPublic.get(publicKey), signature)) return false;
     } catch {
       return false;
     }
+    verified.add(publicKey, message, signature);
+    return true;
   },
   scrypt: (password: Uint8Array, salt: Uint8Array, { N, r, p, dkLen }: ScryptParams) =>
     new Promise<Uint8Array>((resolve, reject) => {
