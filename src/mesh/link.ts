@@ -6,6 +6,7 @@ import { WsLimitError, WsProtocolError } from '../protocol/errors.ts';
 import { decodeFrame, encodeControl } from './envelope.ts';
 import type { ControlMessage, DecodedFrame, PeerKind } from './envelope.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
+import { patientTimeout } from '../transport/patient-timer.ts';
 import { PingTracker } from './ping-tracker.ts';
 import { nodeCrypto } from './node-crypto.ts';
 import { NOISE_MAX_MESSAGE } from '../wire/noise.js';
@@ -23,14 +24,8 @@ export const MAX_LINK_MESSAGE_BYTES = NOISE_MAX_MESSAGE;
 
 /** Bytes deflate may add to an incompressible message (a few per 16 KiB stored block, plus its framing). */
 const DEFLATE_SLACK = 256;
-/**
- * A handshake or ping timer that fires this many ms late found the event loop busy: what the peer sent meanwhile
- * may sit unread (timers run before pending I/O). The timeout is extended by as long as the loop was stalled, up to
- * `MAX_TIMEOUT_EXTENSION` times the timeout, so that a busy process does not close links that are fine (and redial
- * them, which makes it busier still). A timer that does expire decides only after two rounds of pending I/O.
- */
-export const LOOP_LAG_MS = 50;
-export const MAX_TIMEOUT_EXTENSION = 3;
+/** Handshake and ping timers are patient with a busy event loop: see transport/patient-timer.ts. */
+export { LOOP_LAG_MS, MAX_TIMEOUT_EXTENSION } from '../transport/patient-timer.ts';
 
 /** This node as it presents itself on every link. */
 export interface LocalIdentity {
@@ -95,7 +90,8 @@ export class PeerLink {
   readonly #inbox: Array<{ data: string | Buffer; isBinary: boolean }> = [];
   #draining = false;
   readonly #pings = new PingTracker();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Cancels the pending timers. */
+  readonly #timers = new Set<() => void>();
   #pingInterval: NodeJS.Timeout | undefined;
   #localClose: { code: number; reason: string } | null = null;
   #ending: DisconnectReason | null = null;
@@ -350,36 +346,18 @@ export class PeerLink {
     return this.#error instanceof WsProtocolError || this.#error instanceof WsLimitError;
   }
 
-  /** Runs `run` after `ms` of a responsive event loop (see `LOOP_LAG_MS`), unless the link stops first. */
-  #after(ms: number, run: () => void, deadline = performance.now() + ms * (1 + MAX_TIMEOUT_EXTENSION)): void {
-    const due = performance.now() + ms;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      const now = performance.now();
-      const late = now - due;
-      if (late > LOOP_LAG_MS && now < deadline) return this.#after(Math.min(late, deadline - now), run, deadline);
-      // Reads that were due meanwhile come first: this loop iteration's, and the next one's (a peer in this same
-      // process answers only in this one).
-      this.#afterIo(() => this.#afterIo(run));
-    }, ms);
-    this.#timers.add(timer);
-  }
-
-  #afterIo(run: () => void): void {
-    const immediate = setImmediate(() => {
-      this.#immediates.delete(immediate);
+  /** Runs `run` after `ms` of a responsive event loop (see `patientTimeout`), unless the link stops first. */
+  #after(ms: number, run: () => void): void {
+    const cancel = patientTimeout(ms, () => {
+      this.#timers.delete(cancel);
       run();
     });
-    this.#immediates.add(immediate);
+    this.#timers.add(cancel);
   }
-
-  readonly #immediates = new Set<NodeJS.Immediate>();
 
   #stopTimers(): void {
     clearInterval(this.#pingInterval);
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const cancel of this.#timers) cancel();
     this.#timers.clear();
-    for (const immediate of this.#immediates) clearImmediate(immediate);
-    this.#immediates.clear();
   }
 }

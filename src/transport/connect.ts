@@ -12,6 +12,7 @@ import {
 import { DEFAULT_MAX_HEAD_SIZE, HttpResponseParser, type HttpResponseHead } from '../handshake/http-head-parser.ts';
 import { WsHandshakeError } from '../protocol/errors.ts';
 import { CONNECTION_SETTINGS, openWebSocket, type ConnectionSettings } from './open-websocket.ts';
+import { patientTimeout } from './patient-timer.ts';
 import { checkOptions } from '../options-check.ts';
 import type { OptionKind } from '../options-check.ts';
 import type { WebSocket } from './websocket.ts';
@@ -101,7 +102,7 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
     let refusal: { head: HttpResponseHead; body: Buffer[]; expected: number } | undefined;
 
     const cleanup = () => {
-      clearTimeout(timer);
+      cancelTimer();
       socket.off('data', onData);
       socket.off('error', fail);
       socket.off('close', onClose);
@@ -121,10 +122,11 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
       fail(new WsHandshakeError(`${target.href} closed the connection before completing the handshake`));
     };
     const onAbort = () => fail(options.signal!.reason);
-    let timer = setTimeout(() => {
+    // Patient with a busy event loop: the server's answer may have arrived during a stall, not read yet.
+    let cancelTimer = patientTimeout(timeout, () => {
       if (refusal) return failRefused();
       fail(new WsHandshakeError(`handshake with ${target.href} not complete within ${timeout} ms`));
-    }, timeout);
+    });
 
     const collectRefusalBody = (chunk: Buffer) => {
       refusal!.body.push(chunk);
@@ -146,8 +148,9 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<WebS
       if (head.status !== 101) {
         const length = head.headers.has('transfer-encoding') ? 0 : Number(head.headers.get('content-length') ?? Infinity);
         refusal = { head, body: [], expected: Math.min(Number.isNaN(length) ? 0 : length, REFUSAL_BODY_LIMIT) };
-        clearTimeout(timer);
-        timer = setTimeout(failRefused, REFUSAL_BODY_WAIT);
+        cancelTimer();
+        const refusalTimer = setTimeout(failRefused, REFUSAL_BODY_WAIT);
+        cancelTimer = () => clearTimeout(refusalTimer);
         return collectRefusalBody(rest);
       }
       let protocol: string;

@@ -4,6 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DisconnectReason } from '../../src/mesh/link.ts';
 import { liveLink } from '../../src/mesh/node.ts';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { computeAcceptKey } from '../../src/handshake/accept-key.ts';
+import { connect } from '../../src/transport/connect.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
 
 test.after.each(stopAllNodes);
@@ -40,6 +44,28 @@ test('the event loop stalls 3 times for 4x pingTimeout right after a ping: the p
   await waitFor(() => rtts >= 2 || disconnects.length > 0, 'two pongs after the third stall, or a disconnect');
   assert.equal(disconnects, []);
   assert.is(liveLink(a, b.id)?.isEstablished, true);
+});
+
+test('a dial whose 101 arrived while the loop was stalled for 4x handshakeTimeout still opens (the dial is not failed unread)', async () => {
+  const timeout = 100;
+  const server = createServer((socket) => {
+    socket.once('data', (request) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(request.toString('latin1'))![1]!;
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n\r\n`);
+      // The answer is on its way; this process is busy before it reads it.
+      busy(timeout * 4);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const ws = await connect(`ws://127.0.0.1:${port}/`, { handshakeTimeout: timeout });
+    assert.is(ws.readyState, 1);
+    ws.terminate();
+  } finally {
+    server.close();
+  }
 });
 
 test.run();
