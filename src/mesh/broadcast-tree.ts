@@ -51,6 +51,13 @@ export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   settleTime: 5000,
 };
 
+/** How a links record spreads from a node that is not its origin (see `BroadcastTree.receive`). */
+export interface RecordReach {
+  origin: string;
+  /** The origin and the nodes its record lists: they have it from the origin. */
+  listed: ReadonlySet<string>;
+}
+
 /** Counts since start, for benchmarks and tests (full payloads vs notices). */
 export interface TreeStats {
   /** Broadcast frames (full payloads) sent to node neighbours: pushed, and answers to grafts. */
@@ -119,9 +126,11 @@ interface Missing {
  *
  * The nodes' links records (id `links/<origin>/<seq>`) are what the plans are made of, and while a mesh forms
  * there are many of them, each of which would change every plan: they travel without one. A record's origin pushes
- * it to every node neighbour (the nodes it lists); the others pass it on over the Plumtree links only to nodes the
- * record does not list, and announce it only to those: the nodes it lists have it from the origin. In a full mesh a
- * record is sent N-1 times, and nothing else.
+ * it to every node neighbour (the nodes it lists), which need nothing more. A node it does not list gets it pushed
+ * by one of them: of the nodes its own record lists, the one with the smallest id among those the record lists; the
+ * others announce it. Only where a node's record is not held, or none of its neighbours has the record from the
+ * origin (two links or more from it), does the record travel the Plumtree links. In a full mesh a record is sent
+ * N-1 times, and nothing else; in a mesh where every node is at most two links from every other, about N-1 times.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
@@ -186,10 +195,9 @@ export class BroadcastTree {
     verify?: () => boolean,
     /**
      * A links record (see the class comment): `'origin'` at its origin, which pushes it to every node neighbour;
-     * elsewhere the nodes that have it from the origin (the nodes the record lists, and the origin), which are
-     * neither pushed nor told of it.
+     * elsewhere its origin and the nodes that have it from the origin.
      */
-    direct?: 'origin' | ReadonlySet<string>,
+    direct?: 'origin' | RecordReach,
   ): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
@@ -215,19 +223,25 @@ export class BroadcastTree {
     const plan = this.#plan(origin);
     // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile);
     // not a record's link to its origin or to a node the record lists (that is where records come from anyway).
-    if (from !== null && plan === null && !(typeof direct === 'object' && direct.has(from))) this.#lazy.delete(from);
+    if (from !== null && plan === null && !(typeof direct === 'object' && direct.listed.has(from))) this.#lazy.delete(from);
     if (from !== null) this.#pruned.delete(from);
     if (frame === null) return true;
     const pushTo: string[] = [];
     const announceTo: string[] = [];
     const unsettled = now - this.#changedAt < this.options.settleTime;
+    let forwarder: string | null;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
         if (toLeaves) pushTo.push(neighbour);
-      } else if (direct !== undefined && direct !== 'origin' && direct.has(neighbour)) {
+      } else if (direct === 'origin') {
+        pushTo.push(neighbour);
+      } else if (direct !== undefined && direct.listed.has(neighbour)) {
         continue;
-      } else if (direct === 'origin' || this.#pushes(neighbour, plan)) {
+      } else if (direct !== undefined && (forwarder = this.#forwarderOf(neighbour, direct)) !== null) {
+        if (forwarder === this.host.selfId) pushTo.push(neighbour);
+        else announceTo.push(neighbour);
+      } else if (this.#pushes(neighbour, plan)) {
         pushTo.push(neighbour);
       } else if (plan === null || !plan.view.index.has(neighbour) || unsettled || this.#repairOf(plan).has(neighbour)) {
         announceTo.push(neighbour);
@@ -245,6 +259,26 @@ export class BroadcastTree {
     for (const neighbour of announceTo) this.#announce(neighbour, id);
     return true;
   }
+
+  /**
+   * Which node pushes a links record to a node the record does not list: of the nodes its own record lists, the one
+   * with the smallest id that has the record from its origin (every node that holds both records picks the same
+   * one; where views differ, the announcements repair). Null: no record of it held, or none of its neighbours has
+   * the record from the origin (the Plumtree links carry it).
+   */
+  #forwarderOf(neighbour: string, reach: RecordReach): string | null {
+    const links = this.host.linksOf?.(neighbour);
+    if (links === undefined) return null;
+    let sorted = this.#sortedLinks.get(links);
+    if (sorted === undefined) {
+      sorted = [...links].sort();
+      this.#sortedLinks.set(links, sorted);
+    }
+    for (const id of sorted) if (id !== reach.origin && reach.listed.has(id)) return id;
+    return null;
+  }
+
+  readonly #sortedLinks = new WeakMap<readonly string[], string[]>();
 
   /** Whether a new broadcast of `origin` that arrives from `from` is passed on to any neighbour (browser peers included). */
   relays(from: string, origin: string): boolean {

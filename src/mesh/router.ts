@@ -5,6 +5,7 @@ import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
 import type { DecodedFrame, DigestMessage, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
 import type { DisconnectReason, PeerLink } from './link.ts';
 import { wsUrl } from './listen-urls.ts';
+import type { RecordReach } from './broadcast-tree.ts';
 import { Messenger } from './messenger.ts';
 import type { MessageInfo, MessengerHost } from './messenger.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -382,10 +383,10 @@ export class MeshRouter implements MessengerHost {
    * The nodes that have a record from its origin: the origin and the nodes its links list (the whole list when the
    * record was stored, else those a delta adds).
    */
-  #listedBy(record: LinksMessage, stored: boolean): Set<string> {
+  #listedBy(record: LinksMessage, stored: boolean): RecordReach {
     const listed = new Set<string>([record.origin]);
     for (const entry of (stored ? this.topology.record(record.origin) : undefined)?.links ?? record.links) if (entry.kind === 'node') listed.add(entry.id);
-    return listed;
+    return { origin: record.origin, listed };
   }
 
   /**
