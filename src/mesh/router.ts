@@ -208,7 +208,10 @@ export class MeshRouter implements MessengerHost {
     if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
     this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
-    if (remote.kind === 'node') this.#syncLater(link);
+    if (remote.kind === 'node') {
+      this.#linkUpAt.set(link, now);
+      this.#syncLater(link);
+    }
     this.#scheduleLinks();
     this.#scheduleRoutes();
     // A page that joins gets its node's peer table without waiting for the routes batch.
@@ -372,7 +375,11 @@ export class MeshRouter implements MessengerHost {
     const outcome = this.topology.accept(record);
     // Passed on over the broadcast tree (ids only over its other links), like a broadcast; a delta whose base is
     // missing here too (others downstream probably hold it).
-    if (!tree.has(id) && !pulled) tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), Date.now(), false, undefined, this.#listedBy(record, outcome === 'fresh'));
+    if (!tree.has(id) && !pulled) {
+      const now = Date.now();
+      tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), now, false, undefined, this.#listedBy(record, outcome === 'fresh'));
+      if (outcome !== 'stale') this.#passedOn.set(record.origin, { seq: record.seq, at: now });
+    }
     if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
     if (outcome !== 'fresh') return;
     tree.topologyChanged(Date.now());
@@ -423,9 +430,15 @@ export class MeshRouter implements MessengerHost {
       return;
     }
     const theirs = new Map(digest.have);
+    const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
     for (const record of this.topology.records()) {
       // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
+      if (known !== undefined && known >= record.seq) continue;
+      // A record this node passed on after the link came up went to the neighbour then (pushed, announced, or
+      // it had it from the origin); a missing delta before it is pulled.
+      const passedOn = this.#passedOn.get(record.origin);
+      if (passedOn !== undefined && passedOn.seq === record.seq && passedOn.at > linkUpAt) continue;
       if (known === undefined || known < record.seq - DIGEST_STALE_MS) {
         for (const signed of this.topology.chain(record.origin, known ?? null)) this.#sendOn(from, encodeControl(signed));
       }
@@ -450,6 +463,10 @@ export class MeshRouter implements MessengerHost {
   }
 
   readonly #syncTimers = new Set<NodeJS.Timeout>();
+  /** When each node link came up (a digest answer leaves out what the broadcast tree carried over it since). */
+  readonly #linkUpAt = new WeakMap<PeerLink, number>();
+  /** The newest record of each origin this node passed on over the broadcast tree, and when. */
+  readonly #passedOn = new Map<string, { seq: number; at: number }>();
 
   #digest(): Array<[string, number]> {
     const have: Array<[string, number]> = this.topology.records().map((record) => [record.origin, record.seq]);
@@ -468,6 +485,7 @@ export class MeshRouter implements MessengerHost {
   /** Forgets peers and records of nodes unreachable for `forgetAfter`. */
   #expire(now: number): void {
     this.topology.expire(now, this.options.forgetAfter);
+    for (const origin of this.#passedOn.keys()) if (this.topology.record(origin) === undefined) this.#passedOn.delete(origin);
     for (const peer of this.self.table.expire(now, this.options.forgetAfter)) {
       if (peer.state !== 'lost') this.events.lost(structuredClone({ ...peer, state: 'lost' as const }));
     }

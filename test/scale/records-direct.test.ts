@@ -6,7 +6,10 @@ import * as assert from 'uvu/assert';
 import { PeerLink } from '../../src/mesh/link.ts';
 import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import { startFullMesh, tablesAgree, waitForFullMesh } from './support.ts';
-import { connectedIds, stopAllNodes, waitFor } from '../mesh/support.ts';
+import { connectedIds, sleep, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
+import { RawPeer } from '../security/raw-peer.ts';
+import { createIdentity } from '../../src/wire/identity.js';
+import { nodeCrypto } from '../../src/mesh/node-crypto.ts';
 
 interface SentRecord {
   sender: string;
@@ -67,6 +70,31 @@ test('a converged full mesh: a node stops, each other node\'s new record is sent
     receivers.set(key, (receivers.get(key) ?? new Set()).add(record.receiver));
   }
   for (const [key, to] of receivers) assert.is(to.size, 4, `record ${key} sent to ${to.size} nodes`);
+});
+
+test('a digest answer leaves out the records passed on over the link since it came up, not those from before', async () => {
+  const a = await startNode({ name: 'a' });
+  const reachable = (id: string) => a.peers().some((peer) => peer.id === id && peer.reachable);
+  const record = (peer: RawPeer, seq: number, beyond: string) =>
+    peer.sign({ t: 'links', origin: peer.id, boot: `${peer.id}-boot`, seq, name: peer.id.slice(0, 4), kind: 'node', links: [{ id: a.id, name: 'a', kind: 'node' }, { id: beyond, name: 'far', kind: 'node' }] });
+  // p1's record reaches a before m links to it; p2's after.
+  const p1 = await RawPeer.join(a.urls[0], { name: 'p1' });
+  const x = createIdentity(nodeCrypto).id;
+  p1.sendJson(record(p1, 1001, x));
+  await waitFor(() => reachable(x), 'a routes to x through p1');
+  const m = await RawPeer.join(a.urls[0], { name: 'm' });
+  await waitFor(() => connectedIds(a).includes(m.id), 'm linked');
+  const p2 = await RawPeer.join(a.urls[0], { name: 'p2' });
+  const y = createIdentity(nodeCrypto).id;
+  p2.sendJson(record(p2, 2001, y));
+  await waitFor(() => reachable(y), 'a routes to y through p2');
+  // a passed p2's record on to m (m is a lazy link there: an announcement).
+  await waitFor(() => m.messages('ihave').some((message) => (message.ids as string[]).includes(`links/${p2.id}/2001`)), 'a announced p2\'s record to m');
+  m.sendJson({ t: 'digest', have: [] });
+  await waitFor(() => m.messages('links').some((message) => message.origin === p1.id), 'a answered the digest with p1\'s record');
+  await sleep(300); // an answer is sent at once, in one turn: nothing more comes
+  assert.equal(m.messages('links').filter((message) => message.origin !== a.id).map((message) => message.origin), [p1.id]);
+  for (const peer of [p1, p2, m]) peer.end();
 });
 
 test.run();
