@@ -1,52 +1,24 @@
 import { CloseCode } from '../protocol/constants.ts';
 import { MeshCloseCode } from './close-codes.ts';
-import { digestMessage, encodeControl, envelopeSignatureProblem, linksDelta, linksRecord } from './envelope.ts';
+import { encodeControl, envelopeSignatureProblem } from './envelope.ts';
 import type { AckMessage, AppMessage, SignedMessage } from './envelope.ts';
-import type { DecodedFrame, DigestMessage, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
+import type { DecodedFrame, LinkEntry, LinksMessage, MeshMessage, PeersMessage } from './envelope.ts';
 import type { DisconnectReason, PeerLink } from './link.ts';
 import { wsUrl } from './listen-urls.ts';
-import type { RecordReach } from './broadcast-tree.ts';
 import { Messenger } from './messenger.ts';
 import type { MessageInfo, MessengerHost } from './messenger.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { PeerInfo, PeerTable } from './peer-table.ts';
-import { Topology, chainAfter } from './topology.ts';
+import { RecordSync } from './record-sync.ts';
+import { Topology } from './topology.ts';
 import type { Route } from './topology.ts';
 
 /** Changes within this many ms reach browser peers in one `peers` message. */
 const PEERS_PUSH_DELAY_MS = 100;
-/** Changes of this node's links within this many ms go out as one links record. */
-export const LINKS_BATCH_MS = 100;
-/**
- * A node issues at most one links record per this many ms, plus `LINKS_INTERVAL_PER_LINK_MS` per link it has:
- * while many links come up at once (a mesh forming), every record is a full list sent to every node, so fewer,
- * larger batches cost far less (a node with 59 links: one record per 3.5 s at most).
- */
-export const LINKS_MIN_INTERVAL_MS = 500;
-export const LINKS_INTERVAL_PER_LINK_MS = 50;
 /** The smallest `maxPeers` at which a full node closes a link to make room for a node with few links. */
 export const MIN_PEERS_TO_MAKE_ROOM = 4;
-/** A new link between two nodes that already know records exchanges digests this many ms after it came up. */
-export const DIGEST_DELAY_MS = 1000;
-/**
- * A digest answer skips records the neighbour holds less than this many ms older (a record's seq is its
- * origin's clock when issued): while a mesh forms, those are on their way over the broadcast tree.
- */
-export const DIGEST_STALE_MS = 5000;
 /** Routes are recomputed at most once per this many ms, however many records arrive. */
 export const ROUTES_BATCH_MS = 100;
-/**
- * A node's records are deltas against its previous one (see LinksMessage), with a full record at least every this
- * many, and whenever the delta would list every entry anyway: a chain (full record and deltas since) stays short.
- */
-export const FULL_RECORD_EVERY = 3;
-/**
- * A delta whose base is missing waits this many ms (the base may be on its way by another path) before the records
- * since are pulled from the neighbour that sent it; then again, from other neighbours, up to `PULL_TRIES` times.
- */
-export const PULL_DELAY_MS = 250;
-export const PULL_TRIES = 6;
-
 export interface RouterEvents {
   discovered(peer: PeerInfo, source: string): void;
   lost(peer: PeerInfo): void;
@@ -58,8 +30,8 @@ export interface RouterEvents {
 }
 
 /**
- * The node's live links and everything that travels over them once established: admission and
- * dedup, the flooded `links` records, routes, and the messenger's traffic.
+ * The node's live links and everything that travels over them once established: admission and dedup, the
+ * `links` records (`RecordSync`), routes, and the messenger's traffic.
  */
 export class MeshRouter implements MessengerHost {
   /** One established link per neighbour id. */
@@ -67,17 +39,10 @@ export class MeshRouter implements MessengerHost {
   readonly topology: Topology;
   readonly messenger: Messenger;
   #routes = new Map<string, Route>();
-  /** Sequence of this node's own links record; starts at the clock so a restarted node's records are newer. */
-  #seq = Date.now();
-  /** The whole list of this node's newest links record (null: none yet); the record itself may be a delta. */
-  #published: LinksMessage | null = null;
-  /** The signed records that make `#published`: the last full record and the deltas since. */
-  #chain: LinksMessage[] = [];
-  /** Pulls of the records since a missing base, per origin. */
-  readonly #pulls = new Map<string, { timer?: NodeJS.Timeout; tries: number }>();
+  /** This node's own links record and the sync of everyone else's. */
+  readonly #records: RecordSync;
   readonly #flushTimer: NodeJS.Timeout;
   #peersPush: NodeJS.Timeout | undefined;
-  #linksTimer: NodeJS.Timeout | undefined;
   #routesTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -94,6 +59,18 @@ export class MeshRouter implements MessengerHost {
       outboxLimit: options.outboxLimit,
       retransmitAfter: options.pingInterval + options.pingTimeout,
       maxPayload: options.maxPayload,
+    });
+    this.#records = new RecordSync({
+      self,
+      topology: this.topology,
+      tree: this.messenger.tree,
+      signer,
+      live: this.live,
+      send: (link, frame) => this.#sendOn(link, frame),
+      neighbourEntries: () => this.#neighbourEntries(),
+      nodeLinks: () => this.#nodeLinks(),
+      nextHop: (id) => this.nextHop(id),
+      recordsChanged: () => this.#scheduleRoutes(),
     });
     this.#flushTimer = setInterval(() => {
       const now = Date.now();
@@ -114,10 +91,8 @@ export class MeshRouter implements MessengerHost {
   stop(): void {
     clearInterval(this.#flushTimer);
     clearTimeout(this.#peersPush);
-    clearTimeout(this.#linksTimer);
     clearTimeout(this.#routesTimer);
-    for (const timer of this.#syncTimers) clearTimeout(timer);
-    for (const pull of this.#pulls.values()) clearTimeout(pull.timer);
+    this.#records.stop();
     this.messenger.stop();
   }
 
@@ -208,11 +183,8 @@ export class MeshRouter implements MessengerHost {
     if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
     this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
-    if (remote.kind === 'node') {
-      this.#linkUpAt.set(link, now);
-      this.#syncLater(link);
-    }
-    this.#scheduleLinks();
+    if (remote.kind === 'node') this.#records.linkUp(link, now);
+    this.#records.scheduleLinks();
     this.#scheduleRoutes();
     // A page that joins gets its node's peer table without waiting for the routes batch.
     this.#schedulePeersPush();
@@ -250,9 +222,9 @@ export class MeshRouter implements MessengerHost {
       case 'ack':
         return this.messenger.receiveAck(from, message);
       case 'links':
-        return this.#onLinks(link, message);
+        return this.#records.onLinks(link, message);
       case 'digest':
-        return this.#onDigest(link, message);
+        return this.#records.onDigest(link, message);
       case 'ihave':
       case 'graft':
       case 'prune':
@@ -304,7 +276,7 @@ export class MeshRouter implements MessengerHost {
    * same array while the record is the same (the broadcast tree keeps what it derives from it).
    */
   linksOf(id: string): readonly string[] | undefined {
-    const record = id === this.self.id ? this.#published : this.topology.record(id);
+    const record = id === this.self.id ? this.#records.published : this.topology.record(id);
     if (record === null || record === undefined) return undefined;
     let links = this.#linkIds.get(record);
     if (links === undefined) {
@@ -319,7 +291,7 @@ export class MeshRouter implements MessengerHost {
   /** The node whose links record lists this browser peer (the smallest id if several do); this node's published record included. */
   homeOf(id: string): string | undefined {
     let home: string | undefined;
-    for (const record of [...this.topology.records(), this.#published]) {
+    for (const record of [...this.topology.records(), this.#records.published]) {
       if (record === null || (home !== undefined && record.origin >= home)) continue;
       if (record.links.some((entry) => entry.id === id && entry.kind === 'browser')) home = record.origin;
     }
@@ -348,130 +320,8 @@ export class MeshRouter implements MessengerHost {
     if (peer !== undefined) this.events.disconnected(structuredClone(peer), reason);
     // A peer that left with no address to redial is lost now (not only once forgotten).
     if (leaving && peer?.state === 'lost') this.events.lost(structuredClone(peer));
-    this.#scheduleLinks();
+    this.#records.scheduleLinks();
     this.#scheduleRoutes();
-  }
-
-  #onLinks(from: PeerLink, record: LinksMessage): void {
-    if (record.origin === this.self.id) {
-      // An echo of this run's record changes nothing (but tells the tree that link is redundant). A record of a previous run that is not older than ours
-      // would win over ours elsewhere: supersede it once with a fresh record (after that ours is newer).
-      if (record.boot !== this.self.boot && record.seq >= this.#seq && record.seq < Number.MAX_SAFE_INTEGER) {
-        this.#seq = record.seq;
-        this.#publishLinks(true);
-      }
-      this.messenger.tree.receive(from.remote!.id, recordId(record), null, null, Date.now());
-      return;
-    }
-    const id = recordId(record);
-    const { tree } = this.messenger;
-    // A record seen before is not looked at again (a delta waiting for its base is applied when the base comes),
-    // unless it was a delta that gave up waiting and is pulled now.
-    if (tree.has(id) && (!this.topology.isNewer(record) || this.topology.isWaiting(record))) return void tree.receive(from.remote!.id, id, null, null, Date.now());
-    // Records of an origin this node is pulling, up to the delta that waits, are the answer (the chain since its last
-    // full record): the rest of the mesh has them, so they are not passed on (each would be a duplicate everywhere).
-    const waitsFor = this.#pulls.has(record.origin) ? this.topology.missing(record.origin) : null;
-    const pulled = waitsFor !== null && record.seq <= waitsFor;
-    const outcome = this.topology.accept(record);
-    // Passed on over the broadcast tree (ids only over its other links), like a broadcast; a delta whose base is
-    // missing here too (others downstream probably hold it).
-    if (!tree.has(id) && !pulled) {
-      const now = Date.now();
-      tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), now, false, undefined, this.#listedBy(record, outcome === 'fresh'));
-      if (outcome !== 'stale') this.#passedOn.set(record.origin, { seq: record.seq, at: now });
-    }
-    if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
-    if (outcome !== 'fresh') return;
-    tree.topologyChanged(Date.now());
-    this.#scheduleRoutes();
-  }
-
-  /**
-   * The nodes that have a record from its origin: the origin and the nodes its links list (the whole list when the
-   * record was stored, else those a delta adds).
-   */
-  #listedBy(record: LinksMessage, stored: boolean): RecordReach {
-    const listed = new Set<string>([record.origin]);
-    for (const entry of (stored ? this.topology.record(record.origin) : undefined)?.links ?? record.links) if (entry.kind === 'node') listed.add(entry.id);
-    return { origin: record.origin, listed };
-  }
-
-  /**
-   * A delta's base is missing: unless it arrives meanwhile (it may come by another path), ask for the origin's
-   * records since its last full one: the origin itself when it is a neighbour, else `neighbour` (which passed the
-   * delta on), then the neighbour on the way to the origin, then others.
-   */
-  #pullLater(origin: string, neighbour: string): void {
-    if (this.#pulls.has(origin)) return;
-    const pull: { timer?: NodeJS.Timeout; tries: number } = { tries: 0 };
-    const attempt = () => {
-      if (this.topology.missing(origin) === null || pull.tries >= PULL_TRIES) return void this.#pulls.delete(origin);
-      const nodes = this.#nodeLinks();
-      const preferred = [...new Set([origin, neighbour, this.nextHop(origin)])].filter((id): id is string => id !== null && this.live.has(id));
-      const link = pull.tries < preferred.length ? this.live.get(preferred[pull.tries]!)! : nodes[Math.floor(Math.random() * nodes.length)];
-      pull.tries++;
-      if (link !== undefined) this.#sendOn(link, encodeControl(digestMessage([[origin, this.topology.record(origin)?.seq ?? 0]], true)));
-      pull.timer = setTimeout(attempt, PULL_DELAY_MS * 4);
-    };
-    pull.timer = setTimeout(attempt, PULL_DELAY_MS);
-    this.#pulls.set(origin, pull);
-  }
-
-  /** A new neighbour's digest: send it only the records it lacks or holds older. */
-  #onDigest(from: PeerLink, digest: DigestMessage): void {
-    // A digest is not signed: the seq it claims for this node's own record is never adopted. If the neighbour
-    // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
-    if (digest.pull === true) {
-      // It misses a delta's base: every newer record of the origins named, however recent.
-      for (const [origin, seq] of digest.have) {
-        const chain = origin === this.self.id ? chainAfter(this.#chain, seq) : this.topology.chain(origin, seq);
-        for (const record of chain) if (record.seq > seq) this.#sendOn(from, encodeControl(record));
-      }
-      return;
-    }
-    const theirs = new Map(digest.have);
-    const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
-    for (const record of this.topology.records()) {
-      // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
-      const known = theirs.get(record.origin);
-      if (known !== undefined && known >= record.seq) continue;
-      // A record this node passed on after the link came up went to the neighbour then (pushed, announced, or
-      // it had it from the origin); a missing delta before it is pulled.
-      const passedOn = this.#passedOn.get(record.origin);
-      if (passedOn !== undefined && passedOn.seq === record.seq && passedOn.at > linkUpAt) continue;
-      if (known === undefined || known < record.seq - DIGEST_STALE_MS) {
-        for (const signed of this.topology.chain(record.origin, known ?? null)) this.#sendOn(from, encodeControl(signed));
-      }
-    }
-  }
-
-  /**
-   * Sends the new neighbour a digest of the records held (it answers with what this node lacks). A node that
-   * knows no records yet (joining) asks at once; otherwise only after `DIGEST_DELAY_MS`: while a mesh forms,
-   * records travel the broadcast tree anyway, and a later digest asks for far fewer of them.
-   */
-  #syncLater(link: PeerLink): void {
-    const send = () => {
-      if (this.live.get(link.remote!.id) === link) this.#sendOn(link, encodeControl(digestMessage(this.#digest())));
-    };
-    if (this.topology.records().length === 0) return send();
-    const timer = setTimeout(() => {
-      this.#syncTimers.delete(timer);
-      send();
-    }, DIGEST_DELAY_MS);
-    this.#syncTimers.add(timer);
-  }
-
-  readonly #syncTimers = new Set<NodeJS.Timeout>();
-  /** When each node link came up (a digest answer leaves out what the broadcast tree carried over it since). */
-  readonly #linkUpAt = new WeakMap<PeerLink, number>();
-  /** The newest record of each origin this node passed on over the broadcast tree, and when. */
-  readonly #passedOn = new Map<string, { seq: number; at: number }>();
-
-  #digest(): Array<[string, number]> {
-    const have: Array<[string, number]> = this.topology.records().map((record) => [record.origin, record.seq]);
-    if (this.#published !== null) have.push([this.self.id, this.#published.seq]);
-    return have;
   }
 
   #neighbourEntries(): LinkEntry[] {
@@ -485,54 +335,10 @@ export class MeshRouter implements MessengerHost {
   /** Forgets peers and records of nodes unreachable for `forgetAfter`. */
   #expire(now: number): void {
     this.topology.expire(now, this.options.forgetAfter);
-    for (const origin of this.#passedOn.keys()) if (this.topology.record(origin) === undefined) this.#passedOn.delete(origin);
+    this.#records.expire();
     for (const peer of this.self.table.expire(now, this.options.forgetAfter)) {
       if (peer.state !== 'lost') this.events.lost(structuredClone({ ...peer, state: 'lost' as const }));
     }
-  }
-
-  /**
-   * This node's links changed: one record goes out after `LINKS_BATCH_MS` for all changes until then, and no
-   * sooner than the minimum interval (see `LINKS_MIN_INTERVAL_MS`) after the previous one.
-   */
-  #scheduleLinks(force = false): void {
-    if (force) this.#forcePublish = true;
-    const sincePublished = this.#published === null ? Infinity : Date.now() - this.#publishedAt;
-    const interval = LINKS_MIN_INTERVAL_MS + LINKS_INTERVAL_PER_LINK_MS * this.live.size;
-    this.#linksTimer ??= setTimeout(() => {
-      this.#linksTimer = undefined;
-      const links = this.#neighbourEntries();
-      // Links that went down and up again within the batch: nothing to tell.
-      if (!this.#forcePublish && this.#published !== null && sameLinks(this.#published.links, links)) return;
-      this.#publishLinks();
-    }, Math.max(LINKS_BATCH_MS, interval - sincePublished));
-  }
-
-  #forcePublish = false;
-  #publishedAt = 0;
-
-  /** Issues this node's record: a delta against the previous one, or a full one (`full`, or see FULL_RECORD_EVERY). */
-  #publishLinks(full = false): void {
-    this.#forcePublish = false;
-    this.#seq = Math.max(this.#seq + 1, Date.now());
-    const { id, boot, name } = this.self;
-    const links = this.#neighbourEntries();
-    const whole = linksRecord(id, boot, this.#seq, name, links);
-    const previous = this.#published;
-    const change = full || previous === null || this.#chain.length >= FULL_RECORD_EVERY ? null : linksChange(previous.links, links);
-    let record: LinksMessage;
-    if (change === null || change.links.length >= links.length) {
-      record = this.signer(whole);
-      this.#chain = [record];
-    } else {
-      record = this.signer(linksDelta(id, boot, this.#seq, name, previous!.seq, change.links, change.gone));
-      this.#chain.push(record);
-    }
-    this.#published = record.base === undefined ? record : whole;
-    this.#publishedAt = Date.now();
-    this.messenger.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false, undefined, 'origin');
-    // Others plan broadcasts with this record from now on.
-    this.messenger.tree.topologyChanged(this.#publishedAt);
   }
 
   #scheduleRoutes(): void {
@@ -589,26 +395,6 @@ export class MeshRouter implements MessengerHost {
   #browserLinks(): PeerLink[] {
     return [...this.live.values()].filter((link) => link.remote!.kind === 'browser');
   }
-}
-
-function recordId(record: LinksMessage): string {
-  return `links/${record.origin}/${record.seq}`;
-}
-
-/** The entries added or changed from `before` to `after`, and the ids gone. */
-function linksChange(before: LinkEntry[], after: LinkEntry[]): { links: LinkEntry[]; gone: string[] } {
-  const old = new Map(before.map((entry) => [entry.id, entry]));
-  const now = new Set(after.map((entry) => entry.id));
-  const links = after.filter((entry) => {
-    const was = old.get(entry.id);
-    return was === undefined || was.name !== entry.name || was.kind !== entry.kind || was.url !== entry.url;
-  });
-  return { links, gone: before.filter((entry) => !now.has(entry.id)).map((entry) => entry.id) };
-}
-
-function sameLinks(a: LinkEntry[], b: LinkEntry[]): boolean {
-  const key = (entries: LinkEntry[]) => entries.map((entry) => `${entry.id}\n${entry.name}\n${entry.kind}`).sort().join('\n\n');
-  return a.length === b.length && key(a) === key(b);
 }
 
 /**

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerLink } from '../../src/mesh/link.ts';
-import { PULL_DELAY_MS } from '../../src/mesh/router.ts';
+import { PULL_DELAY_MS } from '../../src/mesh/record-sync.ts';
 import { createIdentity } from '../../src/wire/identity.js';
 import { nodeCrypto } from '../../src/mesh/node-crypto.ts';
 import { RawPeer } from '../security/raw-peer.ts';

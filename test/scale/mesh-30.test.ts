@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
-import { DIGEST_DELAY_MS, LINKS_INTERVAL_PER_LINK_MS, LINKS_MIN_INTERVAL_MS } from '../../src/mesh/router.ts';
+import { DIGEST_DELAY_MS, LINKS_INTERVAL_PER_LINK_MS, LINKS_MIN_INTERVAL_MS } from '../../src/mesh/record-sync.ts';
 import { sleep, stopAllNodes, waitFor } from '../mesh/support.ts';
 import { WireCounter, collectBroadcasts, startFullMesh, tablesAgree, waitForFullMesh } from './support.ts';
 
