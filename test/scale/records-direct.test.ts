@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerLink } from '../../src/mesh/link.ts';
 import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
-import { startFullMesh, tablesAgree, waitForFullMesh } from './support.ts';
+import { startFullMesh, tablesAgree, tablesComplete, waitForFullMesh } from './support.ts';
 import { connectedIds, sleep, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
 import { RawPeer } from '../security/raw-peer.ts';
 import { createIdentity } from '../../src/wire/identity.js';
@@ -95,6 +95,22 @@ test('a digest answer leaves out the records passed on over the link since it ca
   await sleep(300); // an answer is sent at once, in one turn: nothing more comes
   assert.equal(m.messages('links').filter((message) => message.origin !== a.id).map((message) => message.origin), [p1.id]);
   for (const peer of [p1, p2, m]) peer.end();
+});
+
+test('two meshes formed apart join through one link: every table lists every node of both (records from before the link travel in the digests)', async () => {
+  // Nodes learnt from records are not dialled: the one link a1-b1 is all the two halves share.
+  const half = async (prefix: string) => {
+    const members: MeshNode[] = [];
+    for (let index = 0; index < 3; index++) members.push(await startNode({ name: `${prefix}${index}`, peers: members.map((node) => node.urls[0]), dialLearnt: false }));
+    await waitFor(() => tablesComplete(members), `mesh ${prefix} formed`);
+    return members;
+  };
+  const a = await half('a');
+  const b = await half('b');
+  await waitFor(() => a.concat(b).every((node) => node.peers().filter((peer) => peer.state === 'connected').length === 2), 'each half quiet with its own links');
+  a[0]!.addPeer(b[0]!.urls[0]);
+  await waitFor(() => tablesComplete(a.concat(b)), 'every node reaches the five others');
+  assert.equal(a.concat(b).map((node) => node.peers().filter((peer) => peer.reachable).length), [5, 5, 5, 5, 5, 5]);
 });
 
 test.run();
