@@ -41,8 +41,6 @@ export interface TreeOptions {
   settleTime: number;
 }
 
-export { REPAIR_SOURCES } from './mesh-view.ts';
-
 export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   graftAfter: 250,
   ihaveDelay: 20,
@@ -51,6 +49,20 @@ export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   cacheAge: 60_000,
   settleTime: 5000,
 };
+
+export interface ReceiveOptions {
+  /**
+   * A broadcast its origin sent straight to this node that it passes to nobody (`relays()`) is delivered on the
+   * strength of the link (as a direct message is) and its signature checked only if it is to go further: this
+   * checks it (false: it is neither passed on nor delivered).
+   */
+  verify?: () => boolean;
+  /**
+   * A links record (see the class comment; browser peers get none): `'origin'` at its origin, which pushes it to
+   * every node neighbour; elsewhere its origin and the nodes that have it from the origin.
+   */
+  record?: 'origin' | RecordReach;
+}
 
 /** How a links record spreads from a node that is not its origin (see `BroadcastTree.receive`). */
 export interface RecordReach {
@@ -168,7 +180,7 @@ export class BroadcastTree {
   /**
    * A broadcast of `origin` (null: not planned, it travels the Plumtree links) arrived from `from` (null: this node
    * sends it). Returns false for a duplicate (not to be delivered). `frame` is what to pass on (null: its TTL ran
-   * out, it goes no further); `toLeaves`: whether browser peers get it too (not links records).
+   * out, it goes no further).
    */
   receive(
     from: string | null,
@@ -176,18 +188,7 @@ export class BroadcastTree {
     origin: string | null,
     frame: string | Buffer | null,
     now: number,
-    toLeaves = true,
-    /**
-     * A broadcast its origin sent straight to this node that it passes to nobody (`relays()`) is delivered on
-     * the strength of the link (as a direct message is) and its signature checked only if it is to go further:
-     * this checks it (false: it is neither passed on nor delivered).
-     */
-    verify?: () => boolean,
-    /**
-     * A links record (see the class comment): `'origin'` at its origin, which pushes it to every node neighbour;
-     * elsewhere its origin and the nodes that have it from the origin.
-     */
-    direct?: 'origin' | RecordReach,
+    { verify, record }: ReceiveOptions = {},
   ): boolean {
     if (!this.#seen.add(id, now)) {
       if (from !== null && !this.host.isLeaf(from)) {
@@ -213,7 +214,7 @@ export class BroadcastTree {
     const plan = this.#plan(origin);
     // Without a plan, the link a new broadcast came over is a tree link (it may have been grafted or pruned meanwhile);
     // not a record's link to its origin or to a node the record lists (that is where records come from anyway).
-    if (from !== null && plan === null && !(typeof direct === 'object' && direct.listed.has(from))) this.#lazy.delete(from);
+    if (from !== null && plan === null && !(typeof record === 'object' && record.listed.has(from))) this.#lazy.delete(from);
     if (from !== null) this.#pruned.delete(from);
     if (frame === null) return true;
     const pushTo: string[] = [];
@@ -223,12 +224,12 @@ export class BroadcastTree {
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
-        if (toLeaves) pushTo.push(neighbour);
-      } else if (direct === 'origin') {
+        if (record === undefined) pushTo.push(neighbour);
+      } else if (record === 'origin') {
         pushTo.push(neighbour);
-      } else if (direct !== undefined && direct.listed.has(neighbour)) {
+      } else if (record !== undefined && record.listed.has(neighbour)) {
         continue;
-      } else if (direct !== undefined && (forwarder = this.#forwarderOf(neighbour, direct)) !== null) {
+      } else if (record !== undefined && (forwarder = this.#forwarderOf(neighbour, record)) !== null) {
         if (forwarder === this.host.selfId) pushTo.push(neighbour);
         else announceTo.push(neighbour);
       } else if (this.#pushes(neighbour, plan)) {

@@ -24,8 +24,6 @@ export const MAX_LINK_MESSAGE_BYTES = NOISE_MAX_MESSAGE;
 
 /** Bytes deflate may add to an incompressible message (a few per 16 KiB stored block, plus its framing). */
 const DEFLATE_SLACK = 256;
-/** Handshake and ping timers are patient with a busy event loop: see transport/patient-timer.ts. */
-export { LOOP_LAG_MS, MAX_TIMEOUT_EXTENSION } from '../transport/patient-timer.ts';
 
 /** This node as it presents itself on every link. */
 export interface LocalIdentity {

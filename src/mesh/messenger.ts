@@ -169,7 +169,7 @@ export class Messenger {
       if (!this.#delivered.accept(from, seq)) return;
       const ttl = this.#nextTtl(message.ttl);
       const frame = ttl < 1 ? null : encodeApp({ ...header(message), ttl, hops: hops + 1 }, data);
-      if (this.tree.receive(fromNeighbour, id, from, frame, now, true, verify)) this.host.deliver(data, { from, to, id, hops: hops + 1 });
+      if (this.tree.receive(fromNeighbour, id, from, frame, now, { verify })) this.host.deliver(data, { from, to, id, hops: hops + 1 });
       return;
     }
     if (to !== this.host.selfId) return this.#relay(fromNeighbour, to, message.ttl, (ttl) => encodeApp({ ...header(message), ttl, hops: hops + 1 }, data));

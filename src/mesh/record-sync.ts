@@ -120,7 +120,7 @@ export class RecordSync {
     // missing here too (others downstream probably hold it).
     if (!tree.has(id) && !pulled) {
       const now = Date.now();
-      tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), now, false, undefined, this.#listedBy(record, outcome === 'fresh'));
+      tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), now, { record: this.#listedBy(record, outcome === 'fresh') });
       if (outcome !== 'stale') this.#passedOn.set(record.origin, { seq: record.seq, at: now });
     }
     if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
@@ -256,7 +256,7 @@ export class RecordSync {
     }
     this.#published = record.base === undefined ? record : whole;
     this.#publishedAt = Date.now();
-    this.host.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, false, undefined, 'origin');
+    this.host.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, { record: 'origin' });
     // Others plan broadcasts with this record from now on.
     this.host.tree.topologyChanged(this.#publishedAt);
   }

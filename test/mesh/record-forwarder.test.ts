@@ -33,7 +33,7 @@ test('at its origin a record goes to every node neighbour, also to those the Plu
   broadcast.receive('a', 'msg/1', null, '{"t":"msg"}', Date.now());
   await flush();
   sent.length = 0;
-  broadcast.receive(null, 'links/o/1', null, record, Date.now(), false, undefined, 'origin');
+  broadcast.receive(null, 'links/o/1', null, record, Date.now(), { record: 'origin' });
   await flush();
   assert.equal(sent, [{ to: 'a', t: 'links' }, { to: 'b', t: 'links' }, { to: 'c', t: 'links' }]);
   broadcast.stop();
@@ -43,7 +43,7 @@ test('a listed node pushes a record only to unlisted neighbours it is the design
   // m got o's record from o. o lists a, m; m's neighbours: o, a (listed), x (whose listed neighbours are a and m:
   // a has the smaller id, a pushes), y (listed neighbour only m: m pushes), w (no record held: Plumtree links).
   const { broadcast, sent } = tree('m', ['o', 'a', 'x', 'y', 'w'], { x: ['m', 'a', 'q'], y: ['z', 'm'] });
-  broadcast.receive('o', 'links/o/1', null, record, Date.now(), false, undefined, { origin: 'o', listed: new Set(['o', 'a', 'm']) });
+  broadcast.receive('o', 'links/o/1', null, record, Date.now(), { record: { origin: 'o', listed: new Set(['o', 'a', 'm']) } });
   await flush();
   const pushed = sent.filter((frame) => frame.t === 'links').map((frame) => frame.to);
   const announced = sent.filter((frame) => frame.t === 'ihave').map((frame) => frame.to);
@@ -59,7 +59,7 @@ test('an unlisted node whose unlisted neighbour has no listed neighbour passes t
   broadcast.receive('v', 'msg/1', null, '{"t":"msg"}', Date.now());
   await flush();
   sent.length = 0;
-  broadcast.receive('a', 'links/o/1', null, record, Date.now(), false, undefined, { origin: 'o', listed: new Set(['o', 'a']) });
+  broadcast.receive('a', 'links/o/1', null, record, Date.now(), { record: { origin: 'o', listed: new Set(['o', 'a']) } });
   await flush();
   assert.equal(sent, [{ to: 'v', t: 'links' }]);
   broadcast.stop();
