@@ -113,4 +113,33 @@ test('two meshes formed apart join through one link: every table lists every nod
   assert.equal(a.concat(b).map((node) => node.peers().filter((peer) => peer.reachable).length), [5, 5, 5, 5, 5, 5]);
 });
 
+test('the designated neighbour drops a record on its way to a node it does not list: the other neighbour announced it, that node grafts it', async () => {
+  // o - a, o - b, a - x, b - x (learnt nodes not dialled): o's records reach x through a or b, whichever id is smaller.
+  const o = await startNode({ name: 'o', dialLearnt: false });
+  const a = await startNode({ name: 'a', peers: [o.urls[0]], dialLearnt: false });
+  const b = await startNode({ name: 'b', peers: [o.urls[0]], dialLearnt: false });
+  const x = await startNode({ name: 'x', peers: [a.urls[0], b.urls[0]], dialLearnt: false });
+  nodes = [o, a, b, x];
+  await waitFor(() => tablesComplete(nodes), 'four nodes reach each other');
+  const designated = a.id < b.id ? a : b;
+  await sleep(1500); // x's record (listing a and b) has reached a and b, and o's records are settled
+  let dropped = 0;
+  const passOn = PeerLink.prototype.send;
+  PeerLink.prototype.send = function (this: PeerLink, frame: string | Buffer): number {
+    if (typeof frame === 'string' && frame.startsWith('{"t":"links"') && (JSON.parse(frame) as { origin: string }).origin === o.id && this.remote?.id === x.id && liveLink(designated, x.id) === this) {
+      dropped++;
+      return Buffer.byteLength(frame);
+    }
+    return passOn.call(this, frame);
+  };
+  try {
+    // z links to o only: x reaches z only once it holds o's new record.
+    const z = await startNode({ name: 'z', peers: [o.urls[0]], dialLearnt: false });
+    await waitFor(() => x.peers().some((peer) => peer.id === z.id && peer.reachable), 'x reaches z through o\'s new record');
+    assert.ok(dropped > 0, 'the designated neighbour was the one that pushed o\'s record to x (and dropped it)');
+  } finally {
+    PeerLink.prototype.send = passOn;
+  }
+});
+
 test.run();
