@@ -69,6 +69,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   #closeTimer: NodeJS.Timeout | undefined;
   #failure: WsProtocolError | WsLimitError | null = null;
   #needDrain = false;
+  /** pause() was called (and no resume() since). */
+  #paused = false;
+  /** The 'data' listener is attached (reading starts one turn after construction). */
+  #reading = false;
   readonly #socket: Duplex;
 
   constructor(socket: Duplex, options: WebSocketOptions) {
@@ -130,7 +134,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
       WebSocket.#onProtocolError(this.ws, error);
     },
     resume(this: CodecEvents) {
-      this.ws.#socket.resume();
+      if (!this.ws.#paused) this.ws.#socket.resume();
     },
   };
 
@@ -157,7 +161,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     ws.emit('open');
     if (head && head.length > 0) WebSocket.#receive(ws, head);
     ws.#socket.on('data', WebSocket.#socketEvents.data);
-    if (!ws.#codec.receivePaused) ws.#socket.resume();
+    ws.#reading = true;
+    if (!ws.#codec.receivePaused && !ws.#paused) ws.#socket.resume();
   }
 
   /** Everything one chunk makes us send (pongs, echoes from listeners, close frames) leaves in one write. */
@@ -170,6 +175,29 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     }
     // A large compressed message is being inflated in the thread pool: read on once it is delivered.
     if (ws.#codec.receivePaused) ws.#socket.pause();
+  }
+
+  /**
+   * Stops reading from the peer until `resume()`: messages of the data already read are still delivered, the
+   * rest waits in the operating system's buffers (and the peer's sends slow down). Pongs and the closing
+   * handshake wait too. No-op once CLOSED.
+   */
+  pause(): void {
+    if (this.#state === WebSocket.CLOSED) return;
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  /** Reads again after `pause()`. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#reading && !this.#codec.receivePaused && this.#state !== WebSocket.CLOSED) this.#socket.resume();
+  }
+
+  /** Whether `pause()` stopped reading. */
+  get isPaused(): boolean {
+    return this.#paused;
   }
 
   /** Largest message accepted (bytes); may be changed at any time, e.g. raised once the peer authenticated. */

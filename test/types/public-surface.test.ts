@@ -43,8 +43,8 @@ const PROTOCOL_API = [
   'sendBinary', 'sendClose', 'sendPing', 'sendPong', 'sendText', 'sendTextBytes', 'state',
 ];
 const WEBSOCKET_API = [
-  'bufferedAmount', 'close', 'constructor', 'extensions', 'maxPayload', 'ping', 'pong', 'protocol', 'readyState',
-  'remoteAddress', 'remotePort', 'role', 'send', 'setNoDelay', 'terminate', 'url',
+  'bufferedAmount', 'close', 'constructor', 'extensions', 'isPaused', 'maxPayload', 'pause', 'ping', 'pong', 'protocol',
+  'readyState', 'remoteAddress', 'remotePort', 'resume', 'role', 'send', 'setNoDelay', 'terminate', 'url',
 ];
 
 test('a Protocol has only its documented API at run time: no parser callbacks, no parser, no handler', () => {
