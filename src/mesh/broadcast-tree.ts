@@ -2,6 +2,7 @@ import { DedupCache } from '../wire/dedup-cache.js';
 import { MAX_TREE_IDS, encodeControl, graftMessage, ihaveMessage, pruneMessage } from './envelope.ts';
 import { MeshView } from './mesh-view.ts';
 import type { Plan } from './mesh-view.ts';
+import { LANE_ESTABLISHED, turnBudget } from '../transport/turn-budget.ts';
 
 /** What the broadcast tree needs from the node: its links. */
 export interface TreeHost {
@@ -293,7 +294,7 @@ export class BroadcastTree {
         if (!missing.announcers.includes(from)) missing.announcers.push(from);
         continue;
       }
-      this.#missing.set(id, { announcers: [from], timer: setTimeout(() => this.#graft(id), this.options.graftAfter) });
+      this.#missing.set(id, { announcers: [from], timer: this.#graftLater(id) });
     }
   }
 
@@ -344,6 +345,7 @@ export class BroadcastTree {
   stop(): void {
     clearTimeout(this.#ihaveTimer);
     this.#ihaveTimer = undefined;
+    this.#ihaves.clear();
     for (const missing of this.#missing.values()) clearTimeout(missing.timer);
     this.#missing.clear();
   }
@@ -410,14 +412,22 @@ export class BroadcastTree {
     this.#pruned.delete(announcer);
     this.stats.grafts++;
     this.host.transmit(announcer, encodeControl(graftMessage([id])));
-    missing.timer = setTimeout(() => this.#graft(id), this.options.graftAfter);
+    missing.timer = this.#graftLater(id);
+  }
+
+  /**
+   * Grafts `id` after `graftAfter`, and after the connection work queued in the process's turn budget then: the
+   * push may be waiting there (a busy process), behind the `ihave` that came first.
+   */
+  #graftLater(id: string): NodeJS.Timeout {
+    return setTimeout(() => turnBudget.afterBacklog(() => this.#graft(id)), this.options.graftAfter);
   }
 
   #announce(neighbour: string, id: string): void {
     const ids = this.#ihaves.get(neighbour);
     if (ids === undefined) this.#ihaves.set(neighbour, [id]);
     else ids.push(id);
-    this.#ihaveTimer ??= setTimeout(() => this.#flushIhaves(), this.options.ihaveDelay);
+    this.#ihaveTimer ??= setTimeout(() => turnBudget.run(LANE_ESTABLISHED, () => this.#flushIhaves()), this.options.ihaveDelay);
   }
 
   #flushIhaves(): void {

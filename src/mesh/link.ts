@@ -7,6 +7,7 @@ import { decodeFrame, encodeControl } from './envelope.ts';
 import type { ControlMessage, DecodedFrame, PeerKind } from './envelope.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
 import { patientTimeout } from '../transport/patient-timer.ts';
+import { LANE_ESTABLISHED, LANE_HANDSHAKE, type Lane, turnBudget } from '../transport/turn-budget.ts';
 import { PingTracker } from './ping-tracker.ts';
 import { nodeCrypto } from './node-crypto.ts';
 import { NOISE_MAX_MESSAGE } from '../wire/noise.js';
@@ -21,6 +22,13 @@ import type { KeyPair } from '../wire/provider.js';
  * larger mesh messages travel in several (src/wire/secure-link.js), reassembled up to `maxPayload`.
  */
 export const MAX_LINK_MESSAGE_BYTES = NOISE_MAX_MESSAGE;
+
+/**
+ * Messages waiting in a link's inbox (for the turn budget) at which it stops reading from the peer, and below
+ * which it reads again: a peer cannot grow the inbox without bound.
+ */
+const INBOX_PAUSE = 64;
+const INBOX_RESUME = 16;
 
 /** Bytes deflate may add to an incompressible message (a few per 16 KiB stored block, plus its framing). */
 const DEFLATE_SLACK = 256;
@@ -84,9 +92,17 @@ export class PeerLink {
   #state: LinkState = 'noise';
   #remote: RemotePeer | null = null;
   #transport: SecureTransport | null = null;
-  /** Handshake messages wait here while the previous one is processed (the handshake is async). */
+  /**
+   * Messages wait here while the previous handshake step is processed (the handshake is async), and while the
+   * process's turn budget has no time for this link (src/transport/turn-budget.ts).
+   */
   readonly #inbox: Array<{ data: string | Buffer; isBinary: boolean }> = [];
-  #draining = false;
+  /** #work() runs (it may be awaiting a handshake step). */
+  #working = false;
+  /** #work() waits in the turn budget. */
+  #queued = false;
+  /** WebSocket messages read from the peer (a ping timeout spares a peer whose messages keep coming). */
+  #received = 0;
   readonly #pings = new PingTracker();
   /** Cancels the pending timers. */
   readonly #timers = new Set<() => void>();
@@ -127,13 +143,17 @@ export class PeerLink {
     this.#after(timings.handshakeTimeout, () => {
       if (!this.isEstablished) this.close(MeshCloseCode.HandshakeTimeout, 'handshake timed out');
     });
-    this.#handshake.start().then(
+    // The dialling side's first message costs a key pair: it waits for the process's turn budget like every
+    // handshake message (a node that dials 60 addresses at once must not stall its process).
+    const begin = () => this.#handshake.start().then(
       (messages) => {
         for (const message of messages) this.#sendRaw(message);
         this.#handshake.prepare();
       },
       (error: Error) => this.#internalError(error),
     );
+    if (direction === 'inbound' || turnBudget.mayRun(LANE_HANDSHAKE)) void begin();
+    else turnBudget.defer(LANE_HANDSHAKE, () => (this.#closed || this.#localClose !== null ? undefined : begin()));
   }
 
   /** The peer once the handshake proved its key and it said hello. */
@@ -218,13 +238,32 @@ export class PeerLink {
 
   #onMessage(data: string | Buffer, isBinary: boolean): void {
     if (this.#closed || this.#localClose !== null) return;
-    if (this.#state === 'noise' || this.#draining) {
-      this.#inbox.push({ data, isBinary });
-      if (!this.#draining) void this.#drainHandshake();
+    this.#received++;
+    if (this.#inbox.length === 0 && !this.#working && !this.#queued && this.#state !== 'noise' && turnBudget.mayRun(this.#lane)) {
+      this.#guarded(() => this.#handleTransport(data, isBinary));
       return;
     }
-    this.#guarded(() => this.#handleTransport(data, isBinary));
+    this.#inbox.push({ data, isBinary });
+    if (this.#inbox.length >= INBOX_PAUSE && !this.socket.isPaused) this.socket.pause();
+    if (this.#working || this.#queued) return;
+    if (turnBudget.mayRun(this.#lane)) void this.#work();
+    else this.#queue();
   }
+
+  /** Handshake messages go before the messages of established links in the turn budget. */
+  get #lane(): Lane {
+    return this.#state === 'established' ? LANE_ESTABLISHED : LANE_HANDSHAKE;
+  }
+
+  #queue(): void {
+    this.#queued = true;
+    turnBudget.defer(this.#lane, this.#runQueued);
+  }
+
+  readonly #runQueued = (): Promise<void> => {
+    this.#queued = false;
+    return this.#work();
+  };
 
   #guarded(run: () => void): void {
     try {
@@ -242,31 +281,35 @@ export class PeerLink {
     this.handler.internalError(this, error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Runs the queued handshake messages one at a time (each step may await the crypto provider). */
-  async #drainHandshake(): Promise<void> {
-    this.#draining = true;
+  /**
+   * Works off the inbox in order: handshake messages one at a time (each step may await the crypto provider),
+   * then transport messages. Yields to the turn budget (queued again) once the turn's slice is spent.
+   */
+  async #work(): Promise<void> {
+    this.#working = true;
     try {
-      while (this.#inbox.length > 0 && this.#state === 'noise' && !this.#closed && this.#localClose === null) {
+      while (this.#inbox.length > 0 && !this.#closed && this.#localClose === null) {
         const { data, isBinary } = this.#inbox.shift()!;
-        if (!isBinary) return this.close(MeshCloseCode.BadMessage, 'expected a binary Noise handshake message (wsmesh.v2)');
-        let replies: Uint8Array[];
-        try {
-          replies = await this.#handshake.receive(data as Buffer);
-        } catch (error) {
-          if (error instanceof WireError) return this.close(error.code, error.message);
-          return this.#internalError(error);
+        if (this.#state === 'noise') {
+          if (!isBinary) return this.close(MeshCloseCode.BadMessage, 'expected a binary Noise handshake message (wsmesh.v2)');
+          let replies: Uint8Array[];
+          try {
+            replies = await this.#handshake.receive(data as Buffer);
+          } catch (error) {
+            if (error instanceof WireError) return this.close(error.code, error.message);
+            return this.#internalError(error);
+          }
+          for (const reply of replies) this.#sendRaw(reply);
+          const result = this.#handshake.result;
+          if (result !== null) this.#guarded(() => this.#secured(result.remote, result.transport));
+        } else {
+          this.#guarded(() => this.#handleTransport(data, isBinary));
         }
-        for (const reply of replies) this.#sendRaw(reply);
-        const result = this.#handshake.result;
-        if (result !== null) this.#guarded(() => this.#secured(result.remote, result.transport));
+        if (this.#inbox.length > 0 && turnBudget.spent) return this.#queue();
       }
     } finally {
-      this.#draining = false;
-    }
-    // What arrived behind the last handshake message is transport already.
-    while (this.#inbox.length > 0 && this.#state !== 'noise' && !this.#closed && this.#localClose === null) {
-      const { data, isBinary } = this.#inbox.shift()!;
-      this.#guarded(() => this.#handleTransport(data, isBinary));
+      this.#working = false;
+      if (this.#inbox.length < INBOX_RESUME && this.socket.isPaused && !this.#closed) this.socket.resume();
     }
   }
 
@@ -316,8 +359,13 @@ export class PeerLink {
     if (!this.isEstablished || this.socket.readyState !== 1) return;
     const { seq, payload } = this.#pings.next(performance.now());
     this.socket.ping(payload);
+    const heard = this.#received;
     this.#after(this.timings.pingTimeout, () => {
-      if (this.#pings.isOutstanding(seq)) this.destroy({ type: 'ping-timeout' });
+      if (!this.#pings.isOutstanding(seq)) return;
+      // Messages of the peer read since the ping, or waiting in the inbox: the peer is there and its pong is behind
+      // them (a busy process reads a flooding peer in turns, see turn-budget.ts).
+      if (this.#received !== heard || this.#inbox.length > 0) return;
+      this.destroy({ type: 'ping-timeout' });
     });
   }
 

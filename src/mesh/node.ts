@@ -33,7 +33,8 @@ import { MeshRouter } from './router.ts';
 import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
-import { PeerTable } from './peer-table.ts';
+import { PeerTable, copyPeer } from './peer-table.ts';
+import { LANE_HANDSHAKE, turnBudget } from '../transport/turn-budget.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
 /**
@@ -189,7 +190,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** A snapshot of one peer by exact id. */
   peer(id: string): PeerInfo | undefined {
     const peer = this.#table.get(id);
-    return peer === undefined ? undefined : structuredClone(peer);
+    return peer === undefined ? undefined : copyPeer(peer);
   }
 
   /** WebSocket connections open now, established or still in their handshake. */
@@ -381,6 +382,14 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   #dial(target: DialTarget): void {
     this.#table.dialStarted(target);
+    // A node that dials 60 addresses at once would stall its process (and every node in it) for a while: the
+    // dials take their turn in the process's turn budget, as handshakes do.
+    turnBudget.run(LANE_HANDSHAKE, () => {
+      if (this.#state === 'running') this.#connect(target);
+    });
+  }
+
+  #connect(target: DialTarget): void {
     const { maxPayload, handshakeTimeout, compression } = this.#options;
     connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
       (ws) => {
@@ -428,7 +437,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     frame: (link: PeerLink, frame: DecodedFrame, bytes: number) => this.#router!.frame(link, frame, bytes),
     rtt: (link, rtt) => {
       const peer = this.#table.recordRtt(link.remote!.id, rtt, Date.now());
-      if (peer !== undefined) this.emit('peer:rtt', structuredClone(peer), rtt);
+      if (peer !== undefined) this.emit('peer:rtt', copyPeer(peer), rtt);
     },
     internalError: (link, error) => {
       this.emit('warning', `internal error while handling a message from ${link.remote?.id ?? link.remoteAddress ?? 'a peer'} (closed with 1011): ${error.stack ?? error.message}`);
@@ -473,7 +482,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     discovery.on('found', (peer) => this.#onDiscovered(peer));
     discovery.on('lost', (id) => {
       const peer = this.#table.forgetDiscovered(id);
-      if (peer !== undefined && peer.state === 'lost') this.emit('peer:lost', structuredClone(peer));
+      if (peer !== undefined && peer.state === 'lost') this.emit('peer:lost', copyPeer(peer));
     });
     discovery.on('unavailable', (reason) => this.emit('warning', `discovery unavailable: ${reason}`));
     return discovery
@@ -488,7 +497,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     const { peer, isNew } = this.#table.learn(found.id, found.name, 'node', now);
     // Every address of every family, in discovery's order (IPv4 first); addresses it no longer lists go.
     this.#table.setDiscoveredAddresses(found.id, found.addresses.map((address) => wsUrl(address, found.port, found.path)), now);
-    if (isNew) this.emit('peer:discovered', structuredClone(peer), found.source);
+    if (isNew) this.emit('peer:discovered', copyPeer(peer), found.source);
     this.#scheduleDials();
   }
 }

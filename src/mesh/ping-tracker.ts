@@ -1,4 +1,6 @@
 const PREFIX = 'wsmesh-ping ';
+/** Pings in flight remembered (a pong of an older one is ignored). */
+const MAX_IN_FLIGHT = 16;
 
 /**
  * Pings in flight on one connection, sans I/O. Each ping carries `wsmesh-ping <seq>`; a pong that
@@ -12,6 +14,8 @@ export class PingTracker {
   next(now: number): { seq: number; payload: string } {
     const seq = ++this.#seq;
     this.#sentAt.set(seq, now);
+    // A peer that never answers keeps only the newest pings in flight here.
+    if (this.#sentAt.size > MAX_IN_FLIGHT) this.#sentAt.delete(this.#sentAt.keys().next().value!);
     return { seq, payload: `${PREFIX}${seq}` };
   }
 

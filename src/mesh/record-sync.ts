@@ -4,6 +4,7 @@ import type { BroadcastTree, RecordReach } from './broadcast-tree.ts';
 import type { PeerLink } from './link.ts';
 import { chainAfter } from './topology.ts';
 import type { Topology } from './topology.ts';
+import { LANE_ESTABLISHED, turnBudget } from '../transport/turn-budget.ts';
 
 /** Changes of this node's links within this many ms go out as one links record. */
 export const LINKS_BATCH_MS = 100;
@@ -89,6 +90,7 @@ export class RecordSync {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#linksTimer);
     for (const timer of this.#syncTimers) clearTimeout(timer);
     for (const pull of this.#pulls.values()) clearTimeout(pull.timer);
@@ -200,7 +202,9 @@ export class RecordSync {
     if (this.host.topology.records().length === 0) return send();
     const timer = setTimeout(() => {
       this.#syncTimers.delete(timer);
-      send();
+      turnBudget.run(LANE_ESTABLISHED, () => {
+        if (!this.#stopped) send();
+      });
     }, DIGEST_DELAY_MS);
     this.#syncTimers.add(timer);
   }
@@ -225,17 +229,20 @@ export class RecordSync {
     if (force) this.#forcePublish = true;
     const sincePublished = this.#published === null ? Infinity : Date.now() - this.#publishedAt;
     const interval = LINKS_MIN_INTERVAL_MS + LINKS_INTERVAL_PER_LINK_MS * this.host.live.size;
-    this.#linksTimer ??= setTimeout(() => {
+    const publish = () => {
       this.#linksTimer = undefined;
+      if (this.#stopped) return;
       const links = this.host.neighbourEntries();
       // Links that went down and up again within the batch: nothing to tell.
       if (!this.#forcePublish && this.#published !== null && sameLinks(this.#published.links, links)) return;
       this.#publishLinks();
-    }, Math.max(LINKS_BATCH_MS, interval - sincePublished));
+    };
+    this.#linksTimer ??= setTimeout(() => turnBudget.run(LANE_ESTABLISHED, publish), Math.max(LINKS_BATCH_MS, interval - sincePublished));
   }
 
   #forcePublish = false;
   #publishedAt = 0;
+  #stopped = false;
 
   /** Issues this node's record: a delta against the previous one, or a full one (`full`, or see FULL_RECORD_EVERY). */
   #publishLinks(full = false): void {

@@ -8,10 +8,12 @@ import { wsUrl } from './listen-urls.ts';
 import { Messenger } from './messenger.ts';
 import type { MessageInfo, MessengerHost } from './messenger.ts';
 import type { ResolvedOptions } from './options.ts';
+import { copyPeer } from './peer-table.ts';
 import type { PeerInfo, PeerTable } from './peer-table.ts';
 import { RecordSync } from './record-sync.ts';
 import { Topology } from './topology.ts';
 import type { Route } from './topology.ts';
+import { LANE_ESTABLISHED, turnBudget } from '../transport/turn-budget.ts';
 
 /** Changes within this many ms reach browser peers in one `peers` message. */
 const PEERS_PUSH_DELAY_MS = 100;
@@ -41,6 +43,7 @@ export class MeshRouter implements MessengerHost {
   #routes = new Map<string, Route>();
   /** This node's own links record and the sync of everyone else's. */
   readonly #records: RecordSync;
+  #stopped = false;
   readonly #flushTimer: NodeJS.Timeout;
   #peersPush: NodeJS.Timeout | undefined;
   #routesTimer: NodeJS.Timeout | undefined;
@@ -89,6 +92,7 @@ export class MeshRouter implements MessengerHost {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#flushTimer);
     clearTimeout(this.#peersPush);
     clearTimeout(this.#routesTimer);
@@ -180,9 +184,9 @@ export class MeshRouter implements MessengerHost {
       const port = Number(listen.port || (listen.protocol === 'wss:' ? 443 : 80));
       table.attachAddress(remote.id, wsUrl(link.remoteAddress, port), 'inbound', now);
     }
-    if (isNew) this.events.discovered(structuredClone(peer), target?.source ?? 'inbound');
+    if (isNew) this.events.discovered(copyPeer(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
-    this.events.connected(structuredClone(table.connected(remote.id, link.direction, now)));
+    this.events.connected(copyPeer(table.connected(remote.id, link.direction, now)));
     if (remote.kind === 'node') this.#records.linkUp(link, now);
     this.#records.scheduleLinks();
     this.#scheduleRoutes();
@@ -317,9 +321,9 @@ export class MeshRouter implements MessengerHost {
     const leaving = reason.type === 'close' && reason.by === 'remote' && reason.code === CloseCode.GoingAway;
     const peer = this.self.table.disconnected(id, Date.now(), leaving);
     this.messenger.linkLost(id);
-    if (peer !== undefined) this.events.disconnected(structuredClone(peer), reason);
+    if (peer !== undefined) this.events.disconnected(copyPeer(peer), reason);
     // A peer that left with no address to redial is lost now (not only once forgotten).
-    if (leaving && peer?.state === 'lost') this.events.lost(structuredClone(peer));
+    if (leaving && peer?.state === 'lost') this.events.lost(copyPeer(peer));
     this.#records.scheduleLinks();
     this.#scheduleRoutes();
   }
@@ -337,22 +341,22 @@ export class MeshRouter implements MessengerHost {
     this.topology.expire(now, this.options.forgetAfter);
     this.#records.expire();
     for (const peer of this.self.table.expire(now, this.options.forgetAfter)) {
-      if (peer.state !== 'lost') this.events.lost(structuredClone({ ...peer, state: 'lost' as const }));
+      if (peer.state !== 'lost') this.events.lost(copyPeer({ ...peer, state: 'lost' as const }));
     }
   }
 
   #scheduleRoutes(): void {
-    this.#routesTimer ??= setTimeout(() => {
+    this.#routesTimer ??= setTimeout(() => turnBudget.run(LANE_ESTABLISHED, () => {
       this.#routesTimer = undefined;
-      this.#updateRoutes();
-    }, ROUTES_BATCH_MS);
+      if (!this.#stopped) this.#updateRoutes();
+    }), ROUTES_BATCH_MS);
   }
 
   #updateRoutes(): void {
     this.#routes = this.topology.routes(this.#neighbourEntries());
     const changes = this.self.table.applyRoutes(this.#routes, Date.now());
-    for (const peer of changes.discovered) this.events.discovered(structuredClone(peer), 'mesh');
-    for (const peer of changes.lost) this.events.lost(structuredClone(peer));
+    for (const peer of changes.discovered) this.events.discovered(copyPeer(peer), 'mesh');
+    for (const peer of changes.lost) this.events.lost(copyPeer(peer));
     // A neighbour linked to nobody else (a leaf, the end of a line) is reached only over this link: make it a
     // tree link at once instead of after a graft.
     for (const link of this.#nodeLinks()) {

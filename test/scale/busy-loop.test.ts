@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { computeAcceptKey } from '../../src/handshake/accept-key.ts';
 import { connect } from '../../src/transport/connect.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
+import { RawPeer } from '../security/raw-peer.ts';
 
 test.after.each(stopAllNodes);
 
@@ -66,6 +67,41 @@ test('a dial whose 101 arrived while the loop was stalled for 4x handshakeTimeou
   } finally {
     server.close();
   }
+});
+
+test('a peer that floods a node is read in turns (paused while its inbox is full): every message arrives, in order, and the link stays', async () => {
+  const node = await startNode({ name: 'victim', pingInterval: 200, pingTimeout: 100 });
+  const member = await RawPeer.join(node.urls[0], { name: 'flooder' });
+  await waitFor(() => connectedIds(node).includes(member.id), 'the member linked');
+  const socket = liveLink(node, member.id)!.socket;
+  let pauses = 0;
+  let resumes = 0;
+  const { pause, resume } = socket;
+  socket.pause = function (this: typeof socket) {
+    pauses++;
+    pause.call(this);
+  };
+  socket.resume = function (this: typeof socket) {
+    resumes++;
+    resume.call(this);
+  };
+  const delivered: string[] = [];
+  const disconnects: DisconnectReason[] = [];
+  node.on('message', (data) => delivered.push(String(data)));
+  node.on('peer:disconnected', (_peer, reason) => disconnects.push(reason));
+  const COUNT = 4000;
+  for (let i = 0; i < COUNT; i++) {
+    // Let the flooder's side answer pings now and then (it is in this process too).
+    if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+    member.sendJson(member.sign({ t: 'msg', id: `flood${i}`, from: member.id, to: null, ttl: 1, hops: 0, data: `m${i}` }));
+  }
+  await waitFor(() => delivered.length >= COUNT || disconnects.length > 0 || member.close !== null, 'the flood delivered', 60_000);
+  assert.equal(disconnects, [], 'no ping timeout: the pongs were behind the flood');
+  assert.is(delivered.length, COUNT);
+  assert.ok(delivered.every((data, i) => data === `m${i}`), 'in order');
+  assert.ok(pauses > 0 && resumes >= pauses, `reading paused ${pauses} times, resumed ${resumes} times`);
+  assert.is(socket.isPaused, false);
+  member.end();
 });
 
 test.run();
