@@ -7,7 +7,7 @@ import { decodeFrame, encodeControl } from './envelope.ts';
 import type { ControlMessage, DecodedFrame, PeerKind } from './envelope.ts';
 import type { DialTarget, Direction } from './peer-table.ts';
 import { patientTimeout } from '../transport/patient-timer.ts';
-import { LANE_ESTABLISHED, LANE_HANDSHAKE, type Lane, turnBudget } from '../transport/turn-budget.ts';
+import { LANE_DIAL, LANE_ESTABLISHED, LANE_HANDSHAKE, type Lane, turnBudget } from '../transport/turn-budget.ts';
 import { PingTracker } from './ping-tracker.ts';
 import { nodeCrypto } from './node-crypto.ts';
 import { NOISE_MAX_MESSAGE } from '../wire/noise.js';
@@ -152,8 +152,8 @@ export class PeerLink {
       },
       (error: Error) => this.#internalError(error),
     );
-    if (direction === 'inbound' || turnBudget.mayRun(LANE_HANDSHAKE)) void begin();
-    else turnBudget.defer(LANE_HANDSHAKE, () => (this.#closed || this.#localClose !== null ? undefined : begin()));
+    if (direction === 'inbound' || turnBudget.mayRun(LANE_DIAL)) void begin();
+    else turnBudget.defer(LANE_DIAL, () => (this.#closed || this.#localClose !== null ? undefined : begin()));
   }
 
   /** The peer once the handshake proved its key and it said hello. */

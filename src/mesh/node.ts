@@ -34,7 +34,7 @@ import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
 import { PeerTable, copyPeer } from './peer-table.ts';
-import { LANE_HANDSHAKE, turnBudget } from '../transport/turn-budget.ts';
+import { LANE_DIAL, turnBudget } from '../transport/turn-budget.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
 /**
@@ -383,8 +383,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #dial(target: DialTarget): void {
     this.#table.dialStarted(target);
     // A node that dials 60 addresses at once would stall its process (and every node in it) for a while: the
-    // dials take their turn in the process's turn budget, as handshakes do.
-    turnBudget.run(LANE_HANDSHAKE, () => {
+    // dials take their turn in the process's turn budget, after the handshakes under way.
+    turnBudget.run(LANE_DIAL, () => {
       if (this.#state === 'running') this.#connect(target);
     });
   }

@@ -12,10 +12,15 @@ import { performance } from 'node:perf_hooks';
  */
 export const TURN_SLICE_MS = 10;
 
-/** Lanes, most urgent first: handshakes of connections not yet established go before everything else. */
+/**
+ * Lanes, most urgent first: the handshake messages of connections on their way go before new connections (dials and
+ * their first handshake message), and both before the work of established ones. A burst of dials then finishes the
+ * handshakes it started before it starts more.
+ */
 export const LANE_HANDSHAKE = 0;
-export const LANE_ESTABLISHED = 1;
-export type Lane = typeof LANE_HANDSHAKE | typeof LANE_ESTABLISHED;
+export const LANE_DIAL = 1;
+export const LANE_ESTABLISHED = 2;
+export type Lane = typeof LANE_HANDSHAKE | typeof LANE_DIAL | typeof LANE_ESTABLISHED;
 
 /** Queued work; may return a promise when it goes on in microtasks (awaited before the slice's clock is read). */
 export type BudgetTask = () => void | Promise<void>;
@@ -48,7 +53,7 @@ class TaskQueue {
 
 /** A budget of connection work per event-loop turn (see TURN_SLICE_MS); the process has one, `turnBudget`. */
 export class TurnBudget {
-  readonly #lanes = [new TaskQueue(), new TaskQueue()] as const;
+  readonly #lanes = [new TaskQueue(), new TaskQueue(), new TaskQueue()] as const;
   /** When this turn's slice started (performance.now()), or -1 when no work ran yet in this turn. */
   #sliceStart = -1;
   #scheduled = false;
@@ -64,7 +69,7 @@ export class TurnBudget {
 
   /** Work queued and not yet run, over all lanes. */
   get backlog(): number {
-    return this.#lanes[0].length + this.#lanes[1].length;
+    return this.#lanes[0].length + this.#lanes[1].length + this.#lanes[2].length;
   }
 
   /**
@@ -72,7 +77,7 @@ export class TurnBudget {
    * has time left. The first call of a turn starts its slice.
    */
   mayRun(lane: Lane): boolean {
-    if (this.#lanes[0].length > 0 || (lane === LANE_ESTABLISHED && this.#lanes[1].length > 0)) return false;
+    for (let more = 0; more <= lane; more++) if (this.#lanes[more]!.length > 0) return false;
     if (this.#sliceStart < 0) {
       this.#sliceStart = this.#now();
       this.#schedule();
@@ -133,7 +138,7 @@ export class TurnBudget {
   async #work(): Promise<void> {
     try {
       while (this.backlog > 0 && this.#now() - this.#sliceStart < this.#sliceMs) {
-        const task = (this.#lanes[0].length > 0 ? this.#lanes[0] : this.#lanes[1]).take();
+        const task = this.#lanes.find((queue) => queue.length > 0)!.take();
         try {
           const pending = task();
           // Microtasks (an awaited handshake step) run before the clock is read again; a task that waits for I/O

@@ -2,7 +2,7 @@
 // timers, accepts and reads get their turn; handshakes go first. A clock the tests move makes it exact.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LANE_ESTABLISHED, LANE_HANDSHAKE, TurnBudget } from '../../src/transport/turn-budget.ts';
+import { LANE_DIAL, LANE_ESTABLISHED, LANE_HANDSHAKE, TurnBudget } from '../../src/transport/turn-budget.ts';
 
 /** A budget with a clock that each task moves on by `cost` ms. */
 function clocked(sliceMs = 10) {
@@ -67,7 +67,7 @@ test('a timer that is due fires between two slices of queued work', async () => 
   assert.equal(events, ['task 0', 'task 1', 'timer', 'task 2', 'task 3', 'task 4', 'task 5']);
 });
 
-test('handshake work goes before queued work of established links, and runs at once past it', async () => {
+test('handshakes under way go before new dials, and both before queued work of established links', async () => {
   const { budget, spend } = clocked(10);
   const ran: string[] = [];
   budget.run(LANE_ESTABLISHED, () => {
@@ -75,13 +75,15 @@ test('handshake work goes before queued work of established links, and runs at o
     spend(10);
   });
   budget.run(LANE_ESTABLISHED, () => { ran.push('e1'); });
+  budget.run(LANE_DIAL, () => { ran.push('d0'); });
   budget.run(LANE_HANDSHAKE, () => { ran.push('h0'); });
   budget.run(LANE_ESTABLISHED, () => { ran.push('e2'); });
+  budget.run(LANE_DIAL, () => { ran.push('d1'); });
   budget.run(LANE_HANDSHAKE, () => { ran.push('h1'); });
   assert.equal(ran, ['e0'], 'the slice is spent: everything else waits');
   assert.is(budget.mayRun(LANE_HANDSHAKE), false, 'handshake work waits behind queued handshake work');
   while (budget.backlog > 0) await immediate();
-  assert.equal(ran, ['e0', 'h0', 'h1', 'e1', 'e2']);
+  assert.equal(ran, ['e0', 'h0', 'h1', 'd0', 'd1', 'e1', 'e2']);
   // With only established work queued, handshake work may still run at once while the slice has time.
   const fresh = clocked(10);
   fresh.budget.run(LANE_ESTABLISHED, () => { fresh.spend(20); });
