@@ -10,7 +10,7 @@ import { MeshReadyError, MeshStateError } from '../errors.ts';
 import type { DiscoveredPeer, Discovery } from '../discovery/discovery.ts';
 import { CloseCode } from '../protocol/constants.ts';
 import { connect } from '../transport/connect.ts';
-import { WebSocketServer } from '../transport/server.ts';
+import { WebSocketServer, destroyOnError } from '../transport/server.ts';
 import type { UpgradeRequest } from '../transport/server.ts';
 import type { WebSocket } from '../transport/websocket.ts';
 import { MeshCloseCode, isRefusal } from './close-codes.ts';
@@ -34,7 +34,7 @@ import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
 import { PeerTable, copyPeer } from './peer-table.ts';
-import { LANE_DIAL, turnBudget } from '../transport/turn-budget.ts';
+import { LANE_DIAL, LANE_HANDSHAKE, turnBudget } from '../transport/turn-budget.ts';
 import type { DialTarget, PeerInfo } from './peer-table.ts';
 
 /**
@@ -224,7 +224,17 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#wss = wss;
     http.on('upgrade', (request, socket, head) => {
       if (this.#guard.isRefused(socket)) return;
-      wss.handleUpgrade(request, socket, head, (ws, upgrade) => this.#accept(ws, upgrade, socket));
+      const upgrade = () => wss.handleUpgrade(request, socket, head, (ws, upgrade) => this.#accept(ws, upgrade, socket));
+      if (turnBudget.mayRun(LANE_HANDSHAKE)) return upgrade();
+      // An upgrade is the start of a handshake: it waits for the process's turn budget like the handshake's
+      // messages (a burst of inbound dials must not stall the process). Meanwhile the socket keeps what the peer
+      // sends, and an error destroys it (Node's server no longer listens for one after 'upgrade').
+      socket.pause();
+      socket.on('error', destroyOnError);
+      turnBudget.defer(LANE_HANDSHAKE, () => {
+        socket.off('error', destroyOnError);
+        if (!socket.destroyed) upgrade();
+      });
     });
     wss.on('rejected', (error, remoteAddress) => this.#refusedHttp({ status: error.status ?? 400, reason: error.message, remoteAddress }));
     const listen = (host: string) => new Promise<void>((resolve, reject) => {

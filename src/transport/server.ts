@@ -351,6 +351,6 @@ export function endWithResponse(socket: Duplex, response: Buffer): void {
 }
 
 /** Socket errors (resets, ...) during the handshake end that socket only; they never reach the process. */
-function destroyOnError(this: Duplex): void {
+export function destroyOnError(this: Duplex): void {
   this.destroy();
 }

@@ -10,6 +10,8 @@ import { computeAcceptKey } from '../../src/handshake/accept-key.ts';
 import { connect } from '../../src/transport/connect.ts';
 import { connectedIds, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
 import { RawPeer } from '../security/raw-peer.ts';
+import { WebSocketServer } from '../../src/transport/server.ts';
+import { LANE_HANDSHAKE, turnBudget } from '../../src/transport/turn-budget.ts';
 
 test.after.each(stopAllNodes);
 
@@ -102,6 +104,35 @@ test('a peer that floods a node is read in turns (paused while its inbox is full
   assert.ok(pauses > 0 && resumes >= pauses, `reading paused ${pauses} times, resumed ${resumes} times`);
   assert.is(socket.isPaused, false);
   member.end();
+});
+
+test('an inbound upgrade waits behind the handshake work queued in the turn budget, then the peer joins', async () => {
+  const node = await startNode({ name: 'busy' });
+  const handleUpgrade = WebSocketServer.prototype.handleUpgrade;
+  const doneAtUpgrade: number[] = [];
+  let done = 0;
+  WebSocketServer.prototype.handleUpgrade = function (this: WebSocketServer, ...args: Parameters<typeof handleUpgrade>) {
+    doneAtUpgrade.push(done);
+    return handleUpgrade.apply(this, args);
+  };
+  try {
+    // 80 handshake steps of 5 ms each: about 400 ms of queued work, a slice per turn.
+    const TASKS = 80;
+    turnBudget.run(LANE_HANDSHAKE, () => busy(15));
+    for (let i = 0; i < TASKS; i++) {
+      turnBudget.run(LANE_HANDSHAKE, () => {
+        busy(5);
+        done++;
+      });
+    }
+    assert.ok(turnBudget.backlog >= TASKS, `queued: ${turnBudget.backlog}`);
+    const member = await RawPeer.join(node.urls[0], { name: 'late' });
+    await waitFor(() => connectedIds(node).includes(member.id), 'the peer joined');
+    assert.equal(doneAtUpgrade, [TASKS], 'the upgrade ran once, after the work queued before it');
+    member.end();
+  } finally {
+    WebSocketServer.prototype.handleUpgrade = handleUpgrade;
+  }
 });
 
 test.run();
