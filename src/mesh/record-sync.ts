@@ -175,6 +175,12 @@ export class RecordSync {
       return;
     }
     const theirs = new Map(digest.have);
+    // This node's own record first: the copy pushed when it was published may have been lost (a link replaced by a
+    // second one between the same two nodes drops what was in flight, and the second link changes no links).
+    const ownKnown = theirs.get(this.host.self.id);
+    if (this.#published !== null && (ownKnown === undefined || ownKnown < this.#published.seq)) {
+      for (const signed of chainAfter(this.#chain, ownKnown ?? null)) this.host.send(from, encodeControl(signed));
+    }
     const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
     for (const record of this.host.topology.records()) {
       // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.

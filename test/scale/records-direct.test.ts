@@ -97,6 +97,27 @@ test('a digest answer leaves out the records passed on over the link since it ca
   for (const peer of [p1, p2, m]) peer.end();
 });
 
+test('a digest that lacks the node\'s own record is answered with it: a neighbour whose copy was lost on a replaced link still gets it', async () => {
+  // The case seen in a 100-node mesh: two nodes dial each other at once; the record pushed over the first link is
+  // dropped when that link is replaced by the second, and the second changes nothing in the links (no new record).
+  const a = await startNode({ name: 'a' });
+  const m = await RawPeer.join(a.urls[0], { name: 'm' });
+  await waitFor(() => m.messages('links').some((message) => message.origin === a.id), 'a pushed its record to m');
+  const pushed = m.messages('links').filter((message) => message.origin === a.id);
+  const newest = pushed[pushed.length - 1]!;
+  assert.ok((newest.links as Array<{ id: string }>).some((entry) => entry.id === m.id), 'a\'s record lists m');
+  // m says it holds nothing (its copy was lost): a sends its record, signed, exactly the one it published.
+  m.sendJson({ t: 'digest', have: [] });
+  await waitFor(() => m.messages('links').filter((message) => message.origin === a.id).length > pushed.length, 'a answered the digest with its own record');
+  const answer = m.messages('links').filter((message) => message.origin === a.id).slice(pushed.length);
+  assert.equal(answer, [newest]);
+  // m holds a's newest record: no answer with it.
+  m.sendJson({ t: 'digest', have: [[a.id, newest.seq as number]] });
+  await sleep(300);
+  assert.is(m.messages('links').filter((message) => message.origin === a.id).length, pushed.length + 1);
+  m.end();
+});
+
 test('two meshes formed apart join through one link: every table lists every node of both (records from before the link travel in the digests)', async () => {
   // Nodes learnt from records are not dialled: the one link a1-b1 is all the two halves share.
   const half = async (prefix: string) => {
