@@ -186,13 +186,14 @@ export class RecordSync {
       // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
       if (known !== undefined && known >= record.seq) continue;
-      // A record this node passed on after the link came up went to the neighbour then (pushed, announced, or
-      // it had it from the origin); a missing delta before it is pulled.
+      if (known !== undefined && known >= record.seq - DIGEST_STALE_MS) continue;
+      // A record this node passed on after the link came up went to the neighbour then (pushed, announced, or it
+      // had it from the origin): only the records before it go, which a delta needs as its base (a node that joins
+      // while the mesh forms would otherwise pull the base of nearly every origin, one pull each).
       const passedOn = this.#passedOn.get(record.origin);
-      if (passedOn !== undefined && passedOn.seq === record.seq && passedOn.at > linkUpAt) continue;
-      if (known === undefined || known < record.seq - DIGEST_STALE_MS) {
-        for (const signed of this.host.topology.chain(record.origin, known ?? null)) this.host.send(from, encodeControl(signed));
-      }
+      const passed = passedOn !== undefined && passedOn.seq === record.seq && passedOn.at > linkUpAt;
+      const chain = this.host.topology.chain(record.origin, known ?? null);
+      for (const signed of passed ? chain.slice(0, -1) : chain) this.host.send(from, encodeControl(signed));
     }
   }
 

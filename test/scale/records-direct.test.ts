@@ -97,6 +97,31 @@ test('a digest answer leaves out the records passed on over the link since it ca
   for (const peer of [p1, p2, m]) peer.end();
 });
 
+test('a digest answer holds the base of a delta passed on since the link came up (the neighbour has the delta, not its base)', async () => {
+  const a = await startNode({ name: 'a' });
+  const reachable = (id: string) => a.peers().some((peer) => peer.id === id && peer.reachable);
+  const p1 = await RawPeer.join(a.urls[0], { name: 'p1' });
+  const [x, y] = [createIdentity(nodeCrypto).id, createIdentity(nodeCrypto).id];
+  const base = { t: 'links', origin: p1.id, boot: `${p1.id}-boot`, name: 'p1', kind: 'node' } as const;
+  const full = p1.sign({ ...base, seq: 1001, links: [{ id: a.id, name: 'a', kind: 'node' }, { id: x, name: 'x', kind: 'node' }] });
+  const delta = p1.sign({ ...base, seq: 1002, base: 1001, links: [{ id: y, name: 'y', kind: 'node' }], gone: [] });
+  p1.sendJson(full);
+  await waitFor(() => reachable(x), 'a routes to x through p1');
+  // m links to a; then p1's delta comes, and a passes it on to m.
+  const m = await RawPeer.join(a.urls[0], { name: 'm' });
+  await waitFor(() => connectedIds(a).includes(m.id), 'm linked');
+  p1.sendJson(delta);
+  await waitFor(() => reachable(y), 'a applied the delta');
+  const told = (message: Record<string, unknown>) => (message.t === 'links' && message.origin === p1.id) || (message.t === 'ihave' && (message.ids as string[]).includes(`links/${p1.id}/1002`));
+  await waitFor(() => m.messages().some(told), 'a passed the delta on to m');
+  const before = m.messages('links').filter((message) => message.origin === p1.id).length;
+  m.sendJson({ t: 'digest', have: [] });
+  await waitFor(() => m.messages('links').filter((message) => message.origin === p1.id).length > before, 'a answered with p1\'s full record');
+  await sleep(300);
+  assert.equal(m.messages('links').filter((message) => message.origin === p1.id).slice(before), [full]);
+  for (const peer of [p1, m]) peer.end();
+});
+
 test('a digest that lacks the node\'s own record is answered with it: a neighbour whose copy was lost on a replaced link still gets it', async () => {
   // The case seen in a 100-node mesh: two nodes dial each other at once; the record pushed over the first link is
   // dropped when that link is replaced by the second, and the second changes nothing in the links (no new record).
