@@ -83,6 +83,9 @@ async function run(count: number, idleMs: number, broadcasts: number, build?: st
       node.on('message', (_data, info) => arrivals.set(info.id, performance.now()));
       await node.start();
       nodes.push(node);
+      // One node per event-loop turn, as separate processes would start: \`start()\` resolves within the turn it
+      // was called in, so a loop of them would be one long task of the harness's (60 nodes: about 120 ms).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const ids = new Set(nodes.map((node) => node.id));
     const complete = (alive: MeshNode[], gone: Set<string>) => alive.every((node) => {

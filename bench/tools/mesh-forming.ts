@@ -119,6 +119,8 @@ for (let index = 0; index < count; index++) {
   node.on('warning', () => {});
   await node.start();
   nodes.push(node);
+  // One node per event-loop turn, as in bench/mesh/scale-process.ts.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 const ids = new Set(nodes.map((node) => node.id));
 const completeShare = () => nodes.reduce((all, node) => all + node.peers().filter((peer) => peer.reachable && ids.has(peer.id)).length, 0) / (count * (count - 1));
