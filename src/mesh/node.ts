@@ -112,10 +112,18 @@ export function liveLink(node: MeshNode, peerId: string): PeerLink | undefined {
   return liveLinkOf(node, peerId);
 }
 
+let knownLinksOf: (node: MeshNode, origin: string) => string[] | undefined;
+
+/** The ids `node`'s newest links record of `origin` lists (tests wait on it); like `liveLink`, not exported by `src/index.ts`. */
+export function knownLinks(node: MeshNode, origin: string): string[] | undefined {
+  return knownLinksOf(node, origin);
+}
+
 /** A symmetric wsmesh node: listens and dials, keeps the peer table, pings, routes messages. */
 export class MeshNode extends EventEmitter<MeshNodeEvents> {
   static {
     liveLinkOf = (node, peerId) => node.#router?.live.get(peerId);
+    knownLinksOf = (node, origin) => node.#router?.topology.record(origin)?.links.map((entry) => entry.id);
   }
 
   /** Resolved options: private, since they hold the secret. */

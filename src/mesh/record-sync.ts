@@ -79,8 +79,8 @@ export class RecordSync {
   }
 
   /** A node link came up: digests are exchanged (see `#syncLater`). */
-  linkUp(link: PeerLink, now: number): void {
-    this.#linkUpAt.set(link, now);
+  linkUp(link: PeerLink): void {
+    this.#linkUpAt.set(link, this.#tick());
     this.#syncLater(link);
   }
 
@@ -123,7 +123,7 @@ export class RecordSync {
     if (!tree.has(id) && !pulled) {
       const now = Date.now();
       tree.receive(from.remote!.id, id, null, outcome === 'stale' ? null : encodeControl(record), now, { record: this.#listedBy(record, outcome === 'fresh') });
-      if (outcome !== 'stale') this.#passedOn.set(record.origin, { seq: record.seq, at: now });
+      if (outcome !== 'stale') this.#passedOn.set(record.origin, { seq: record.seq, at: this.#tick() });
     }
     if (outcome === 'gap') this.#pullLater(record.origin, from.remote!.id);
     if (outcome !== 'fresh') return;
@@ -175,13 +175,15 @@ export class RecordSync {
       return;
     }
     const theirs = new Map(digest.have);
-    // This node's own record first: the copy pushed when it was published may have been lost (a link replaced by a
-    // second one between the same two nodes drops what was in flight, and the second link changes no links).
+    const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
+    // This node's own record first, when it was published before this link came up (one published since was
+    // pushed over this link and is on its way). The neighbour may have missed it: two nodes that dial each other
+    // at once keep the second link, what was pushed over the first is dropped with it, and the second link
+    // changes no links (no new record follows).
     const ownKnown = theirs.get(this.host.self.id);
-    if (this.#published !== null && (ownKnown === undefined || ownKnown < this.#published.seq)) {
+    if (this.#published !== null && (ownKnown === undefined || ownKnown < this.#published.seq) && this.#publishedTick < linkUpAt) {
       for (const signed of chainAfter(this.#chain, ownKnown ?? null)) this.host.send(from, encodeControl(signed));
     }
-    const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
     for (const record of this.host.topology.records()) {
       // A record it holds only a little older (seq is the origin's clock) is probably on its way over the tree.
       const known = theirs.get(record.origin);
@@ -217,9 +219,19 @@ export class RecordSync {
   }
 
   readonly #syncTimers = new Set<NodeJS.Timeout>();
-  /** When each node link came up (a digest answer leaves out what the broadcast tree carried over it since). */
+  /** When (`#tick()`) each node link came up (a digest answer leaves out what was pushed or passed on over it since). */
   readonly #linkUpAt = new WeakMap<PeerLink, number>();
-  /** The newest record of each origin this node passed on over the broadcast tree, and when. */
+  /**
+   * Orders link-ups, records passed on and this node's publications (a counter, not the clock: two of them in the
+   * same millisecond must still be told apart).
+   */
+  #ticks = 0;
+  #tick(): number {
+    return ++this.#ticks;
+  }
+  /** When (`#tick()`) this node's newest record was published. */
+  #publishedTick = 0;
+  /** The newest record of each origin this node passed on over the broadcast tree, and when (`#tick()`). */
   readonly #passedOn = new Map<string, { seq: number; at: number }>();
 
   #digest(): Array<[string, number]> {
@@ -270,6 +282,7 @@ export class RecordSync {
     }
     this.#published = record.base === undefined ? record : whole;
     this.#publishedAt = Date.now();
+    this.#publishedTick = this.#tick();
     this.host.tree.receive(null, recordId(record), null, encodeControl(record), this.#publishedAt, { record: 'origin' });
     // Others plan broadcasts with this record from now on.
     this.host.tree.topologyChanged(this.#publishedAt);

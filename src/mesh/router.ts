@@ -187,7 +187,7 @@ export class MeshRouter implements MessengerHost {
     if (isNew) this.events.discovered(copyPeer(peer), target?.source ?? 'inbound');
     this.live.set(remote.id, link);
     this.events.connected(copyPeer(table.connected(remote.id, link.direction, now)));
-    if (remote.kind === 'node') this.#records.linkUp(link, now);
+    if (remote.kind === 'node') this.#records.linkUp(link);
     this.#records.scheduleLinks();
     this.#scheduleRoutes();
     // A page that joins gets its node's peer table without waiting for the routes batch.
