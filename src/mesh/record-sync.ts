@@ -33,6 +33,13 @@ export const FULL_RECORD_EVERY = 3;
  */
 export const PULL_DELAY_MS = 250;
 export const PULL_TRIES = 6;
+/**
+ * A pull of an origin is answered over a link at most once in this many ms: a node retries a pull after
+ * `PULL_DELAY_MS * 4`, so only repeats sooner than any node makes (a flood: a few bytes in, a chain of signed
+ * records out each time) go unanswered. Likewise a link's digest is answered once: a node sends one, when the link
+ * comes up.
+ */
+export const PULL_ANSWER_INTERVAL_MS = PULL_DELAY_MS * 2;
 
 /** What record sync needs from the router. */
 export interface RecordSyncHost {
@@ -168,12 +175,23 @@ export class RecordSync {
     // holds a newer record of ours (from a previous run), it sends it (signed by us) in answer to our digest.
     if (digest.pull === true) {
       // It misses a delta's base: every newer record of the origins named, however recent.
+      const now = Date.now();
+      let answered = this.#pullsAnswered.get(from);
       for (const [origin, seq] of digest.have) {
+        if (now - (answered?.get(origin) ?? -Infinity) < PULL_ANSWER_INTERVAL_MS) continue;
         const chain = origin === this.host.self.id ? chainAfter(this.#chain, seq) : this.host.topology.chain(origin, seq);
-        for (const record of chain) if (record.seq > seq) this.host.send(from, encodeControl(record));
+        let sent = false;
+        for (const record of chain) if (record.seq > seq) sent = this.host.send(from, encodeControl(record)) || sent;
+        // Only origins held are remembered: at most the topology's maxRecords per link.
+        if (sent) {
+          if (answered === undefined) this.#pullsAnswered.set(from, (answered = new Map()));
+          answered.set(origin, now);
+        }
       }
       return;
     }
+    if (this.#digestAnswered.has(from)) return;
+    this.#digestAnswered.add(from);
     const theirs = new Map(digest.have);
     const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
     // This node's own record first, when it was published before this link came up (one published since was
@@ -219,6 +237,10 @@ export class RecordSync {
   }
 
   readonly #syncTimers = new Set<NodeJS.Timeout>();
+  /** Links whose digest was answered (see `PULL_ANSWER_INTERVAL_MS`). */
+  readonly #digestAnswered = new WeakSet<PeerLink>();
+  /** Per link, when a pull of each origin was last answered. */
+  readonly #pullsAnswered = new WeakMap<PeerLink, Map<string, number>>();
   /** When (`#tick()`) each node link came up (a digest answer leaves out what was pushed or passed on over it since). */
   readonly #linkUpAt = new WeakMap<PeerLink, number>();
   /**

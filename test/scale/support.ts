@@ -2,7 +2,7 @@ import { PeerLink } from '../../src/mesh/link.ts';
 import { RawPeer } from '../security/raw-peer.ts';
 import type { Received } from '../security/raw-peer.ts';
 import type { WebSocket } from '../../src/transport/websocket.ts';
-import type { MeshNode } from '../../src/mesh/node.ts';
+import { knownLinks, type MeshNode } from '../../src/mesh/node.ts';
 import type { MeshNodeOptions } from '../../src/mesh/options.ts';
 import { connectedIds, startNode, waitFor } from '../mesh/support.ts';
 
@@ -59,6 +59,15 @@ export async function startFullMesh(count: number, options: MeshNodeOptions = {}
 export function tablesComplete(nodes: MeshNode[]): boolean {
   const ids = new Set(nodes.map((node) => node.id));
   return nodes.every((node) => node.peers().filter((peer) => ids.has(peer.id) && peer.reachable).length === nodes.length - 1);
+}
+
+/**
+ * Every node holds every other node's links record listing all the others: a full mesh whose records are all out
+ * (tables can be complete before: direct links alone make peers reachable).
+ */
+export function recordsComplete(nodes: MeshNode[]): boolean {
+  const listsAll = (holder: MeshNode, origin: MeshNode) => nodes.every((other) => other === origin || knownLinks(holder, origin.id)?.includes(other.id));
+  return nodes.every((holder) => nodes.every((origin) => origin === holder || listsAll(holder, origin)));
 }
 
 export async function waitForFullMesh(nodes: MeshNode[], ms = 60_000): Promise<void> {
