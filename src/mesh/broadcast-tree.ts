@@ -96,13 +96,25 @@ interface Cached {
   at: number;
   /** Checks the origin's signature of a broadcast not verified yet (see `receive`); true when it holds. */
   verify?: () => boolean;
+  /** When it was last sent to each neighbour in answer to a graft. */
+  grafted?: Map<string, number>;
 }
 
 interface Missing {
   /** Neighbours that announced the broadcast, in order; the first one is grafted when the timer fires. */
   announcers: string[];
   timer: NodeJS.Timeout;
+  /** The neighbour whose `ihave` made this node wait for it (see `MAX_WAITING_PER_NEIGHBOUR`). */
+  opener: string;
 }
+
+/**
+ * Broadcasts a neighbour's `ihave` notices can make this node wait for (a timer and a graft each) at once: one
+ * notice's worth. Beyond, its notices of further ids are ignored until some of those arrive or are given up, so a
+ * neighbour announcing ids that never come cannot grow this node's memory or timers (broadcasts themselves still
+ * come by push, and other neighbours' notices still count).
+ */
+export const MAX_WAITING_PER_NEIGHBOUR = MAX_TREE_IDS;
 
 /**
  * Broadcast dissemination. Every node holds every node's links record (link-state routing), so a broadcast
@@ -147,6 +159,8 @@ export class BroadcastTree {
   readonly #cache = new Map<string, Cached>();
   #cacheBytes = 0;
   readonly #missing = new Map<string, Missing>();
+  /** How many `#missing` entries each neighbour opened. */
+  readonly #opened = new Map<string, number>();
   readonly #ihaves = new Map<string, string[]>();
   #ihaveTimer: NodeJS.Timeout | undefined;
   /** Plans per origin for the current view (null: no plan, Plumtree links). */
@@ -209,7 +223,7 @@ export class BroadcastTree {
     const missing = this.#missing.get(id);
     if (missing !== undefined) {
       clearTimeout(missing.timer);
-      this.#missing.delete(id);
+      this.#forget(id, missing);
     }
     this.#meetNeighbours();
     const plan = this.#plan(origin);
@@ -294,17 +308,29 @@ export class BroadcastTree {
         if (!missing.announcers.includes(from)) missing.announcers.push(from);
         continue;
       }
-      this.#missing.set(id, { announcers: [from], timer: this.#graftLater(id) });
+      const opened = this.#opened.get(from) ?? 0;
+      if (opened >= MAX_WAITING_PER_NEIGHBOUR) continue;
+      this.#opened.set(from, opened + 1);
+      this.#missing.set(id, { announcers: [from], timer: this.#graftLater(id), opener: from });
     }
   }
 
-  /** `from` asks for broadcasts and makes the link eager. */
+  /**
+   * `from` asks for broadcasts and makes the link eager. Each is sent to one neighbour at most once per
+   * `graftAfter * 4` ms: a node grafts an id from one announcer, then from the next; it asks the same neighbour
+   * again only after that neighbour announced the id again. Repeats sooner (a flood: a few bytes in, a whole
+   * broadcast out each time) go unanswered.
+   */
   graft(from: string, ids: string[]): void {
     if (this.host.isLeaf(from)) return;
     this.#lazy.delete(from);
+    const now = Date.now();
     for (const id of ids) {
       const cached = this.#cache.get(id);
       if (cached === undefined) continue;
+      const last = cached.grafted?.get(from);
+      if (last !== undefined && now - last < this.options.graftAfter * 4) continue;
+      (cached.grafted ??= new Map()).set(from, now);
       if (cached.verify !== undefined) {
         if (!cached.verify()) continue;
         delete cached.verify;
@@ -348,6 +374,7 @@ export class BroadcastTree {
     this.#ihaves.clear();
     for (const missing of this.#missing.values()) clearTimeout(missing.timer);
     this.#missing.clear();
+    this.#opened.clear();
   }
 
   /**
@@ -407,12 +434,19 @@ export class BroadcastTree {
     const neighbours = new Set(this.host.neighbourIds());
     let announcer = missing.announcers.shift();
     while (announcer !== undefined && !neighbours.has(announcer)) announcer = missing.announcers.shift();
-    if (announcer === undefined) return void this.#missing.delete(id);
+    if (announcer === undefined) return void this.#forget(id, missing);
     this.#lazy.delete(announcer);
     this.#pruned.delete(announcer);
     this.stats.grafts++;
     this.host.transmit(announcer, encodeControl(graftMessage([id])));
     missing.timer = this.#graftLater(id);
+  }
+
+  #forget(id: string, missing: Missing): void {
+    this.#missing.delete(id);
+    const opened = (this.#opened.get(missing.opener) ?? 0) - 1;
+    if (opened > 0) this.#opened.set(missing.opener, opened);
+    else this.#opened.delete(missing.opener);
   }
 
   /**

@@ -1,6 +1,7 @@
-// A member (it has the secret) that repeats digests: each one would make the node send every record it holds, a
-// few bytes in for up to maxRecords signed records out. A node sends one digest per link, when the link comes up,
-// and pulls an origin again from the same neighbour no sooner than a second later; the node answers that much.
+// A member (it has the secret) that repeats requests a node answers with much more than the request: a digest
+// (every record it holds), a pull (an origin's chain), a graft (a whole cached broadcast); or that announces ids
+// that never come (a timer and a graft each). A node sends one digest per link, pulls an origin again from the same
+// neighbour no sooner than a second later, grafts an id from one announcer at a time: the node answers that much.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MeshNode } from '../../src/mesh/node.ts';
@@ -63,6 +64,39 @@ test('a pull repeated at once is answered once; the same pull a second later (a 
   m.sendJson(pull);
   await waitFor(() => recordsOf(m, b).length === 2 * answer.length, 'a answered the retry');
   assert.equal(recordsOf(m, b), [...answer, ...answer]);
+});
+
+test('a graft repeated over one link is answered once a second: 50 grafts of a broadcast, one naming it 50 times, send it once', async () => {
+  const { b, c, m } = await meshWithAttacker();
+  b.broadcast('cached at a');
+  const copies = () => m.received.filter((entry) => entry.message?.t === 'msg' && entry.message.data === 'cached at a');
+  const announced = () => m.messages('ihave').flatMap((ihave) => ihave.ids as string[]);
+  await waitFor(() => copies().length > 0 || announced().length > 0, 'm heard of b\'s broadcast from a');
+  const id = (copies()[0]?.message?.id as string | undefined) ?? announced()[0]!;
+  const before = copies().length;
+  m.sendJson({ t: 'graft', ids: Array.from({ length: 50 }, () => id) });
+  for (let i = 0; i < 50; i++) m.sendJson({ t: 'graft', ids: [id] });
+  await barrier(m, c);
+  assert.is(copies().length, before + 1);
+  assert.equal(copies().at(-1)!.data, (copies()[0] ?? copies().at(-1)!).data);
+  // A node grafts another announcer after graftAfter; the same one again only after it announced the id again.
+  await sleep(1000);
+  m.sendJson({ t: 'graft', ids: [id] });
+  await waitFor(() => copies().length === before + 2, 'a answered the graft a second later');
+});
+
+test('ihave notices of ids that never come: a neighbour keeps at most 1024 of them waiting, the rest are ignored (one graft each, no more)', async () => {
+  const { c, m } = await meshWithAttacker();
+  // 20 notices of 1024 made-up ids each: a grafts the ids it waits for after graftAfter (250 ms), one graft per id.
+  for (let notice = 0; notice < 20; notice++) m.sendJson({ t: 'ihave', ids: Array.from({ length: 1024 }, (_, i) => `fake-${notice}-${i}`) });
+  const grafted = () => new Set(m.messages('graft').flatMap((graft) => graft.ids as string[]));
+  await waitFor(() => grafted().size >= 1024, 'a grafted the first 1024 ids');
+  await barrier(m, c);
+  // Whatever a still waits for is grafted within graftAfter: wait past it, then count.
+  await sleep(600);
+  await barrier(m, c);
+  assert.is(grafted().size, 1024);
+  assert.ok([...grafted()].every((id) => id.startsWith('fake-0-')), 'the ids of the first notice');
 });
 
 test.run();
