@@ -41,6 +41,15 @@ export const PULL_TRIES = 6;
  */
 export const PULL_ANSWER_INTERVAL_MS = PULL_DELAY_MS * 2;
 
+/**
+ * New records accepted from one origin: a burst of this many (a chain in a digest answer is at most
+ * FULL_RECORD_EVERY), then one per `RECORD_REFILL_MS`. A node issues one per LINKS_MIN_INTERVAL_MS at most, so only
+ * an origin that issues records on purpose faster (a routing storm made by a member) is held back: the records over
+ * its budget are dropped, not passed on.
+ */
+export const RECORD_BURST = 8;
+export const RECORD_REFILL_MS = LINKS_MIN_INTERVAL_MS / 2;
+
 /** What record sync needs from the router. */
 export interface RecordSyncHost {
   readonly self: { id: string; name: string; boot: string };
@@ -94,6 +103,9 @@ export class RecordSync {
   /** Records held were forgotten (`Topology.expire`): so is what was passed on of them. */
   expire(): void {
     for (const origin of this.#passedOn.keys()) if (this.host.topology.record(origin) === undefined) this.#passedOn.delete(origin);
+    // A budget refilled to the full burst is the same as none.
+    const now = Date.now();
+    for (const [origin, budget] of this.#budgets) if (budget.tokens + (now - budget.at) / RECORD_REFILL_MS >= RECORD_BURST) this.#budgets.delete(origin);
   }
 
   stop(): void {
@@ -122,6 +134,8 @@ export class RecordSync {
     if (tree.has(id) && (!this.host.topology.isNewer(record) || this.host.topology.isWaiting(record))) return void tree.receive(from.remote!.id, id, null, null, Date.now());
     // Records of an origin this node is pulling, up to the delta that waits, are the answer (the chain since its last
     // full record): the rest of the mesh has them, so they are not passed on (each would be a duplicate everywhere).
+    // A new record costs its origin one record of its budget; over it, the record is dropped (see RECORD_BURST).
+    if (this.host.topology.isNewer(record) && !this.#spend(record.origin)) return;
     const waitsFor = this.#pulls.has(record.origin) ? this.host.topology.missing(record.origin) : null;
     const pulled = waitsFor !== null && record.seq <= waitsFor;
     const outcome = this.host.topology.accept(record);
@@ -136,6 +150,21 @@ export class RecordSync {
     if (outcome !== 'fresh') return;
     tree.topologyChanged(Date.now());
     this.host.recordsChanged();
+  }
+
+  /** New records accepted per origin lately (see RECORD_BURST): the tokens left and when they were counted. */
+  readonly #budgets = new Map<string, { tokens: number; at: number }>();
+
+  /** Takes one record from `origin`'s budget; false when none is left. */
+  #spend(origin: string): boolean {
+    const now = Date.now();
+    let budget = this.#budgets.get(origin);
+    if (budget === undefined) this.#budgets.set(origin, (budget = { tokens: RECORD_BURST, at: now }));
+    budget.tokens = Math.min(RECORD_BURST, budget.tokens + (now - budget.at) / RECORD_REFILL_MS);
+    budget.at = now;
+    if (budget.tokens < 1) return false;
+    budget.tokens -= 1;
+    return true;
   }
 
   /**
