@@ -143,7 +143,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
     ],
     notes: [
       `One child process per N, pinned to CPU ${config.serverCpu}; node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000.`,
-      `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60).`,
+      `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60), and the 20 % are stopped one per turn likewise (stop() closes a node's links within its turn).`,
     ],
   };
 }

@@ -319,6 +319,8 @@ export class MeshRouter implements MessengerHost {
 
   #linkDown(id: string, reason: DisconnectReason): void {
     const leaving = reason.type === 'close' && reason.by === 'remote' && reason.code === CloseCode.GoingAway;
+    // A node going away (a page has no record of its own that could bring it back: not for pages).
+    if (leaving && this.self.table.get(id)?.kind === 'node') this.topology.departed(id);
     const peer = this.self.table.disconnected(id, Date.now(), leaving);
     this.messenger.linkLost(id);
     if (peer !== undefined) this.events.disconnected(copyPeer(peer), reason);

@@ -46,6 +46,13 @@ export class Topology {
   #entries = 0;
   /** Since when each origin with a record has been unreachable. */
   readonly #unreachableSince = new Map<string, number>();
+  /**
+   * Nodes that said they are going away (close 1001 from the node itself, over its link), with the seq of their
+   * newest record then (-1: none held). Others' records list their links to such a node until those nodes publish
+   * again (at their own pace: up to seconds), so it is not reached through others until a newer record of its own
+   * comes (it restarted); as a neighbour again it is reached directly.
+   */
+  readonly #departed = new Map<string, number>();
 
   /**
    * `maxRecords` nodes and `maxEntries` links in all are remembered. When a new record does not fit, the
@@ -59,6 +66,13 @@ export class Topology {
     /** This node's neighbours now: when given, room is made by what is unreachable now (not by `isReachable`). */
     readonly neighbours?: () => Iterable<LinkEntry>,
   ) {}
+
+  /** `id`, a neighbour, said it is going away (see `#departed`). */
+  departed(id: string): void {
+    this.#departed.delete(id);
+    this.#departed.set(id, this.#records.get(id)?.state.seq ?? -1);
+    if (this.#departed.size > this.maxRecords) this.#departed.delete(this.#departed.keys().next().value!);
+  }
 
   /** Whether `record` would replace what is known of its origin (only then is it worth verifying). */
   isNewer(record: LinksMessage): boolean {
@@ -131,6 +145,7 @@ export class Topology {
     }
     this.#entries += next.entries - (this.#records.get(record.origin)?.entries ?? 0);
     this.#records.set(record.origin, next);
+    if ((this.#departed.get(record.origin) ?? Infinity) < record.seq) this.#departed.delete(record.origin);
     return 'fresh';
   }
 
@@ -211,7 +226,7 @@ export class Topology {
     for (let index = 0; index < queue.length; index++) {
       const current = routes.get(queue[index])!;
       for (const link of this.#records.get(queue[index])?.state.links ?? []) {
-        if (link.id === this.selfId || routes.has(link.id)) continue;
+        if (link.id === this.selfId || routes.has(link.id) || this.#departed.has(link.id)) continue;
         routes.set(link.id, { via: current.via, hops: current.hops + 1, name: link.name, kind: link.kind });
         queue.push(link.id);
       }

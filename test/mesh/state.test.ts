@@ -56,6 +56,30 @@ test('topology: newest record per origin wins; routes found breadth first', () =
   assert.equal(topology.routes([]).size, 0);
 });
 
+test('topology: a node that went away is not reached through others until a newer record of its own comes', () => {
+  const topology = new Topology('a');
+  const record = (origin: string, seq: number, links: string[]) => ({
+    t: 'links' as const, origin, boot: 'b0', seq, name: origin, kind: 'node' as const, links: links.map((id) => ({ id, name: id, kind: 'node' as const })),
+  });
+  const reached = (neighbours: string[]) => [...topology.routes(neighbours.map((id) => ({ id, name: id, kind: 'node' as const }))).keys()].sort();
+  topology.accept(record('b', 1, ['a', 'x']));
+  topology.accept(record('x', 5, ['a', 'b', 'y']));
+  assert.equal(reached(['b']), ['b', 'x', 'y']);
+  topology.departed('x');
+  assert.equal(reached(['b']), ['b'], 'not through b, and nothing beyond x');
+  assert.equal(reached(['b', 'x']), ['b', 'x', 'y'], 'as a neighbour again it is reached directly');
+  assert.is(topology.accept(record('x', 4, ['b'])), 'stale');
+  assert.equal(reached(['b']), ['b']);
+  assert.is(topology.accept(record('x', 6, ['b'])), 'fresh');
+  assert.equal(reached(['b']), ['b', 'x'], 'a newer record (a restart) brings it back');
+  // Gone before any record of it was held: any record brings it back.
+  topology.departed('z');
+  topology.accept(record('b', 2, ['a', 'x', 'z']));
+  assert.equal(reached(['b']), ['b', 'x']);
+  topology.accept(record('z', 1, ['b']));
+  assert.equal(reached(['b']), ['b', 'x', 'z']);
+});
+
 test('topology: deltas apply to the record they name; one whose base is missing waits and is applied when it comes', () => {
   const topology = new Topology('a');
   const entry = (id: string) => ({ id, name: id, kind: 'node' as const });
