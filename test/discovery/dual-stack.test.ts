@@ -125,4 +125,40 @@ test('RFC 6762 §14: two interfaces on one link list each other\'s addresses, so
   }
 });
 
+test('an interface that appears restarts the query schedule: a second query follows about 1 s after the first (one lost answer is not a wait of up to a minute)', async () => {
+  const entry = (address: string) => ({ address, netmask: '255.255.255.0', family: 'IPv4' as const, mac: '02:00:00:00:00:01', internal: false, cidr: `${address}/24` });
+  const before: InterfaceTable = { eth0: [entry('10.0.0.1')] };
+  let table = before;
+  const lan = new FakeLan();
+  const a = await startNode(lan, '10.0.0.1', service('aaa1'), { networkInterfaces: () => table, watchInterval: 50 });
+  /** When a's queries (QR bit clear) went out: one time per round (a round sends one message per interface). */
+  const queries: number[] = [];
+  const deliver = lan.deliver.bind(lan);
+  lan.deliver = (delivery) => {
+    const now = Date.now();
+    if (delivery.from.address === '10.0.0.1' && (delivery.bytes[2]! & 0x80) === 0 && !(now - (queries.at(-1) ?? -Infinity) < 50)) queries.push(now);
+    deliver(delivery);
+  };
+  const until = async (what: string, condition: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (queries at ${queries.map((at) => at - queries[0]!).join(', ')} ms)`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  try {
+    // Its schedule is at 1 s, 2 s, then 4 s: after the third query the next is 4 s away.
+    await until('two queries after start', () => queries.length >= 2, 3000);
+    const started = queries.length;
+    await until('the third query', () => queries.length > started, 3000);
+    table = { ...before, eth1: [entry('10.0.1.1')] };
+    const appeared = Date.now();
+    await until('two queries after eth1 appeared', () => queries.filter((at) => at >= appeared).length >= 2, 2500);
+    const [first, second] = queries.filter((at) => at >= appeared);
+    assert.ok(second! - first! >= 900, `the second query ${second! - first!} ms after the first (RFC 6762 §5.2: at least 1 s)`);
+  } finally {
+    await a.discovery.stop();
+  }
+});
+
 test.run();

@@ -262,7 +262,10 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       const grown = [...changed].filter((link) => next.some((entry) => entry.name === link && !before.has(interfaceKey(entry))));
       if (grown.length > 0) {
         this.announce(grown);
-        this.sendQuery([], true, grown);
+        // The query schedule starts over (RFC 6762 §5.2: 20-120 ms, then 1 s, doubling): a single query, whose
+        // answers can be lost while the new interface settles, left the next one to the old schedule, up to
+        // `queryIntervalMax` (60 s) later. On every interface: connectivity changed.
+        this.queries.start();
       }
       // An interface sharing its link with one that changed announces its new address set: the cache-flush
       // bits make the receivers drop addresses of the shared link that are gone (RFC 6762 §10.2, §14).
