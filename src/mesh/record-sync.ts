@@ -50,6 +50,16 @@ export const PULL_ANSWER_INTERVAL_MS = PULL_DELAY_MS * 2;
 export const RECORD_BURST = 8;
 export const RECORD_REFILL_MS = LINKS_MIN_INTERVAL_MS / 2;
 
+/** Record sync's state of one node link. */
+interface LinkSync {
+  /** When (`#tick()`) it came up: a digest answer leaves out what was pushed or passed on over it since. */
+  upAt: number;
+  /** Its digest was answered (once per link; see `PULL_ANSWER_INTERVAL_MS`). */
+  digestAnswered: boolean;
+  /** When a pull of each origin was last answered over it. */
+  pullsAnswered: Map<string, number>;
+}
+
 /** What record sync needs from the router. */
 export interface RecordSyncHost {
   readonly self: { id: string; name: string; boot: string };
@@ -96,7 +106,7 @@ export class RecordSync {
 
   /** A node link came up: digests are exchanged (see `#syncLater`). */
   linkUp(link: PeerLink): void {
-    this.#linkUpAt.set(link, this.#tick());
+    this.#links.set(link, { upAt: this.#tick(), digestAnswered: false, pullsAnswered: new Map() });
     this.#syncLater(link);
   }
 
@@ -205,24 +215,22 @@ export class RecordSync {
     if (digest.pull === true) {
       // It misses a delta's base: every newer record of the origins named, however recent.
       const now = Date.now();
-      let answered = this.#pullsAnswered.get(from);
+      const { pullsAnswered } = this.#linkSync(from);
       for (const [origin, seq] of digest.have) {
-        if (now - (answered?.get(origin) ?? -Infinity) < PULL_ANSWER_INTERVAL_MS) continue;
+        if (now - (pullsAnswered.get(origin) ?? -Infinity) < PULL_ANSWER_INTERVAL_MS) continue;
         const chain = origin === this.host.self.id ? chainAfter(this.#chain, seq) : this.host.topology.chain(origin, seq);
         let sent = false;
         for (const record of chain) if (record.seq > seq) sent = this.host.send(from, encodeControl(record)) || sent;
         // Only origins held are remembered: at most the topology's maxRecords per link.
-        if (sent) {
-          if (answered === undefined) this.#pullsAnswered.set(from, (answered = new Map()));
-          answered.set(origin, now);
-        }
+        if (sent) pullsAnswered.set(origin, now);
       }
       return;
     }
-    if (this.#digestAnswered.has(from)) return;
-    this.#digestAnswered.add(from);
+    const sync = this.#linkSync(from);
+    if (sync.digestAnswered) return;
+    sync.digestAnswered = true;
     const theirs = new Map(digest.have);
-    const linkUpAt = this.#linkUpAt.get(from) ?? Infinity;
+    const linkUpAt = sync.upAt;
     // This node's own record first, when it was published before this link came up (one published since was
     // pushed over this link and is on its way). The neighbour may have missed it: two nodes that dial each other
     // at once keep the second link, what was pushed over the first is dropped with it, and the second link
@@ -266,12 +274,14 @@ export class RecordSync {
   }
 
   readonly #syncTimers = new Set<NodeJS.Timeout>();
-  /** Links whose digest was answered (see `PULL_ANSWER_INTERVAL_MS`). */
-  readonly #digestAnswered = new WeakSet<PeerLink>();
-  /** Per link, when a pull of each origin was last answered. */
-  readonly #pullsAnswered = new WeakMap<PeerLink, Map<string, number>>();
-  /** When (`#tick()`) each node link came up (a digest answer leaves out what was pushed or passed on over it since). */
-  readonly #linkUpAt = new WeakMap<PeerLink, number>();
+  /** What record sync keeps per node link (see `LinkSync`). */
+  readonly #links = new WeakMap<PeerLink, LinkSync>();
+
+  #linkSync(link: PeerLink): LinkSync {
+    let sync = this.#links.get(link);
+    if (sync === undefined) this.#links.set(link, (sync = { upAt: Infinity, digestAnswered: false, pullsAnswered: new Map() }));
+    return sync;
+  }
   /**
    * Orders link-ups, records passed on and this node's publications (a counter, not the clock: two of them in the
    * same millisecond must still be told apart).
