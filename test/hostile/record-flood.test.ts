@@ -7,9 +7,8 @@ import * as assert from 'uvu/assert';
 import { PeerLink } from '../../src/mesh/link.ts';
 import { liveLink, type MeshNode } from '../../src/mesh/node.ts';
 import { RECORD_BURST, RECORD_REFILL_MS } from '../../src/mesh/record-sync.ts';
-import { connectedIds, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
-import { recordsComplete } from '../scale/support.ts';
-import { RawPeer } from '../security/raw-peer.ts';
+import { stopAllNodes } from '../mesh/support.ts';
+import { handled, meshWithMember } from './member.ts';
 
 const original = PeerLink.prototype.send;
 /** Links records of the attacker's origin that a sent, per receiver id. */
@@ -33,23 +32,16 @@ test.after(async () => {
 });
 
 test('40 valid records of one origin at once: a passes on the first RECORD_BURST, then one per RECORD_REFILL_MS', async () => {
-  a = await startNode({ name: 'a' });
-  const b = await startNode({ name: 'b', peers: [a.urls[0]] });
-  const c = await startNode({ name: 'c', peers: [a.urls[0], b.urls[0]] });
-  await waitFor(() => recordsComplete([a!, b, c]), 'a, b and c hold each other\'s records');
-  const m = await RawPeer.join(a.urls[0], { name: 'm' });
+  const mesh = await meshWithMember();
+  const { b, c, m } = mesh;
+  a = mesh.a;
   attackerId = m.id;
-  await waitFor(() => connectedIds(a!).includes(m.id), 'm linked to a');
   const record = (seq: number) =>
     m.sign({ t: 'links', origin: m.id, boot: 'flood', seq, name: 'm', kind: 'node', links: [{ id: a!.id, name: 'a', kind: 'node' }] });
   const frames = Array.from({ length: 40 }, (_, i) => record(1_000_000 + i));
   const started = Date.now();
   for (const frame of frames) m.sendJson(frame);
-  // In order after the records on the same link: a pull of c's records, answered once a has handled them all.
-  const cRecords = () => m.messages('links').filter((message) => message.origin === c.id).length;
-  const before = cRecords();
-  m.sendJson({ t: 'digest', have: [[c.id, 0]], pull: true });
-  await waitFor(() => cRecords() > before, 'a handled everything m sent');
+  await handled(m, c);
   const refilled = Math.floor((Date.now() - started) / RECORD_REFILL_MS);
   // b is not listed by m's records: a (the only node they list) passes each accepted one on to b.
   const toB = passedOn.get(b.id) ?? 0;

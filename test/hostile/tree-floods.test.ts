@@ -4,10 +4,9 @@
 // neighbour no sooner than a second later, grafts an id from one announcer at a time: the node answers that much.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MeshNode } from '../../src/mesh/node.ts';
-import { connectedIds, sleep, startNode, stopAllNodes, waitFor } from '../mesh/support.ts';
-import { recordsComplete } from '../scale/support.ts';
-import { RawPeer } from '../security/raw-peer.ts';
+import { sleep, stopAllNodes, waitFor } from '../mesh/support.ts';
+import type { RawPeer } from '../security/raw-peer.ts';
+import { handled, meshWithMember, recordsOf } from './member.ts';
 
 let peers: RawPeer[] = [];
 test.after.each(async () => {
@@ -16,28 +15,10 @@ test.after.each(async () => {
   await stopAllNodes();
 });
 
-/** a, b and c in a full mesh, and the attacker m linked to a. */
-async function meshWithAttacker(): Promise<{ a: MeshNode; b: MeshNode; c: MeshNode; m: RawPeer }> {
-  const a = await startNode({ name: 'a' });
-  const b = await startNode({ name: 'b', peers: [a.urls[0]] });
-  const c = await startNode({ name: 'c', peers: [a.urls[0], b.urls[0]] });
-  await waitFor(() => recordsComplete([a, b, c]), 'a, b and c hold each other\'s records');
-  const m = await RawPeer.join(a.urls[0], { name: 'm' });
-  peers.push(m);
-  await waitFor(() => connectedIds(a).includes(m.id), 'm linked to a');
-  return { a, b, c, m };
-}
-
-const recordsOf = (peer: RawPeer, origin: MeshNode) => peer.messages('links').filter((message) => message.origin === origin.id);
-
-/**
- * Waits until every message m sent before is handled: a pull of `origin` (not asked for before) is answered over
- * the same link, in order, after the answers to everything m sent ahead of it.
- */
-async function barrier(m: RawPeer, origin: MeshNode): Promise<void> {
-  const before = recordsOf(m, origin).length;
-  m.sendJson({ t: 'digest', have: [[origin.id, 0]], pull: true });
-  await waitFor(() => recordsOf(m, origin).length > before, 'a answered the pull sent last');
+async function meshWithAttacker(): ReturnType<typeof meshWithMember> {
+  const mesh = await meshWithMember();
+  peers.push(mesh.m);
+  return mesh;
 }
 
 test('a digest repeated over one link is answered once: 50 more digests get no record', async () => {
@@ -46,7 +27,7 @@ test('a digest repeated over one link is answered once: 50 more digests get no r
   await waitFor(() => recordsOf(m, b).length > 0, 'a answered the first digest with b\'s record');
   const answer = recordsOf(m, b);
   for (let i = 0; i < 50; i++) m.sendJson({ t: 'digest', have: [] });
-  await barrier(m, c);
+  await handled(m, c);
   assert.equal(recordsOf(m, b), answer);
 });
 
@@ -57,7 +38,7 @@ test('a pull repeated at once is answered once; the same pull a second later (a 
   await waitFor(() => recordsOf(m, b).length > 0, 'a answered the pull with b\'s records');
   const answer = recordsOf(m, b);
   for (let i = 0; i < 50; i++) m.sendJson(pull);
-  await barrier(m, c);
+  await handled(m, c);
   assert.equal(recordsOf(m, b), answer);
   // A node retries a pull after PULL_DELAY_MS * 4 (1 s), possibly from the same neighbour.
   await sleep(1000);
@@ -76,7 +57,7 @@ test('a graft repeated over one link is answered once a second: 50 grafts of a b
   const before = copies().length;
   m.sendJson({ t: 'graft', ids: Array.from({ length: 50 }, () => id) });
   for (let i = 0; i < 50; i++) m.sendJson({ t: 'graft', ids: [id] });
-  await barrier(m, c);
+  await handled(m, c);
   assert.is(copies().length, before + 1);
   assert.equal(copies().at(-1)!.data, (copies()[0] ?? copies().at(-1)!).data);
   // A node grafts another announcer after graftAfter; the same one again only after it announced the id again.
@@ -91,10 +72,10 @@ test('ihave notices of ids that never come: a neighbour keeps at most 1024 of th
   for (let notice = 0; notice < 20; notice++) m.sendJson({ t: 'ihave', ids: Array.from({ length: 1024 }, (_, i) => `fake-${notice}-${i}`) });
   const grafted = () => new Set(m.messages('graft').flatMap((graft) => graft.ids as string[]));
   await waitFor(() => grafted().size >= 1024, 'a grafted the first 1024 ids');
-  await barrier(m, c);
+  await handled(m, c);
   // Whatever a still waits for is grafted within graftAfter: wait past it, then count.
   await sleep(600);
-  await barrier(m, c);
+  await handled(m, c);
   assert.is(grafted().size, 1024);
   assert.ok([...grafted()].every((id) => id.startsWith('fake-0-')), 'the ids of the first notice');
 });
