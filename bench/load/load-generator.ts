@@ -1,4 +1,6 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import { cpuSnapshot, serveCommands } from '../lib/child-ipc.ts';
 import { percentile } from '../lib/stats.ts';
 import { buildFrameBatch, buildMaskedFrame, checkUpgradeResponse, FrameCounter, makePayload, upgradeRequest } from './frames.ts';
@@ -168,8 +170,37 @@ function checkEchoedPayload(frame: Buffer, expected: Buffer): void {
   if (frame[0] !== 0x82 || !body.equals(expected)) throw new Error('the echoed frame differs from the message sent');
 }
 
+/**
+ * The C load generator (bench/load/handshake-flood.c), one per server port, started by the first 'open-idle'
+ * that names it; it holds the connections it opened until 'close-idle'.
+ */
+let flood: { port: number; child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string> } | null = null;
+
+async function floodCommand(binary: string, port: number, command: string): Promise<Record<string, unknown>> {
+  if (flood !== null && flood.port !== port) stopFlood();
+  if (flood === null) {
+    const child = spawn(binary, [String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.on('error', () => {});
+    flood = { port, child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+  }
+  flood.child.stdin.write(`${command}\n`);
+  const line = await flood.lines.next();
+  if (line.done) throw new Error(`handshake-flood exited (${flood.child.exitCode ?? flood.child.signalCode})`);
+  return JSON.parse(line.value) as Record<string, unknown>;
+}
+
+function stopFlood(): void {
+  flood?.child.stdin.end();
+  flood = null;
+}
+
 async function openIdle(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const { port, count, concurrency } = payload as { port: number; count: number; concurrency: number };
+  const { port, count, concurrency, flood: binary } = payload as { port: number; count: number; concurrency: number; flood?: string };
+  if (binary !== undefined) {
+    const result = await floodCommand(binary, port, `open ${count} ${concurrency}`);
+    if (result.problem !== null) throw new Error(`handshake-flood: ${String(result.problem)} (${String(result.opened)} of ${count} opened)`);
+    return result;
+  }
   const started = performance.now();
   const cpu = process.cpuUsage();
   const opened = await openAll(port, 'ws', count, concurrency);
@@ -183,7 +214,11 @@ async function openIdle(payload: Record<string, unknown>): Promise<Record<string
   return { elapsedMs, opened: opened.length, cpuMicros: used.user + used.system };
 }
 
-function closeIdle(): void {
+async function closeIdle(): Promise<void> {
+  if (flood !== null) {
+    await floodCommand('', flood.port, 'close');
+    stopFlood();
+  }
   closeSockets(idleSockets);
   idleSockets = [];
 }

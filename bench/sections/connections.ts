@@ -1,3 +1,4 @@
+import { buildHandshakeFlood } from '../lib/handshake-flood.ts';
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { profileFlags, type BenchConfig } from '../lib/config.ts';
 import { baseContender } from '../lib/ours.ts';
@@ -40,12 +41,12 @@ async function waitForConnections(server: RunningServer, expected: number, timeo
   }
 }
 
-async function measureOnce(contender: typeof WS, clients: BenchChild[], config: BenchConfig): Promise<ConnectionSample> {
+async function measureOnce(contender: typeof WS, clients: BenchChild[], config: BenchConfig, flood: string | undefined): Promise<ConnectionSample> {
   const server = await startEchoServer(contender, config.serverCpu, { raiseFdLimit: true, exposeGc: true, nodeFlags: profileFlags(config, `${contender.id}-server-connections`) });
   if (!('port' in server)) throw new Error(`${contender.label} did not start: ${server.unavailable}`);
   try {
     const { connections: total, concurrencyPerClient: concurrency } = config.idle;
-    const open = (count: number) => Promise.all(clients.map((client) => client.request('open-idle', { port: server.port, count, concurrency })));
+    const open = (count: number) => Promise.all(clients.map((client) => client.request('open-idle', { port: server.port, count, concurrency, flood })));
     const closeAll = () => Promise.all(clients.map((client) => client.request('close-idle')));
     await open(Math.min(50, Math.ceil(total / clients.length / 10)));
     await closeAll();
@@ -82,6 +83,8 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
     Array.from({ length: clientCount }, () => startChild({ script: loadGeneratorScript, cpu: config.clientCpu, raiseFdLimit: true }).then(({ child }) => child)),
   );
   const unavailable: string[] = [];
+  const flood = buildHandshakeFlood();
+  const floodPath = 'path' in flood ? flood.path : undefined;
   const contenders = [WS, OURS, OURS_HTTP, ...baseContender(config)];
   try {
     const available: typeof contenders = [];
@@ -93,7 +96,7 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
       } else unavailable.push(`${contender.label} (${probe.unavailable})`);
     }
     const byId = new Map(available.map((contender) => [contender.id, contender]));
-    const results = await interleave([...byId.keys()], config.rounds, (id) => measureOnce(byId.get(id)!, clients, config));
+    const results = await interleave([...byId.keys()], config.rounds, (id) => measureOnce(byId.get(id)!, clients, config, floodPath));
     const ws = results.get(WS.id);
     const rows = available.map((contender) => {
       const samples = results.get(contender.id)!;
@@ -125,7 +128,10 @@ export async function runConnectionsSection(config: BenchConfig): Promise<Table[
         rows,
         notes: [
           ...unavailable.map((text) => `Not measured: ${text}.`),
-          `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process; ` +
+          `${clientCount} load generator processes open ${total / clientCount} connections each, ${config.idle.concurrencyPerClient} handshakes in flight per process` +
+            ('path' in flood
+              ? ' (bench/load/handshake-flood.c: non-blocking sockets and epoll, about 45 us of CPU per connection, mostly the kernel\'s connect; the Node clients used before spent 110-220 us, more than the servers, and bounded the figure); '
+              : ` (Node clients, 110-220 us of CPU per connection: they bound the rate; the C load generator is unavailable: ${flood.unavailable}); `) +
             `RSS and heap after gc(), relative to the same server after a warm-up; settled RSS: both figures taken once V8's memory reducer has shrunk the young generation to 1 MiB (after about 8-10 s idle; ` +
             `right after 10,000 handshakes it holds tens of MiB that idle connections do not keep; here ${formatNumber(Math.min(...settleTimes), 1)}-${formatNumber(Math.max(...settleTimes), 1)} s, at most ${config.quick ? '0 (--quick)' : '15'}). Fresh server per round; medians of ${config.rounds} interleaved rounds; ${config.pinning}. ` +
             `wsmesh = standalone WebSocketServer (its own request parser on net.Server); wsmesh on http.Server = the same attached to a node:http server (Node's C parser, IncomingMessage; how the mesh node serves its page and WebSockets on one port).`,

@@ -1,3 +1,4 @@
+import { buildHandshakeFlood } from '../lib/handshake-flood.ts';
 import { readFileSync } from 'node:fs';
 import { startChild, type BenchChild } from '../lib/children.ts';
 import { OURS, OURS_HTTP, startEchoServer, WS, type ServerContender } from '../lib/echo-servers.ts';
@@ -11,6 +12,7 @@ import { loadGeneratorScript } from '../sections/echo.ts';
  * Handshakes/s only (the opening phase of `npm run bench -- --only connections`, without the memory figures
  * and their 15 s settling wait), interleaved rounds, with the busy share of each CPU while opening:
  *   npx tsx bench/tools/handshake-rate.ts [--rounds 5] [--connections 10000] [--base COMMIT] [--floor] [--cpu-prof DIR]
+ * --node-clients: Node load generators instead of the C one (bench/load/handshake-flood.c).
  * --base: that commit's build (as in `npm run bench -- --base`), standalone and on http.Server, next to ours and ws.
  */
 
@@ -24,6 +26,10 @@ const total = Number(argument('connections') ?? 10_000);
 const base = argument('base');
 const profileDir = argument('cpu-prof');
 const clientCount = 4;
+// --node-clients: the Node load generators instead of bench/load/handshake-flood.c (as the bench did before).
+const flood = process.argv.includes('--node-clients') ? { unavailable: '--node-clients' } : buildHandshakeFlood();
+const floodPath = 'path' in flood ? flood.path : undefined;
+if (!('path' in flood)) console.error(`Node load generators: ${flood.unavailable}`);
 const concurrency = 50;
 
 const problem = buildOurs();
@@ -52,7 +58,7 @@ async function measureOnce(contender: ServerContender, clients: BenchChild[]): P
   const server = await startEchoServer(contender, '1', { raiseFdLimit: true, nodeFlags: flags });
   if (!('port' in server)) throw new Error(`${contender.label}: ${server.unavailable}`);
   try {
-    const open = (count: number) => Promise.all(clients.map((client) => client.request<{ cpuMicros: number }>('open-idle', { port: server.port, count, concurrency })));
+    const open = (count: number) => Promise.all(clients.map((client) => client.request<{ cpuMicros: number }>('open-idle', { port: server.port, count, concurrency, flood: floodPath })));
     const closeAll = () => Promise.all(clients.map((client) => client.request('close-idle')));
     await open(Math.min(500, total / clientCount));
     await closeAll();

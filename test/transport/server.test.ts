@@ -52,6 +52,24 @@ test('echo over our connect(): text and binary; request info and clients set', a
   assert.is(wss.clients.size, 0);
 });
 
+test('request.remoteAddress/remotePort: the client socket as the server saw it, still there after the connection closed', async () => {
+  const { wss, port } = await echoServer();
+  const seen = new Promise<UpgradeRequest>((resolve) => wss.once('connection', (_ws, request) => resolve(request)));
+  const raw = await rawConnect(port);
+  raw.socket.write(upgradeRequest('/'));
+  const request = await seen;
+  const clientPort = raw.socket.localPort;
+  const [serverSide] = [...wss.clients];
+  // (nextEvent would reject on the reset's 'error' event.)
+  const closed = new Promise((resolve) => serverSide!.once('close', resolve));
+  raw.socket.destroy();
+  await closed;
+  // Not read before the close: an application that logs it on disconnect still gets it (a lazy getpeername would not).
+  assert.is(request.remoteAddress, '127.0.0.1');
+  assert.is(request.remotePort, clientPort);
+  assert.is(JSON.parse(JSON.stringify(request)).remotePort, clientPort);
+});
+
 test('request in several reads with a frame in the last one: exact 101, then the frame is processed', async () => {
   const { port } = await echoServer();
   const raw = await rawConnect(port);
