@@ -12,7 +12,7 @@ import type { MeshNode } from '../../src/mesh/node.ts';
  * Where a forming mesh spends its work: N nodes of one build in this process (node i given nodes 0..i-1 as static
  * peers, as in `npm run bench -- --only mesh`), with counts of handshakes (started, admitted, established),
  * connections closed and why, frames and bytes sent per type, links records issued, first receptions and
- * duplicates; a line per second while it forms; then an idle window. Run two builds side by side on one CPU for
+ * duplicates, the router's handling time per message type; a line per second while it forms; then an idle window. Run two builds side by side on one CPU for
  * an A/B on a busy machine (both get the same share), and compare the CPU seconds until the tables are complete:
  *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete]
  * BUILD is a `tsc -p tsconfig.build.json --outDir DIR` tree under a directory whose node_modules resolves (e.g.
@@ -95,8 +95,12 @@ router.frame = function (this: RouterModule.MeshRouter, link, decoded: DecodedFr
     add(received, firsts.has(first) ? 'links (duplicate)' : 'links (first)');
     firsts.add(first);
   }
+  const handling = performance.now();
   frame.call(this, link, decoded, bytes);
+  add(frameMs, message.t, performance.now() - handling);
 };
+/** Time spent in the router's handling of each message type (what it passes on included; decoding is before). */
+const frameMs = new Map<string, number>();
 
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
@@ -148,6 +152,8 @@ const report = () => {
   console.log(`handshakes: ${counts.handshakes} started (both ends), ${counts.admitted} admitted, ${counts.established} established (both ends), ${counts.liveClosed} established links lost`);
   console.log(`links records: ${records.size} issued, ${(recordEntries / Math.max(1, records.size)).toFixed(1)} entries each; received ${received.get('links (first)') ?? 0} first, ${received.get('links (duplicate)') ?? 0} duplicates`);
   console.log(`frames sent: ${JSON.stringify(Object.fromEntries(sent))}; bytes ${sum(sentBytes)} (${JSON.stringify(Object.fromEntries(sentBytes))})`);
+  const perFrame = [...frameMs].map(([type, ms]) => `${type} ${((ms / (received.get(type) ?? 1)) * 1000).toFixed(0)} us x ${received.get(type) ?? 0}`);
+  console.log(`router handling per received frame: ${perFrame.join(', ')}`);
   console.log(`closes: ${JSON.stringify(Object.fromEntries([...closes].sort((a, b) => b[1] - a[1])))}`);
 };
 if (process.argv.includes('--exit-at-complete')) {
