@@ -43,9 +43,14 @@ export function buildFrameBatch(payload: Buffer, binary: boolean, count: number)
   return { batch: Buffer.concat(frames), frameLength: frames[0]!.length };
 }
 
-export function upgradeRequest(port: number): { request: string; expectedAccept: string } {
+/** A fresh random Sec-WebSocket-Key and the Sec-WebSocket-Accept a server must answer it with. */
+export function upgradeKey(): { key: string; expectedAccept: string } {
   const key = randomBytes(16).toString('base64');
-  const expectedAccept = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return { key, expectedAccept: createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64') };
+}
+
+export function upgradeRequest(port: number): { request: string; expectedAccept: string } {
+  const { key, expectedAccept } = upgradeKey();
   const request =
     `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;

@@ -6,13 +6,15 @@
  * kernel's connect and a few system calls per connection.
  *
  * Driven over stdin/stdout, one line each (bench/load/load-generator.ts runs it):
+ *   key KEY ACCEPT          ->  (no answer) a Sec-WebSocket-Key and the Sec-WebSocket-Accept it must get; the
+ *                               connections use the keys given, in turn (the Node side makes them with node:crypto:
+ *                               nothing here computes a hash)
  *   open COUNT CONCURRENCY  ->  {"opened":N,"elapsedMs":X,"cpuMicros":Y,"problem":null or "..."}
  *   close                   ->  {"closed":N}   (resets every open connection: no TIME_WAIT left behind)
  * End of input closes everything and exits.
  *
- * Each connection sends the same request as the Node load generator (bench/load/frames.ts upgradeRequest) with
- * a fresh random Sec-WebSocket-Key, and must get "HTTP/1.1 101 " and the matching Sec-WebSocket-Accept (the
- * expected values are computed here with a small SHA-1: only to check the servers' answers, never for security).
+ * Each connection sends the same request as the Node load generator (bench/load/frames.ts upgradeRequest) and
+ * must get "HTTP/1.1 101 " and the matching Sec-WebSocket-Accept.
  *
  *   cc -O2 -o handshake-flood handshake-flood.c
  */
@@ -39,7 +41,7 @@ struct conn {
   int fd;
   int state; /* 0 connecting, 1 waiting for the response, 2 open */
   int have;
-  char accept[29];
+  const char *accept;
   char head[MAX_HEAD];
 };
 
@@ -49,48 +51,10 @@ static int *open_fds;
 static int open_count, open_capacity;
 static char problem[256];
 
-/* SHA-1 (FIPS 180-4), for the expected Sec-WebSocket-Accept only. */
-static uint32_t rol(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
-static void sha1(const unsigned char *data, size_t len, unsigned char out[20]) {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  unsigned char block[128];
-  size_t total = ((len + 8) / 64 + 1) * 64;
-  for (size_t offset = 0; offset < total; offset += 64) {
-    uint32_t w[80];
-    for (int i = 0; i < 64; i++) {
-      size_t at = offset + i;
-      block[i] = at < len ? data[at] : at == len ? 0x80 : 0;
-      if (at >= total - 8) block[i] = (unsigned char)(((uint64_t)len * 8) >> (8 * (total - 1 - at)));
-    }
-    for (int i = 0; i < 16; i++) w[i] = (uint32_t)block[4 * i] << 24 | block[4 * i + 1] << 16 | block[4 * i + 2] << 8 | block[4 * i + 3];
-    for (int i = 16; i < 80; i++) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-      uint32_t f, k;
-      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
-      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
-      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      else f = b ^ c ^ d, k = 0xCA62C1D6;
-      uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = rol(b, 30), b = a, a = t;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-  }
-  for (int i = 0; i < 20; i++) out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-static void base64(const unsigned char *in, size_t len, char *out) {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t o = 0;
-  for (size_t i = 0; i < len; i += 3) {
-    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < len ? in[i + 2] : 0);
-    out[o++] = alphabet[(v >> 18) & 63];
-    out[o++] = alphabet[(v >> 12) & 63];
-    out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-    out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-  }
-  out[o] = 0;
-}
+#define MAX_KEYS 1024
+static char keys[MAX_KEYS][25];
+static char accepts[MAX_KEYS][29];
+static int key_count, next_key;
 
 static double now_ms(void) {
   struct timespec t;
@@ -142,15 +106,9 @@ static int start_connection(struct conn *c) {
 }
 
 static void send_request(struct conn *c) {
-  unsigned char raw[16];
-  for (int i = 0; i < 16; i++) raw[i] = (unsigned char)random();
-  char key[25];
-  base64(raw, 16, key);
-  char joined[64];
-  snprintf(joined, sizeof joined, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
-  unsigned char digest[20];
-  sha1((const unsigned char *)joined, strlen(joined), digest);
-  base64(digest, 20, c->accept);
+  const char *key = keys[next_key];
+  c->accept = accepts[next_key];
+  next_key = (next_key + 1) % key_count;
   char request[256];
   int length = snprintf(request, sizeof request,
                         "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -186,6 +144,11 @@ static int read_response(struct conn *c) {
 
 static void open_connections(int count, int concurrency) {
   problem[0] = 0;
+  if (key_count == 0) {
+    printf("{\"opened\":0,\"elapsedMs\":0,\"cpuMicros\":0,\"problem\":\"no keys given (key KEY ACCEPT)\"}\n");
+    fflush(stdout);
+    return;
+  }
   double started = now_ms();
   long cpu_before = cpu_micros();
   if (concurrency > count) concurrency = count;
@@ -243,12 +206,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: handshake-flood PORT (commands on stdin)\n");
     return 2;
   }
-  srandom((unsigned)(getpid() ^ time(NULL)));
   epfd = epoll_create1(0);
   char line[128];
   while (fgets(line, sizeof line, stdin) != NULL) {
     int count, concurrency;
-    if (sscanf(line, "open %d %d", &count, &concurrency) == 2) open_connections(count, concurrency);
+    char key[32], accept[32];
+    if (sscanf(line, "key %31s %31s", key, accept) == 2) {
+      if (key_count < MAX_KEYS && strlen(key) == 24 && strlen(accept) == 28) {
+        strcpy(keys[key_count], key);
+        strcpy(accepts[key_count++], accept);
+      }
+    } else if (sscanf(line, "open %d %d", &count, &concurrency) == 2) open_connections(count, concurrency);
     else if (strncmp(line, "close", 5) == 0) close_all();
     else {
       printf("{\"problem\":\"unknown command\"}\n");

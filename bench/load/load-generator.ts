@@ -1,9 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { cpuSnapshot, serveCommands } from '../lib/child-ipc.ts';
 import { percentile } from '../lib/stats.ts';
-import { buildFrameBatch, buildMaskedFrame, checkUpgradeResponse, FrameCounter, makePayload, upgradeRequest } from './frames.ts';
+import { buildFrameBatch, buildMaskedFrame, checkUpgradeResponse, FrameCounter, makePayload, upgradeKey, upgradeRequest } from './frames.ts';
 
 /**
  * The neutral load generator: a raw `net` client that is neither library under test. It sends pre-built
@@ -172,20 +173,28 @@ function checkEchoedPayload(frame: Buffer, expected: Buffer): void {
 
 /**
  * The C load generator (bench/load/handshake-flood.c), one per server port, started by the first 'open-idle'
- * that names it; it holds the connections it opened until 'close-idle'.
+ * that names it and given keys made here (it computes no hashes); it holds the connections it opened until
+ * 'close-idle'.
  */
-let flood: { port: number; child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string> } | null = null;
+let flood: { port: number; child: ChildProcessByStdio<Writable, Readable, null>; lines: AsyncIterator<string> } | null = null;
+const FLOOD_KEYS = 256;
 
-async function floodCommand(binary: string, port: number, command: string): Promise<Record<string, unknown>> {
-  if (flood !== null && flood.port !== port) stopFlood();
-  if (flood === null) {
-    const child = spawn(binary, [String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.on('error', () => {});
-    flood = { port, child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+function startFlood(binary: string, port: number): void {
+  if (flood !== null && flood.port === port) return;
+  stopFlood();
+  const child = spawn(binary, [String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.on('error', () => {});
+  for (let i = 0; i < FLOOD_KEYS; i++) {
+    const { key, expectedAccept } = upgradeKey();
+    child.stdin.write(`key ${key} ${expectedAccept}\n`);
   }
-  flood.child.stdin.write(`${command}\n`);
-  const line = await flood.lines.next();
-  if (line.done) throw new Error(`handshake-flood exited (${flood.child.exitCode ?? flood.child.signalCode})`);
+  flood = { port, child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+}
+
+async function floodCommand(command: string): Promise<Record<string, unknown>> {
+  flood!.child.stdin.write(`${command}\n`);
+  const line = await flood!.lines.next();
+  if (line.done) throw new Error(`handshake-flood exited (${flood!.child.exitCode ?? flood!.child.signalCode})`);
   return JSON.parse(line.value) as Record<string, unknown>;
 }
 
@@ -197,7 +206,8 @@ function stopFlood(): void {
 async function openIdle(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
   const { port, count, concurrency, flood: binary } = payload as { port: number; count: number; concurrency: number; flood?: string };
   if (binary !== undefined) {
-    const result = await floodCommand(binary, port, `open ${count} ${concurrency}`);
+    startFlood(binary, port);
+    const result = await floodCommand(`open ${count} ${concurrency}`);
     if (result.problem !== null) throw new Error(`handshake-flood: ${String(result.problem)} (${String(result.opened)} of ${count} opened)`);
     return result;
   }
@@ -216,7 +226,7 @@ async function openIdle(payload: Record<string, unknown>): Promise<Record<string
 
 async function closeIdle(): Promise<void> {
   if (flood !== null) {
-    await floodCommand('', flood.port, 'close');
+    await floodCommand('close');
     stopFlood();
   }
   closeSockets(idleSockets);
