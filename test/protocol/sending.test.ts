@@ -276,6 +276,27 @@ test('client: the default mask keys come from crypto, a fresh one per frame', ()
   assert.is(keys.size, 200);
 });
 
+test('client: the default keys of all connections come from one pool, not 8 KiB per connection; each key fresh', () => {
+  const before = process.memoryUsage().arrayBuffers;
+  const endpoints: Protocol[] = [];
+  const keys = new Set<string>();
+  // More connections than one pool has keys (2,048): the pool is refilled on the way.
+  for (let i = 0; i < 3000; i++) {
+    const recorder = new Recorder('client');
+    const protocol = new Protocol({ role: 'client' }, recorder);
+    protocol.sendText('x');
+    endpoints.push(protocol);
+    const { frames, problems } = readWrittenFrames(recorder.bytes, 'client');
+    assert.equal(problems, []);
+    keys.add(frames[0]!.maskKey!.toString('hex'));
+  }
+  const grown = process.memoryUsage().arrayBuffers - before;
+  // A pool per connection held 8 KiB each: 24 MiB for these 3,000 (all still alive).
+  assert.ok(grown < 2 * 1024 * 1024, `array buffers grew by ${grown} bytes for ${endpoints.length} client endpoints`);
+  // 3,000 random 32-bit keys: a collision has probability ~1e-3, three ~1e-10.
+  assert.ok(keys.size >= 2997, `${3000 - keys.size} repeated keys`);
+});
+
 test('client: generateMask is called once per frame, in order', () => {
   const { protocol, recorder, masks } = createProtocol('client', { fragmentSize: 2 });
   protocol.sendBinary(bytes(5));
