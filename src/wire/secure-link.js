@@ -262,6 +262,11 @@ export class SecureHandshake {
     const identity = /** @type {{ id: string, publicKey: Uint8Array }} */ (this.#remoteIdentity);
     transport.peerOpensBatches = hello.batch === true;
     this.#result = { remote: { id: identity.id, publicKey: identity.publicKey, hello }, transport, handshakeHash };
+    // The handshake is over: its state (ephemeral keys, chaining key, hash) is not needed any more, and a link
+    // lives for hours. Only the result stays (the transport's two cipher states).
+    this.#noise = null;
+    this.#pendingSend = null;
+    this.#pendingReceive = null;
   }
 }
 
