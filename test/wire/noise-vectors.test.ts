@@ -95,6 +95,21 @@ for (const [providerName, provider] of [['node:crypto', nodeCrypto], ['@noble', 
   });
 }
 
+test('SHA-256 of every provider: FIPS 180-2 vectors, a view at an offset, a long input', async () => {
+  const abc = new TextEncoder().encode('abc');
+  // A view into a larger buffer: only its own bytes are hashed.
+  const inside = new Uint8Array(16);
+  inside.set(abc, 5);
+  const long = new Uint8Array(1_000_000).fill(0x61);
+  for (const provider of [nodeCrypto, nobleCrypto, webCrypto]) {
+    assert.is(toHex(await provider.sha256(new Uint8Array(0))), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    assert.is(toHex(await provider.sha256(abc)), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.is(toHex(await provider.sha256(inside.subarray(5, 8))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    // One million times "a".
+    assert.is(toHex(await provider.sha256(long)), 'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+  }
+});
+
 test('the two providers agree on Ed25519 and scrypt', async () => {
   const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
   // RFC 8032 section 7.1, test 1.
