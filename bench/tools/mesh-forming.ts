@@ -14,16 +14,19 @@ import type { MeshNode } from '../../src/mesh/node.ts';
  * connections closed and why, frames and bytes sent per type, links records issued, first receptions and
  * duplicates, the router's handling time per message type; a line per second while it forms; then an idle window. Run two builds side by side on one CPU for
  * an A/B on a busy machine (both get the same share), and compare the CPU seconds until the tables are complete:
- *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete]
+ *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete] [--max-peers N]
  * BUILD is a `tsc -p tsconfig.build.json --outDir DIR` tree under a directory whose node_modules resolves (e.g.
  * a symlink to this checkout's). Add `--cpu-prof` to node and read the profile with profile-summary.ts.
  */
 
-const [buildArg, nodesArg, idleArg] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-if (buildArg === undefined || nodesArg === undefined) throw new Error('usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete]');
+const [buildArg, nodesArg, idleArg] = process.argv.slice(2).filter((arg, index, all) => !arg.startsWith('--') && all[index - 1] !== '--max-peers');
+if (buildArg === undefined || nodesArg === undefined) throw new Error('usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete] [--max-peers N]');
 const build = path.resolve(buildArg);
 const count = Number(nodesArg);
 const idleMs = Number(idleArg ?? 10_000);
+const maxPeersAt = process.argv.indexOf('--max-peers');
+/** `--max-peers N`: the nodes' maxPeers (default: the library's). */
+const maxPeers = maxPeersAt < 0 ? undefined : Number(process.argv[maxPeersAt + 1]);
 const load = (module: string) => import(pathToFileURL(path.join(build, `${module}.js`)).href);
 const { createNode } = (await load('node')) as typeof NodeModule;
 const { PeerLink } = (await load('mesh/link')) as typeof LinkModule;
@@ -119,6 +122,7 @@ for (let index = 0; index < count; index++) {
   const node = createNode({
     name: `s${index}`, host: '127.0.0.1', port: 0, mdns: false, webUi: false, ephemeralIdentity: true,
     peers: nodes.map((other) => other.urls[0]!), maxPeersPerAddress: 64,
+    ...(maxPeers === undefined ? {} : { maxPeers }),
   });
   node.on('warning', () => {});
   await node.start();

@@ -123,8 +123,8 @@ const xPublic = new KeyCache((raw) => publicKeyObject('x25519', raw), 256);
 /**
  * SHA-256 in one call: `crypto.hash` (Node 20.12 and later) hashes without creating a Hash object, at half the
  * cost for the short inputs of a handshake (0.75 against 1.5 us for 96 bytes); a Hash object is a native object
- * that the garbage collector has to finalise (see docs/scale.md, "Native objects in a major GC"). Older Node 20
- * releases use `createHash`.
+ * that the garbage collector has to finalise (docs/scale.md, "Memory of a formed mesh, and native objects in a
+ * major GC"). Older Node 20 releases use `createHash`.
  */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
 const sha256: (data: Uint8Array) => Buffer =
