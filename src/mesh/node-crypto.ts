@@ -37,7 +37,7 @@ function fromBase64Url(text: string | undefined): Uint8Array {
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
-/** The key objects behind raw private keys this provider handed out or imported: a DH or a signature with them needs no import. */
+/** The key objects behind the Ed25519 private keys this provider handed out: a signature with them needs no import. */
 const privateObjects = new WeakMap<Uint8Array, KeyObject>();
 
 /**
@@ -52,9 +52,74 @@ function keyPair(curve: Curve, privateKey: Uint8Array | undefined): KeyPair {
   const key = privateKeyObject(curve, raw);
   const { x } = key.export({ format: 'jwk' });
   const pair = { publicKey: fromBase64Url(x), privateKey: raw };
-  privateObjects.set(pair.privateKey, key);
+  // An X25519 key's object is kept only if the key keeps being used (see X25519Keys); this one may serve its
+  // first DH, which often follows at once.
+  if (curve === 'x25519') x25519Private.made(pair.privateKey, key);
+  else privateObjects.set(pair.privateKey, key);
   return pair;
 }
+
+interface KeyUses {
+  uses: number;
+  /** The key object, kept from the key's KEEP_FROM_USE-th use on. */
+  kept: KeyObject | null;
+}
+
+/** An X25519 key gets a kept key object from this use on (see X25519Keys). */
+export const KEEP_FROM_USE = 3;
+/** Key objects made last, reused by the DHs that follow (the DHs of a handshake step come one after the other). */
+const RECENT_KEYS = 4;
+
+/**
+ * Key objects for X25519 keys, kept only for keys that keep being used. A key object is a native object that the
+ * garbage collector finalises one by one (1.1-1.3 us each in a mark-compact); one that lives across a network
+ * round trip outlives a few scavenges and is promoted. Kept for their handshake, the ephemeral keys of the links
+ * that formed meanwhile died in the next mark-compact all at once: 36-57 ms of pauses of 47-84 ms at N = 60 in one
+ * process, against 0-0.4 ms when they die young (docs/scale.md). So a key's object is kept from its third DH on (a
+ * node's static key from its third handshake, a peer's static key when it links again); an ephemeral key takes part
+ * in two DHs and is imported for each unless its object is among the last few made.
+ */
+export class X25519Keys<Id extends object | string> {
+  readonly #recent: Array<{ id: Id; key: KeyObject }> = [];
+  constructor(
+    readonly make: (raw: Uint8Array) => KeyObject,
+    readonly idOf: (raw: Uint8Array) => Id,
+    /** Uses per key: by identity for private keys (no copy of the secret is made), by value for public keys. */
+    readonly uses: { get(id: Id): KeyUses | undefined; set(id: Id, uses: KeyUses): unknown },
+  ) {}
+
+  get(raw: Uint8Array): KeyObject {
+    const id = this.idOf(raw);
+    let entry = this.uses.get(id);
+    if (entry === undefined) this.uses.set(id, (entry = { uses: 0, kept: null }));
+    if (entry.kept !== null) return entry.kept;
+    const key = this.#recent.find((recent) => recent.id === id)?.key ?? this.made(raw, this.make(raw));
+    if (++entry.uses >= KEEP_FROM_USE) entry.kept = key;
+    return key;
+  }
+
+  /** A key object just made for `raw` (e.g. with its key pair): one of the recent ones. */
+  made(raw: Uint8Array, key: KeyObject): KeyObject {
+    if (this.#recent.length >= RECENT_KEYS) this.#recent.shift();
+    this.#recent.push({ id: this.idOf(raw), key });
+    return key;
+  }
+}
+
+/** A Map that forgets its oldest entries beyond `max`. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value!);
+    return super.set(key, value);
+  }
+}
+
+const x25519Private = new X25519Keys<Uint8Array>((raw) => privateKeyObject('x25519', raw), (raw) => raw, new WeakMap());
+// Public keys by value: a peer's static key arrives in a new array on every handshake.
+const x25519Public = new X25519Keys<string>((raw) => publicKeyObject('x25519', raw), latin1, new BoundedMap(1024));
 
 /**
  * Key objects of recently used raw keys: a node signs with one identity key and verifies the same few peer
@@ -117,8 +182,6 @@ const verified = new VerifiedSignatures();
 
 const edPrivate = new KeyCache((raw) => privateObjects.get(raw) ?? privateKeyObject('ed25519', raw), 64);
 const edPublic = new KeyCache((raw) => publicKeyObject('ed25519', raw));
-/** A handshake side uses the peer's ephemeral key in two DHs, and its static key again on every reconnect. */
-const xPublic = new KeyCache((raw) => publicKeyObject('x25519', raw), 256);
 
 /**
  * SHA-256 in one call: `crypto.hash` (Node 20.12 and later) hashes without creating a Hash object, at half the
@@ -139,7 +202,7 @@ export const nodeCrypto: CryptoProvider = {
   randomBytes: (length) => bytes(randomBytes(length)),
   x25519Generate: (privateKey) => keyPair('x25519', privateKey),
   x25519: (privateKey, publicKey) =>
-    bytes(diffieHellman({ privateKey: privateObjects.get(privateKey) ?? privateKeyObject('x25519', privateKey), publicKey: xPublic.get(publicKey) })),
+    bytes(diffieHellman({ privateKey: x25519Private.get(privateKey), publicKey: x25519Public.get(publicKey) })),
   // No AAD call for empty associated data (every transport message): ChaCha20-Poly1305 treats both the same.
   aeadEncrypt(key, nonce, ad, plaintext) {
     const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });

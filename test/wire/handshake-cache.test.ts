@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nodeCrypto } from '../../src/mesh/node-crypto.ts';
+import { BoundedMap, KEEP_FROM_USE, X25519Keys, nodeCrypto } from '../../src/mesh/node-crypto.ts';
+import type { KeyObject } from 'node:crypto';
 import { MeshCloseCode, MESH_PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { WireError } from '../../src/wire/errors.js';
 import { createIdentity } from '../../src/wire/identity.js';
@@ -91,6 +92,42 @@ test('a cached proof does not let altered proof bytes through: a wrong signature
     assert.match((error as WireError).message, /did not sign its Noise static key/);
   }
   assert.ok(c2.verify >= 1);
+});
+
+test('X25519 key objects: kept from the third use of a key on, the last four made reused, none kept for a key used twice', () => {
+  assert.is(KEEP_FROM_USE, 3);
+  let made = 0;
+  const keys = new X25519Keys<string>((raw) => ({ made: ++made, first: raw[0] }) as unknown as KeyObject, (raw) => String(raw[0]), new BoundedMap(16));
+  const key = (n: number) => new Uint8Array(32).fill(n);
+  // An ephemeral key: two DHs one after the other, one import.
+  const e1 = keys.get(key(1));
+  assert.is(keys.get(key(1)), e1);
+  assert.is(made, 1);
+  // Four other keys push it out of the recent ones: its next use imports it again, and that (third) use keeps it.
+  for (const n of [2, 3, 4, 5]) keys.get(key(n));
+  assert.is(made, 5);
+  const kept = keys.get(key(1));
+  assert.is(made, 6);
+  assert.is.not(kept, e1);
+  for (const n of [6, 7, 8, 9, 10]) keys.get(key(n));
+  assert.is(keys.get(key(1)), kept, 'kept: no import however many keys came between');
+  assert.is(made, 11);
+  // A key object made with its key pair is one of the recent ones.
+  const pairKey = { pair: true } as unknown as KeyObject;
+  keys.made(key(42), pairKey);
+  assert.is(keys.get(key(42)), pairKey);
+  assert.is(made, 11);
+});
+
+test('X25519 DHs through the node:crypto provider agree after many keys (kept, recent and fresh key objects)', () => {
+  const statics = [nodeCrypto.x25519Generate() as KeyPair, nodeCrypto.x25519Generate() as KeyPair];
+  for (let round = 0; round < 12; round++) {
+    const [a, b] = [nodeCrypto.x25519Generate() as KeyPair, nodeCrypto.x25519Generate() as KeyPair];
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    assert.is(hex(nodeCrypto.x25519(a.privateKey, b.publicKey) as Uint8Array), hex(nodeCrypto.x25519(b.privateKey, a.publicKey) as Uint8Array));
+    assert.is(hex(nodeCrypto.x25519(statics[0]!.privateKey, b.publicKey) as Uint8Array), hex(nodeCrypto.x25519(b.privateKey, statics[0]!.publicKey) as Uint8Array));
+    assert.is(hex(nodeCrypto.x25519(statics[0]!.privateKey, statics[1]!.publicKey) as Uint8Array), hex(nodeCrypto.x25519(statics[1]!.privateKey, statics[0]!.publicKey) as Uint8Array));
+  }
 });
 
 test.run();
