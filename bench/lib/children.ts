@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
+import { compiledHarness } from './ours.ts';
 
 /** Parent side of the benchmark processes: spawn pinned children, talk to them over IPC, always clean up. */
 
@@ -42,7 +43,10 @@ export class BenchChild {
   private exited = false;
 
   constructor(readonly spec: ChildSpec) {
-    const nodeCommand = [process.execPath, ...(spec.nodeFlags ?? []), '--import', tsxLoader, spec.script, ...(spec.args ?? [])];
+    // A harness script compiled with the library (bench/lib/ours.ts) runs without tsx; the others through it.
+    const compiled = compiledHarness(spec.script);
+    const script = compiled === null ? ['--import', tsxLoader, spec.script] : [compiled];
+    const nodeCommand = [process.execPath, ...(spec.nodeFlags ?? []), ...script, ...(spec.args ?? [])];
     const pinned = spec.cpu !== undefined && canPin() ? ['taskset', '-c', spec.cpu, ...nodeCommand] : nodeCommand;
     const command = spec.raiseFdLimit
       ? ['bash', '-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', ...pinned]

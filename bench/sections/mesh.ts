@@ -6,7 +6,7 @@ import { formatNumber } from '../lib/format.ts';
 import { sleep } from '../lib/rounds.ts';
 import { percentile } from '../lib/stats.ts';
 import type { Table } from '../lib/table.ts';
-import { buildPlain } from '../lib/ours.ts';
+import { buildPlain, compiledHarness } from '../lib/ours.ts';
 import type { ScaleFigures } from '../mesh/scale-process.ts';
 
 /**
@@ -16,6 +16,13 @@ import type { ScaleFigures } from '../mesh/scale-process.ts';
  * separate processes; every node is given every earlier one as a static peer (the full mesh mDNS gives).
  * Time to full mesh over mDNS on the namespace LAN is not measured here yet.
  */
+
+/** Whether a child script ran compiled by tsc (bench/lib/ours.ts) or through tsx. */
+function harnessNote(script: string): string {
+  return compiledHarness(script) === null
+    ? 'The harness in each node process ran through tsx (no compiled harness).'
+    : 'The harness in each node process is compiled by tsc like the library (no tsx in those processes).';
+}
 
 const nodeScript = fileURLToPath(new URL('../mesh/mesh-node-process.ts', import.meta.url));
 const scaleScript = fileURLToPath(new URL('../mesh/scale-process.ts', import.meta.url));
@@ -142,7 +149,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
       row('longest event-loop stall: forming / afterwards', (r) => `${formatNumber(r.formingStallMs, 0)} / ${formatNumber(r.maxStallMs, 0)} ms`),
     ],
     notes: [
-      `One child process per N, pinned to CPU ${config.serverCpu}; node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000.`,
+      `One child process per N, pinned to CPU ${config.serverCpu}; node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000. ${harnessNote(scaleScript)}`,
       `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60), and the 20 % are stopped one per turn likewise (stop() closes a node's links within its turn).`,
     ],
   };
@@ -179,7 +186,7 @@ async function twelveProcesses(config: BenchConfig): Promise<Table> {
         [`idle CPU of all ${count} processes (${idleMs / 1000} s), % of one core`, `${formatNumber((cpuSeconds / wallSeconds) * 100, 1)} %`],
         [`broadcast time to all ${count - 1} others: p50 / p99 (${broadcasts})`, `${formatNumber(percentile(toAll, 50), 2)} / ${formatNumber(percentile(toAll, 99), 2)} ms`],
       ],
-      notes: [`Processes pinned alternately to CPUs ${cpus.join(' and ')}; node i is given nodes 0..i-1 as static peers; default options except maxPeersPerAddress 64. Idle starts 5 s after the tables were complete; the figure includes each process's pings (every 5 s per link) and Node's own housekeeping.`],
+      notes: [`Processes pinned alternately to CPUs ${cpus.join(' and ')}; node i is given nodes 0..i-1 as static peers; default options except maxPeersPerAddress 64. Idle starts 5 s after the tables were complete; the figure includes each process's pings (every 5 s per link) and Node's own housekeeping. ${harnessNote(nodeScript)}`],
     };
   } finally {
     await Promise.all(nodes.map((node) => node.request('stop').catch(() => {}).then(() => node.stop())));
