@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as LinkModule from '../../src/mesh/link.ts';
@@ -14,13 +15,16 @@ import type { MeshNode } from '../../src/mesh/node.ts';
  * connections closed and why, frames and bytes sent per type, links records issued, first receptions and
  * duplicates, the router's handling time per message type; a line per second while it forms; then an idle window. Run two builds side by side on one CPU for
  * an A/B on a busy machine (both get the same share), and compare the CPU seconds until the tables are complete:
- *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete] [--max-peers N]
+ *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete] [--max-peers N] [--gaps FILE]
  * BUILD is a `tsc -p tsconfig.build.json --outDir DIR` tree under a directory whose node_modules resolves (e.g.
- * a symlink to this checkout's). Add `--cpu-prof` to node and read the profile with profile-summary.ts.
+ * a symlink to this checkout's). Add `--cpu-prof` to node and read the profile with profile-summary.ts; with
+ * `--gaps FILE` the timer gaps over 45 ms (turns that held the event loop) go to FILE, and
+ * `profile-summary.ts PROFILE --gaps FILE` says what ran during each (this tool's own polling, `node.peers()` of
+ * every node at most a tenth of the time, shows there as its anonymous functions: 15-40 ms a poll at N = 100).
  */
 
-const [buildArg, nodesArg, idleArg] = process.argv.slice(2).filter((arg, index, all) => !arg.startsWith('--') && all[index - 1] !== '--max-peers');
-if (buildArg === undefined || nodesArg === undefined) throw new Error('usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete] [--max-peers N]');
+const [buildArg, nodesArg, idleArg] = process.argv.slice(2).filter((arg, index, all) => !arg.startsWith('--') && all[index - 1] !== '--max-peers' && all[index - 1] !== '--gaps');
+if (buildArg === undefined || nodesArg === undefined) throw new Error('usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete] [--max-peers N] [--gaps FILE]');
 const build = path.resolve(buildArg);
 const count = Number(nodesArg);
 const idleMs = Number(idleArg ?? 10_000);
@@ -110,11 +114,20 @@ loop.enable();
 // The longest gap between two runs of a 20 ms timer: how long the process could not get to its timers.
 let lastTick = performance.now();
 let longestGap = 0;
+/** `--gaps FILE`: timer gaps over 45 ms as [start, end] in monotonic microseconds (the clock of a .cpuprofile). */
+const gapsAt = process.argv.indexOf('--gaps');
+const gapsFile = gapsAt < 0 ? undefined : process.argv[gapsAt + 1];
+const gaps: Array<[number, number]> = [];
+let lastTickMicros = process.hrtime.bigint() / 1000n;
 const ticker = setInterval(() => {
   const now = performance.now();
   longestGap = Math.max(longestGap, now - lastTick - 20);
   lastTick = now;
+  const micros = process.hrtime.bigint() / 1000n;
+  if (gapsFile !== undefined && micros - lastTickMicros > 65_000n) gaps.push([Number(lastTickMicros), Number(micros)]);
+  lastTickMicros = micros;
 }, 20);
+if (gapsFile !== undefined) process.on('exit', () => writeFileSync(gapsFile, JSON.stringify(gaps)));
 
 const nodes: MeshNode[] = [];
 const started = performance.now();
