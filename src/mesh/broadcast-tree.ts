@@ -464,17 +464,24 @@ export class BroadcastTree {
     this.#ihaveTimer ??= setTimeout(() => turnBudget.run(LANE_ESTABLISHED, () => this.#flushIhaves()), this.options.ihaveDelay);
   }
 
+  /**
+   * Sends the collected notices, each neighbour's as a task of its own in the turn budget: a node with 45 neighbours
+   * took 20 ms for all of them in one task while a 100-node mesh formed.
+   */
   #flushIhaves(): void {
     this.#ihaveTimer = undefined;
-    for (const [neighbour, ids] of this.#ihaves) {
-      for (let start = 0; start < ids.length; start += MAX_TREE_IDS) {
-        const chunk = ids.slice(start, start + MAX_TREE_IDS);
-        if (!this.host.transmit(neighbour, encodeControl(ihaveMessage(chunk)))) break;
-        this.stats.ihaveMessages++;
-        this.stats.ihaveIds += chunk.length;
-      }
-    }
+    const pending = [...this.#ihaves];
     this.#ihaves.clear();
+    for (const [neighbour, ids] of pending) turnBudget.run(LANE_ESTABLISHED, () => this.#sendIhaves(neighbour, ids));
+  }
+
+  #sendIhaves(neighbour: string, ids: string[]): void {
+    for (let start = 0; start < ids.length; start += MAX_TREE_IDS) {
+      const chunk = ids.slice(start, start + MAX_TREE_IDS);
+      if (!this.host.transmit(neighbour, encodeControl(ihaveMessage(chunk)))) break;
+      this.stats.ihaveMessages++;
+      this.stats.ihaveIds += chunk.length;
+    }
   }
 
   #remember(id: string, frame: string | Buffer, now: number, verify: (() => boolean) | undefined): void {
