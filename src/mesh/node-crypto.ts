@@ -67,7 +67,11 @@ interface KeyUses {
 
 /** An X25519 key gets a kept key object from this use on (see X25519Keys). */
 export const KEEP_FROM_USE = 3;
-/** Key objects made last, reused by the DHs that follow (the DHs of a handshake step come one after the other). */
+/**
+ * Key objects made last, reused by the DHs that follow in the same turn of the event loop (the DHs of a handshake
+ * step come one after the other); forgotten at the end of the turn, so that no ephemeral private key outlives its
+ * handshake here.
+ */
 const RECENT_KEYS = 4;
 
 /**
@@ -77,7 +81,7 @@ const RECENT_KEYS = 4;
  * that formed meanwhile died in the next mark-compact all at once: 36-57 ms of pauses of 47-84 ms at N = 60 in one
  * process, against 0-0.4 ms when they die young (docs/scale.md). So a key's object is kept from its third DH on (a
  * node's static key from its third handshake, a peer's static key when it links again); an ephemeral key takes part
- * in two DHs and is imported for each unless its object is among the last few made.
+ * in two DHs and is imported for each unless its object is among the last few made in the same turn.
  */
 export class X25519Keys<Id extends object | string> {
   readonly #recent: Array<{ id: Id; key: KeyObject }> = [];
@@ -98,12 +102,17 @@ export class X25519Keys<Id extends object | string> {
     return key;
   }
 
-  /** A key object just made for `raw` (e.g. with its key pair): one of the recent ones. */
+  /** A key object just made for `raw` (e.g. with its key pair): one of the recent ones until the turn ends. */
   made(raw: Uint8Array, key: KeyObject): KeyObject {
     if (this.#recent.length >= RECENT_KEYS) this.#recent.shift();
+    else if (this.#recent.length === 0) setImmediate(this.#forgetRecent).unref();
     this.#recent.push({ id: this.idOf(raw), key });
     return key;
   }
+
+  readonly #forgetRecent = (): void => {
+    this.#recent.length = 0;
+  };
 }
 
 /** A Map that forgets its oldest entries beyond `max`. */

@@ -119,6 +119,22 @@ test('X25519 key objects: kept from the third use of a key on, the last four mad
   assert.is(made, 11);
 });
 
+test('X25519 key objects: the recent ones are forgotten when the event-loop turn ends (no ephemeral key outlives its step)', async () => {
+  let made = 0;
+  const keys = new X25519Keys<string>(() => ({ made: ++made }) as unknown as KeyObject, (raw) => String(raw[0]), new BoundedMap(16));
+  const key = new Uint8Array(32).fill(7);
+  const first = keys.get(key);
+  assert.is(keys.get(key), first);
+  await new Promise((resolve) => setImmediate(resolve));
+  // Its second use in a later turn imports it again (and, being its third use, keeps it).
+  const again = keys.get(key);
+  assert.is.not(again, first);
+  assert.is(made, 2);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(keys.get(key), again);
+  assert.is(made, 2);
+});
+
 test('X25519 DHs through the node:crypto provider agree after many keys (kept, recent and fresh key objects)', () => {
   const statics = [nodeCrypto.x25519Generate() as KeyPair, nodeCrypto.x25519Generate() as KeyPair];
   for (let round = 0; round < 12; round++) {
