@@ -25,9 +25,7 @@ export function buildOurs(): string | null {
   const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'wsmesh-bench');
   removeStaleBuilds(cacheDir);
   const outDir = path.join(cacheDir, `build-${process.pid}`);
-  mkdirSync(outDir, { recursive: true });
-  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
+  freshModuleDir(outDir);
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false'], {
     cwd: ROOT,
@@ -52,10 +50,7 @@ export const HARNESS_ENV = 'WSMESH_BENCH_HARNESS';
 const HARNESS_SCRIPTS = ['bench/mesh/mesh-node-process.ts', 'bench/mesh/scale-process.ts'];
 
 function buildHarness(outDir: string): void {
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
+  freshModuleDir(outDir);
   const config = path.join(outDir, 'tsconfig.json');
   writeFileSync(
     config,
@@ -92,14 +87,12 @@ export function buildPlain(commit: string = PLAIN_COMMIT): string {
   if (!/^[0-9A-Za-z][0-9A-Za-z._~^/-]*$/.test(commit)) return `error: not a commit name: ${commit}`;
   const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'wsmesh-bench');
   const work = path.join(cacheDir, `build-${process.pid}-${commit === PLAIN_COMMIT ? 'plain' : commit.replace(/[^0-9A-Za-z]/g, '')}`);
-  rmSync(work, { recursive: true, force: true });
+  freshModuleDir(work);
   mkdirSync(path.join(work, 'tree'), { recursive: true });
-  process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const archive = spawnSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json | tar -x -C "${path.join(work, 'tree')}"`], { cwd: ROOT, encoding: 'utf8' });
   if (archive.status !== 0) return `error: git archive ${commit}: ${archive.stderr.trim()}`;
   const outDir = path.join(work, 'out');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
+  freshModuleDir(outDir);
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   spawnSync(process.execPath, [tsc, '-p', path.join(work, 'tree', 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false'], { cwd: path.join(work, 'tree'), encoding: 'utf8' });
   if (!existsSync(path.join(outDir, 'mesh', 'node.js'))) return `error: the build of ${commit} produced no mesh/node.js`;
@@ -115,6 +108,14 @@ export function baseContender(config: { base: string | null }): Array<{ id: stri
   const build = buildPlain(config.base);
   if (build.startsWith('error:')) throw new Error(`--base: ${build}`);
   return [{ id: 'base', label: `wsmesh @${config.base}`, kind: 'ours', env: { [BUILD_ENV]: build } }];
+}
+
+/** An empty directory of ES modules (a package.json saying so), removed when this process exits. */
+function freshModuleDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
 }
 
 /** Builds left behind by bench runs that were killed (their process is gone). */

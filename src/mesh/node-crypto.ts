@@ -135,16 +135,14 @@ const x25519Public = new X25519Keys<string>((raw) => publicKeyObject('x25519', r
  * keys again and again; importing a key costs more than the signature itself.
  */
 class KeyCache {
-  readonly #keys = new Map<string, KeyObject>();
-  constructor(readonly make: (raw: Uint8Array) => KeyObject, readonly max = 1024) {}
+  readonly #keys: BoundedMap<string, KeyObject>;
+  constructor(readonly make: (raw: Uint8Array) => KeyObject, max = 1024) {
+    this.#keys = new BoundedMap(max);
+  }
   get(raw: Uint8Array): KeyObject {
     const id = latin1(raw);
     let key = this.#keys.get(id);
-    if (key === undefined) {
-      if (this.#keys.size >= this.max) this.#keys.delete(this.#keys.keys().next().value!);
-      key = this.make(raw);
-      this.#keys.set(id, key);
-    }
+    if (key === undefined) this.#keys.set(id, (key = this.make(raw)));
     return key;
   }
 }
