@@ -106,6 +106,12 @@ export class PeerLink {
   readonly #pings = new PingTracker();
   /** Cancels the pending timers. */
   readonly #timers = new Set<() => void>();
+  /**
+   * The timeouts of the pings in flight, by seq: a pong cancels those it settles. Left to expire, each ping of each
+   * link queued a task behind the process's turn budget (patient-timer.ts) that found the pong long settled: about
+   * 1,000 such tasks a second in a 100-node process, lengthening the queue that records and routes wait in.
+   */
+  readonly #pingTimeouts = new Map<number, () => void>();
   #pingInterval: NodeJS.Timeout | undefined;
   #localClose: { code: number; reason: string } | null = null;
   #ending: DisconnectReason | null = null;
@@ -360,17 +366,23 @@ export class PeerLink {
     const { seq, payload } = this.#pings.next(performance.now());
     this.socket.ping(payload);
     const heard = this.#received;
-    this.#after(this.timings.pingTimeout, () => {
+    this.#pingTimeouts.set(seq, this.#after(this.timings.pingTimeout, () => {
+      this.#pingTimeouts.delete(seq);
       if (!this.#pings.isOutstanding(seq)) return;
       // Messages of the peer read since the ping, or waiting in the inbox: the peer is there and its pong is behind
       // them (a busy process reads a flooding peer in turns, see turn-budget.ts).
       if (this.#received !== heard || this.#inbox.length > 0) return;
       this.destroy({ type: 'ping-timeout' });
-    });
+    }));
   }
 
   #onPong(payload: Buffer): void {
     const rtt = this.#pings.pong(payload, performance.now());
+    for (const [seq, cancel] of this.#pingTimeouts) {
+      if (this.#pings.isOutstanding(seq)) continue;
+      this.#pingTimeouts.delete(seq);
+      cancel();
+    }
     if (rtt !== null && this.isEstablished) this.handler.rtt(this, rtt);
   }
 
@@ -392,18 +404,26 @@ export class PeerLink {
     return this.#error instanceof WsProtocolError || this.#error instanceof WsLimitError;
   }
 
-  /** Runs `run` after `ms` of a responsive event loop (see `patientTimeout`), unless the link stops first. */
-  #after(ms: number, run: () => void): void {
-    const cancel = patientTimeout(ms, () => {
-      this.#timers.delete(cancel);
+  /**
+   * Runs `run` after `ms` of a responsive event loop (see `patientTimeout`), unless the link stops first or the
+   * function returned cancels it.
+   */
+  #after(ms: number, run: () => void): () => void {
+    const stop = patientTimeout(ms, () => {
+      this.#timers.delete(stop);
       run();
     });
-    this.#timers.add(cancel);
+    this.#timers.add(stop);
+    return () => {
+      this.#timers.delete(stop);
+      stop();
+    };
   }
 
   #stopTimers(): void {
     clearInterval(this.#pingInterval);
     for (const cancel of this.#timers) cancel();
     this.#timers.clear();
+    this.#pingTimeouts.clear();
   }
 }

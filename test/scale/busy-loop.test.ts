@@ -49,6 +49,25 @@ test('the event loop stalls 3 times for 4x pingTimeout right after a ping: the p
   assert.is(liveLink(a, b.id)?.isEstablished, true);
 });
 
+test('a pong cancels the timeout of its ping: answered pings leave no timer (nor a task behind the turn budget) waiting', async () => {
+  // A long timeout: on the old code each answered ping left its timer for 60 s, then queued a task behind the backlog.
+  const options = { pingInterval: 20, pingTimeout: 60_000 };
+  const a = await startNode({ name: 'a', ...options });
+  const b = await startNode({ name: 'b', peers: [a.urls[0]], ...options });
+  await waitFor(() => connectedIds(a).length === 1 && connectedIds(b).length === 1, 'a and b linked');
+  let rtts = 0;
+  a.on('peer:rtt', () => rtts++);
+  b.on('peer:rtt', () => rtts++);
+  await waitFor(() => rtts >= 4, 'a few pongs');
+  const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+  const before = timers();
+  const from = rtts;
+  await waitFor(() => rtts >= from + 60, '60 more pongs (30 per end)');
+  const after = timers();
+  assert.ok(after - before < 6, `active timers went from ${before} to ${after} over 60 answered pings`);
+  assert.is(liveLink(a, b.id)?.isEstablished, true);
+});
+
 test('a dial whose 101 arrived while the loop was stalled for 4x handshakeTimeout still opens (the dial is not failed unread)', async () => {
   const timeout = 100;
   const server = createServer((socket) => {
