@@ -23,6 +23,11 @@ export interface BenchConfig {
   base: string | null;
   /** Mesh section: the N of the in-process scale runs (default 10, 30, 60, 100). */
   meshSizes: number[] | null;
+  /**
+   * Mesh section: the CPUs of the in-process scale runs (`taskset -c`). Both bench CPUs by default: nothing else runs
+   * meanwhile, and pinned to one CPU the process shares it with its own V8 (garbage collection) and libuv threads.
+   */
+  meshCpus: string;
   echo: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   clientRole: { warmupMs: number; measureMs: number; cases: EchoCase[] };
   latency: { iterations: number; warmup: number };
@@ -68,6 +73,7 @@ export function readConfig(argv: string[]): BenchConfig {
       case: { type: 'string' },
       base: { type: 'string' },
       'mesh-sizes': { type: 'string' },
+      'mesh-cpus': { type: 'string' },
     },
     strict: true,
   });
@@ -79,6 +85,7 @@ export function readConfig(argv: string[]): BenchConfig {
   const twoCores = os.availableParallelism() >= 2;
   const split = values.pin === 'split' && twoCores;
   if (values.pin !== 'split' && values.pin !== 'same') throw new Error('--pin must be "split" or "same"');
+  if (values['mesh-cpus'] !== undefined && !/^\d+(,\d+)*$/.test(values['mesh-cpus'])) throw new Error(`--mesh-cpus: "${values['mesh-cpus']}" is not a CPU list such as 1 or 0,1`);
   const config: BenchConfig = {
     quick,
     write: values.write!,
@@ -93,6 +100,7 @@ export function readConfig(argv: string[]): BenchConfig {
       if (!Number.isInteger(count) || count < 2 || count > 1000) throw new Error(`--mesh-sizes: "${size}" is not a node count from 2 to 1000`);
       return count;
     }),
+    meshCpus: values['mesh-cpus'] ?? (split ? '0,1' : '0'),
     serverCpu: split ? '1' : '0',
     clientCpu: '0',
     pinning: split

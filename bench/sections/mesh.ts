@@ -121,7 +121,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
   const results: Array<ScaleFigures & { label: string }> = [];
   for (const count of sizes) {
     for (const build of baseBuild === null ? [undefined] : [baseBuild, undefined]) {
-      const { child } = await startChild({ script: scaleScript, cpu: config.serverCpu });
+      const { child } = await startChild({ script: scaleScript, cpu: config.meshCpus });
       try {
         const figures = await child.request<ScaleFigures>('run', { count, idleMs, broadcasts, build });
         results.push({ ...figures, label: `N = ${count}${build === undefined ? '' : ` @${config.base}`}` });
@@ -149,7 +149,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
       row('longest event-loop stall: forming / afterwards', (r) => `${formatNumber(r.formingStallMs, 0)} / ${formatNumber(r.maxStallMs, 0)} ms`),
     ],
     notes: [
-      `One child process per N, pinned to CPU ${config.serverCpu}; node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000. ${harnessNote(scaleScript)}`,
+      `One child process per N, on CPUs ${config.meshCpus} (taskset; \`--mesh-cpus LIST\`; nothing else runs meanwhile: the process and its own V8 and libuv threads); node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000. ${harnessNote(scaleScript)}`,
       `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60), and the 20 % are stopped one per turn likewise (stop() closes a node's links within its turn).`,
     ],
   };
