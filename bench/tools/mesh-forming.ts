@@ -6,6 +6,7 @@ import type * as LinkModule from '../../src/mesh/link.ts';
 import type * as NodeModule from '../../src/node.ts';
 import type * as RouterModule from '../../src/mesh/router.ts';
 import type * as SecureLinkModule from '../../src/wire/secure-link.js';
+import type * as TurnBudgetModule from '../../src/transport/turn-budget.ts';
 import type { DecodedFrame } from '../../src/mesh/envelope.ts';
 import type { MeshNode } from '../../src/mesh/node.ts';
 
@@ -13,7 +14,8 @@ import type { MeshNode } from '../../src/mesh/node.ts';
  * Where a forming mesh spends its work: N nodes of one build in this process (node i given nodes 0..i-1 as static
  * peers, as in `npm run bench -- --only mesh`), with counts of handshakes (started, admitted, established),
  * connections closed and why, frames and bytes sent per type, links records issued, first receptions and
- * duplicates, the router's handling time per message type; a line per second while it forms; then an idle window. Run two builds side by side on one CPU for
+ * duplicates, the router's handling time per message type; a line per second while it forms (with the most tasks
+ * waiting in the process's turn budget meanwhile, sampled every 20 ms); then an idle window. Run two builds side by side on one CPU for
  * an A/B on a busy machine (both get the same share), and compare the CPU seconds until the tables are complete:
  *   taskset -c 1 node --import tsx bench/tools/mesh-forming.ts BUILD 60 [idleMs] [--exit-at-complete] [--max-peers N] [--gaps FILE]
  * BUILD is a `tsc -p tsconfig.build.json --outDir DIR` tree under a directory whose node_modules resolves (e.g.
@@ -36,6 +38,7 @@ const { createNode } = (await load('node')) as typeof NodeModule;
 const { PeerLink } = (await load('mesh/link')) as typeof LinkModule;
 const { MeshRouter } = (await load('mesh/router')) as typeof RouterModule;
 const { SecureHandshake } = (await load('wire/secure-link')) as typeof SecureLinkModule;
+const { turnBudget } = (await load('transport/turn-budget')) as typeof TurnBudgetModule;
 
 const counts = { handshakes: 0, admitted: 0, established: 0, liveClosed: 0 };
 const closes = new Map<string, number>();
@@ -119,8 +122,11 @@ const gapsAt = process.argv.indexOf('--gaps');
 const gapsFile = gapsAt < 0 ? undefined : process.argv[gapsAt + 1];
 const gaps: Array<[number, number]> = [];
 let lastTickMicros = process.hrtime.bigint() / 1000n;
+/** The most connection work waiting in the process's turn budget (tasks) since the last progress line. */
+let maxBacklog = 0;
 const ticker = setInterval(() => {
   const now = performance.now();
+  maxBacklog = Math.max(maxBacklog, turnBudget.backlog);
   longestGap = Math.max(longestGap, now - lastTick - 20);
   lastTick = now;
   const micros = process.hrtime.bigint() / 1000n;
@@ -154,7 +160,8 @@ const progress = setInterval(() => {
   const now = performance.now();
   const links = sent.get('links') ?? 0;
   const cpu = seconds(process.cpuUsage(lastCpu)) / ((now - lastAt) / 1000);
-  console.log(`${((now - started) / 1000).toFixed(1)} s: tables ${(completeShare() * 100).toFixed(1)} % complete, ${meanDegree().toFixed(1)} links per node, CPU ${(cpu * 100).toFixed(0)} %, ${((links - lastLinks) / ((now - lastAt) / 1000)).toFixed(0)} links frames/s, handshakes ${counts.handshakes} started / ${counts.established} established`);
+  console.log(`${((now - started) / 1000).toFixed(1)} s: tables ${(completeShare() * 100).toFixed(1)} % complete, ${meanDegree().toFixed(1)} links per node, CPU ${(cpu * 100).toFixed(0)} %, ${((links - lastLinks) / ((now - lastAt) / 1000)).toFixed(0)} links frames/s, handshakes ${counts.handshakes} started / ${counts.established} established, turn-budget backlog up to ${maxBacklog} tasks`);
+  maxBacklog = 0;
   [lastCpu, lastAt, lastLinks] = [process.cpuUsage(), now, links];
 }, 1000);
 // Polled at most a tenth of the time (checking 100 nodes' tables is costly), so that measuring does not slow the mesh.
