@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type * as LinkModule from '../../src/mesh/link.ts';
 import type * as NodeModule from '../../src/node.ts';
 import type * as RouterModule from '../../src/mesh/router.ts';
@@ -25,14 +26,18 @@ import type { MeshNode } from '../../src/mesh/node.ts';
  * every node at most a tenth of the time, shows there as its anonymous functions: 15-40 ms a poll at N = 100).
  */
 
-const [buildArg, nodesArg, idleArg] = process.argv.slice(2).filter((arg, index, all) => !arg.startsWith('--') && all[index - 1] !== '--max-peers' && all[index - 1] !== '--gaps');
-if (buildArg === undefined || nodesArg === undefined) throw new Error('usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete] [--max-peers N] [--gaps FILE]');
+const usage = 'usage: mesh-forming.ts BUILD N [idleMs] [--exit-at-complete] [--max-peers N] [--gaps FILE]';
+const { values: flags, positionals } = parseArgs({
+  options: { 'exit-at-complete': { type: 'boolean', default: false }, 'max-peers': { type: 'string' }, gaps: { type: 'string' } },
+  allowPositionals: true,
+});
+const [buildArg, nodesArg, idleArg] = positionals;
+if (buildArg === undefined || nodesArg === undefined) throw new Error(usage);
 const build = path.resolve(buildArg);
 const count = Number(nodesArg);
 const idleMs = Number(idleArg ?? 10_000);
-const maxPeersAt = process.argv.indexOf('--max-peers');
 /** `--max-peers N`: the nodes' maxPeers (default: the library's). */
-const maxPeers = maxPeersAt < 0 ? undefined : Number(process.argv[maxPeersAt + 1]);
+const maxPeers = flags['max-peers'] === undefined ? undefined : Number(flags['max-peers']);
 const load = (module: string) => import(pathToFileURL(path.join(build, `${module}.js`)).href);
 const { createNode } = (await load('node')) as typeof NodeModule;
 const { PeerLink } = (await load('mesh/link')) as typeof LinkModule;
@@ -118,8 +123,7 @@ loop.enable();
 let lastTick = performance.now();
 let longestGap = 0;
 /** `--gaps FILE`: timer gaps over 45 ms as [start, end] in monotonic microseconds (the clock of a .cpuprofile). */
-const gapsAt = process.argv.indexOf('--gaps');
-const gapsFile = gapsAt < 0 ? undefined : process.argv[gapsAt + 1];
+const gapsFile = flags.gaps;
 const gaps: Array<[number, number]> = [];
 let lastTickMicros = process.hrtime.bigint() / 1000n;
 /** The most connection work waiting in the process's turn budget (tasks) since the last progress line. */
@@ -180,7 +184,7 @@ const report = () => {
   console.log(`router handling per received frame: ${perFrame.join(', ')}`);
   console.log(`closes: ${JSON.stringify(Object.fromEntries([...closes].sort((a, b) => b[1] - a[1])))}`);
 };
-if (process.argv.includes('--exit-at-complete')) {
+if (flags['exit-at-complete']) {
   report();
   process.exit(0);
 }
