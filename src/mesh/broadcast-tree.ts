@@ -40,6 +40,8 @@ export interface TreeOptions {
    * it announces it only to the neighbours it is a repair source of (`REPAIR_SOURCES`).
    */
   settleTime: number;
+  /** Where the chances of `#blindShare` come from (tests give a fixed value). */
+  random: () => number;
 }
 
 export const DEFAULT_TREE_OPTIONS: TreeOptions = {
@@ -49,6 +51,7 @@ export const DEFAULT_TREE_OPTIONS: TreeOptions = {
   cacheBytes: 32 * 1024 * 1024,
   cacheAge: 60_000,
   settleTime: 5000,
+  random: Math.random,
 };
 
 export interface ReceiveOptions {
@@ -116,6 +119,9 @@ interface Missing {
  */
 export const MAX_WAITING_PER_NEIGHBOUR = MAX_TREE_IDS;
 
+/** Copies of a links record that a node whose record is not held yet gets pushed, on average (see `#blindShare`). */
+export const BLIND_PUSHES = 2;
+
 /**
  * Broadcast dissemination. Every node holds every node's links record (link-state routing), so a broadcast
  * travels the shortest-path tree rooted at its origin, computed by each node from those records: a node's
@@ -143,8 +149,9 @@ export const MAX_WAITING_PER_NEIGHBOUR = MAX_TREE_IDS;
  * there are many of them, each of which would change every plan: they travel without one. A record's origin pushes
  * it to every node neighbour (the nodes it lists), which need nothing more. A node it does not list gets it pushed
  * by one of them: of the nodes its own record lists, the one with the smallest id among those the record lists; the
- * others announce it. Only where a node's record is not held, or none of its neighbours has the record from the
- * origin (two links or more from it), does the record travel the Plumtree links. In a full mesh a record is sent
+ * others announce it. Where a node's record is not held, each of them pushes it there with a chance (`#blindShare`:
+ * about BLIND_PUSHES copies in all). Only where none of its neighbours has the record from the origin (two links or
+ * more from it) does the record travel the Plumtree links. In a full mesh a record is sent
  * N-1 times, and nothing else; in a mesh where every node is at most two links from every other, about N-1 times.
  */
 export class BroadcastTree {
@@ -236,6 +243,7 @@ export class BroadcastTree {
     const announceTo: string[] = [];
     const unsettled = now - this.#changedAt < this.options.settleTime;
     let forwarder: string | null;
+    let blindShare: number | undefined;
     for (const neighbour of this.host.neighbourIds()) {
       if (neighbour === from) continue;
       if (this.host.isLeaf(neighbour)) {
@@ -246,6 +254,9 @@ export class BroadcastTree {
         continue;
       } else if (record !== undefined && (forwarder = this.#forwarderOf(neighbour, record)) !== null) {
         if (forwarder === this.host.selfId) pushTo.push(neighbour);
+        else announceTo.push(neighbour);
+      } else if (record !== undefined && (blindShare ??= this.#blindShare(record, from)) > 0) {
+        if (this.options.random() < blindShare) pushTo.push(neighbour);
         else announceTo.push(neighbour);
       } else if (this.#pushes(neighbour, plan)) {
         pushTo.push(neighbour);
@@ -285,6 +296,22 @@ export class BroadcastTree {
   }
 
   readonly #sortedLinks = new WeakMap<readonly string[], string[]>();
+
+  /**
+   * A node that got a links record straight from its origin and holds no record of a neighbour the record does not
+   * list cannot tell which of the origin's neighbours is to push it there (`#forwarderOf`): while a mesh forms, every
+   * node publishes its first record at about the same time, and none holds the others'. Left to the Plumtree links,
+   * most such records went by `ihave` and `graft`, 250 ms and the process's backlog of work per hop. Instead each of
+   * the origin's neighbours pushes it there with the chance BLIND_PUSHES / c, c being the nodes the record lists that
+   * this node is linked to (the origin included): a neighbour is linked to about as many of them, so about
+   * BLIND_PUSHES copies arrive there; the others announce it. 0: this node did not get the record from its origin.
+   */
+  #blindShare(record: RecordReach, from: string | null): number {
+    if (from !== record.origin) return 0;
+    let shared = 1;
+    for (const neighbour of this.host.neighbourIds()) if (record.listed.has(neighbour)) shared++;
+    return Math.min(1, BLIND_PUSHES / shared);
+  }
 
   /** Whether a new broadcast of `origin` that arrives from `from` is passed on to any neighbour (browser peers included). */
   relays(from: string, origin: string): boolean {

@@ -1,13 +1,14 @@
 // How a links record leaves a node (BroadcastTree.receive with the record's reach), with an in-memory host: the
 // nodes the record lists have it from its origin (nothing to them); a node it does not list gets it pushed by one
 // node only, the listed neighbour of it with the smallest id (the others announce it); a node whose own record is
-// not held goes by the Plumtree links.
+// not held is pushed it by each node that has it from the origin with a chance (about BLIND_PUSHES copies in all),
+// else it goes by the Plumtree links.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BroadcastTree, DEFAULT_TREE_OPTIONS } from '../../src/mesh/broadcast-tree.ts';
+import { BLIND_PUSHES, BroadcastTree, DEFAULT_TREE_OPTIONS } from '../../src/mesh/broadcast-tree.ts';
 import type { TreeHost } from '../../src/mesh/broadcast-tree.ts';
 
-function tree(self: string, neighbours: string[], links: Record<string, string[]>) {
+function tree(self: string, neighbours: string[], links: Record<string, string[]>, random = () => 0.99) {
   const sent: Array<{ to: string; t: string; ids?: string[] }> = [];
   const host: TreeHost = {
     selfId: self,
@@ -20,7 +21,7 @@ function tree(self: string, neighbours: string[], links: Record<string, string[]
     },
     linksOf: (id) => links[id],
   };
-  const broadcast = new BroadcastTree(host, { ...DEFAULT_TREE_OPTIONS, ihaveDelay: 1 });
+  const broadcast = new BroadcastTree(host, { ...DEFAULT_TREE_OPTIONS, ihaveDelay: 1, random });
   return { broadcast, sent };
 }
 
@@ -41,14 +42,37 @@ test('at its origin a record goes to every node neighbour, also to those the Plu
 
 test('a listed node pushes a record only to unlisted neighbours it is the designated forwarder of; it announces it to the others', async () => {
   // m got o's record from o. o lists a, m; m's neighbours: o, a (listed), x (whose listed neighbours are a and m:
-  // a has the smaller id, a pushes), y (listed neighbour only m: m pushes), w (no record held: Plumtree links).
+  // a has the smaller id, a pushes), y (listed neighbour only m: m pushes), w (no record held: pushed with the chance
+  // BLIND_PUSHES / 3, for m, o and a; the chance drawn here is over it: announced).
   const { broadcast, sent } = tree('m', ['o', 'a', 'x', 'y', 'w'], { x: ['m', 'a', 'q'], y: ['z', 'm'] });
   broadcast.receive('o', 'links/o/1', null, record, Date.now(), { record: { origin: 'o', listed: new Set(['o', 'a', 'm']) } });
   await flush();
   const pushed = sent.filter((frame) => frame.t === 'links').map((frame) => frame.to);
   const announced = sent.filter((frame) => frame.t === 'ihave').map((frame) => frame.to);
-  // w: only the first node neighbour met (o) is an eager Plumtree link; a record from its origin changes nothing there.
   assert.equal({ pushed: pushed.sort(), announced: announced.sort() }, { pushed: ['y'], announced: ['w', 'x'] });
+  broadcast.stop();
+});
+
+test('a node that got a record from its origin pushes it to a neighbour whose record it lacks with the chance BLIND_PUSHES / c', async () => {
+  assert.is(BLIND_PUSHES, 2);
+  const listed = new Set(['o', 'a', 'b', 'c', 'm']);
+  const reach = { origin: 'o', listed };
+  // m is linked to o, a, b, c (listed; with itself c = 5: the chance is 2/5) and to w1, w2, whose records it lacks.
+  for (const [drawn, expected] of [[0.39, { pushed: ['w1', 'w2'], announced: [] }], [0.41, { pushed: [], announced: ['w1', 'w2'] }]] as const) {
+    const { broadcast, sent } = tree('m', ['o', 'a', 'b', 'c', 'w1', 'w2'], {}, () => drawn);
+    broadcast.receive('o', 'links/o/1', null, record, Date.now(), { record: reach });
+    await flush();
+    const pushed = sent.filter((frame) => frame.t === 'links').map((frame) => frame.to);
+    const announced = sent.filter((frame) => frame.t === 'ihave').map((frame) => frame.to);
+    assert.equal({ pushed, announced }, expected, `chance drawn ${drawn}`);
+    broadcast.stop();
+  }
+  // The same record from a (not its origin): no chance is drawn; w1, the first node neighbour met, is the eager
+  // Plumtree link, w2 is announced to.
+  const { broadcast, sent } = tree('m', ['w1', 'w2', 'a'], {}, () => 0);
+  broadcast.receive('a', 'links/o/1', null, record, Date.now(), { record: reach });
+  await flush();
+  assert.equal(sent, [{ to: 'w1', t: 'links' }, { to: 'w2', t: 'ihave', ids: ['links/o/1'] }]);
   broadcast.stop();
 });
 
