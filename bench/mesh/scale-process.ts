@@ -14,6 +14,8 @@ export interface ScaleFigures {
   nodes: number;
   /** ms from the first start until every table lists every other node as reachable (null: not within the limit). */
   completeMs: number | null;
+  /** ms from the first start until the last links frame before a full second without one (null: not within 60 s). */
+  quietMs: number | null;
   links: { min: number; mean: number; max: number };
   idle: { cpuPercent: number; bytesPerSecond: number; framesPerSecond: Record<string, number>; maxStallMs: number };
   broadcast: { count: number; missed: number; payloadsPerBroadcast: number; firstPayloads: number; ihaveMessages: number; toAllP50: number; toAllP99: number };
@@ -33,17 +35,17 @@ function percentile(values: number[], p: number): number {
 }
 
 /**
- * Polls `check` every 5 ms, or less often when it is costly (a check of 100 nodes' tables is): it takes at most a
+ * Polls `check` every 5 ms (`everyMs`), or less often when it is costly (a check of 100 nodes' tables is): it takes at most a
  * tenth of the time, so that the measuring does not slow the mesh it measures.
  */
-async function until(check: () => boolean, ms: number): Promise<number | null> {
+async function until(check: () => boolean, ms: number, everyMs = 5): Promise<number | null> {
   const started = performance.now();
   for (;;) {
     const checking = performance.now();
     if (check()) break;
     const now = performance.now();
     if (now - started > ms) return null;
-    await sleep(Math.max(5, (now - checking) * 10));
+    await sleep(Math.max(everyMs, (now - checking) * 10));
   }
   return performance.now() - started;
 }
@@ -132,8 +134,19 @@ async function run(count: number, idleMs: number, broadcasts: number, build?: st
     const completeAfter = await complete(nodes, new Set(), 120_000);
     progress(`tables complete after ${completeAfter} ms`);
     const completeMs = completeAfter === null ? null : performance.now() - started;
-    // Let the last links form and the last records and digests land, then measure a quiet period.
-    await sleep(5000);
+    // Let the last links form and the last records and digests land (tables can be complete while the latest
+    // records are still on their way), then measure a quiet period: from the first full second without a links
+    // frame, and no sooner than 5 s after the tables were complete.
+    const completeAt = performance.now();
+    let lastLinks = -1;
+    const quiet = await until(() => {
+      const linksNow = frames.get('links') ?? 0;
+      const still = linksNow === lastLinks;
+      lastLinks = linksNow;
+      return still;
+    }, 60_000, 1000);
+    const quietMs = quiet === null ? null : performance.now() - started - 1000;
+    await sleep(Math.max(0, completeAt + 5000 - performance.now()));
     const degrees = nodes.map((node) => node.peers().filter((peer) => peer.state === 'connected').length);
     const formingStallMs = loop.max / 1e6;
     loop.reset();
@@ -221,6 +234,7 @@ async function run(count: number, idleMs: number, broadcasts: number, build?: st
     return {
       nodes: count,
       completeMs,
+      quietMs,
       links: { min: Math.min(...degrees), mean: degrees.reduce((a, b) => a + b, 0) / count, max: Math.max(...degrees) },
       idle,
       broadcast,
