@@ -299,7 +299,8 @@ export class BroadcastTree {
 
   /**
    * A node that got a links record straight from its origin and holds no record of a neighbour the record does not
-   * list cannot tell which of the origin's neighbours is to push it there (`#forwarderOf`): while a mesh forms, every
+   * list (or one that lists none of the nodes the record lists) cannot tell which of the origin's neighbours is to
+   * push it there (`#forwarderOf`): while a mesh forms, every
    * node publishes its first record at about the same time, and none holds the others'. Left to the Plumtree links,
    * most such records went by `ihave` and `graft`, 250 ms and the process's backlog of work per hop. Instead each of
    * the origin's neighbours pushes it there with the chance BLIND_PUSHES / c, c being the nodes the record lists that
