@@ -2,6 +2,8 @@ import { DedupCache } from '../wire/dedup-cache.js';
 import { MAX_TREE_IDS, encodeControl, graftMessage, ihaveMessage, pruneMessage } from './envelope.ts';
 import { MeshView } from './mesh-view.ts';
 import type { Plan } from './mesh-view.ts';
+import { RecordForwarding } from './record-reach.ts';
+import type { RecordReach } from './record-reach.ts';
 import { LANE_ESTABLISHED, turnBudget } from '../transport/turn-budget.ts';
 
 /** What the broadcast tree needs from the node: its links. */
@@ -40,7 +42,7 @@ export interface TreeOptions {
    * it announces it only to the neighbours it is a repair source of (`REPAIR_SOURCES`).
    */
   settleTime: number;
-  /** Where the chances of `#blindShare` come from (tests give a fixed value). */
+  /** Where the chances of `RecordForwarding.blindShare` come from (tests give a fixed value). */
   random: () => number;
 }
 
@@ -66,13 +68,6 @@ export interface ReceiveOptions {
    * every node neighbour; elsewhere its origin and the nodes that have it from the origin.
    */
   record?: 'origin' | RecordReach;
-}
-
-/** How a links record spreads from a node that is not its origin (see `BroadcastTree.receive`). */
-export interface RecordReach {
-  origin: string;
-  /** The origin and the nodes its record lists: they have it from the origin. */
-  listed: ReadonlySet<string>;
 }
 
 /** Counts since start, for benchmarks and tests (full payloads vs notices). */
@@ -119,9 +114,6 @@ interface Missing {
  */
 export const MAX_WAITING_PER_NEIGHBOUR = MAX_TREE_IDS;
 
-/** Copies of a links record that a node whose record is not held yet gets pushed, on average (see `#blindShare`). */
-export const BLIND_PUSHES = 2;
-
 /**
  * Broadcast dissemination. Every node holds every node's links record (link-state routing), so a broadcast
  * travels the shortest-path tree rooted at its origin, computed by each node from those records: a node's
@@ -149,10 +141,10 @@ export const BLIND_PUSHES = 2;
  * there are many of them, each of which would change every plan: they travel without one. A record's origin pushes
  * it to every node neighbour (the nodes it lists), which need nothing more. A node it does not list gets it pushed
  * by one of them: of the nodes its own record lists, the one with the smallest id among those the record lists; the
- * others announce it. Where a node's record is not held, each of them pushes it there with a chance (`#blindShare`:
- * about BLIND_PUSHES copies in all). Only where none of its neighbours has the record from the origin (two links or
- * more from it) does the record travel the Plumtree links. In a full mesh a record is sent
- * N-1 times, and nothing else; in a mesh where every node is at most two links from every other, about N-1 times.
+ * others announce it (record-reach.ts decides who). Where a node's record is not held, each of them pushes it there
+ * with a chance (about BLIND_PUSHES copies in all). Only where none of its neighbours has the record from the origin
+ * (two links or more from it) does the record travel the Plumtree links. In a full mesh a record is sent N-1 times,
+ * and nothing else; in a mesh where every node is at most two links from every other, about N-1 times.
  */
 export class BroadcastTree {
   readonly stats: TreeStats = { payloads: 0, leafPayloads: 0, ihaveMessages: 0, ihaveIds: 0, grafts: 0, prunes: 0, duplicates: 0, planned: 0, unplanned: 0 };
@@ -181,10 +173,14 @@ export class BroadcastTree {
   /** When this node's view last changed (ms). */
   #changedAt = -Infinity;
 
+  readonly #records: RecordForwarding;
+
   constructor(
     readonly host: TreeHost,
     readonly options: TreeOptions = DEFAULT_TREE_OPTIONS,
-  ) {}
+  ) {
+    this.#records = new RecordForwarding(host);
+  }
 
   /** Whether this node has seen the broadcast. */
   has(id: string): boolean {
@@ -252,10 +248,10 @@ export class BroadcastTree {
         pushTo.push(neighbour);
       } else if (record !== undefined && record.listed.has(neighbour)) {
         continue;
-      } else if (record !== undefined && (forwarder = this.#forwarderOf(neighbour, record)) !== null) {
+      } else if (record !== undefined && (forwarder = this.#records.forwarderOf(neighbour, record)) !== null) {
         if (forwarder === this.host.selfId) pushTo.push(neighbour);
         else announceTo.push(neighbour);
-      } else if (record !== undefined && (blindShare ??= this.#blindShare(record, from)) > 0) {
+      } else if (record !== undefined && (blindShare ??= this.#records.blindShare(record, from)) > 0) {
         if (this.options.random() < blindShare) pushTo.push(neighbour);
         else announceTo.push(neighbour);
       } else if (this.#pushes(neighbour, plan)) {
@@ -275,43 +271,6 @@ export class BroadcastTree {
     }
     for (const neighbour of announceTo) this.#announce(neighbour, id);
     return true;
-  }
-
-  /**
-   * Which node pushes a links record to a node the record does not list: of the nodes its own record lists, the one
-   * with the smallest id that has the record from its origin (every node that holds both records picks the same
-   * one; where views differ, the announcements repair). Null: no record of it held, or none of its neighbours has
-   * the record from the origin (the Plumtree links carry it).
-   */
-  #forwarderOf(neighbour: string, reach: RecordReach): string | null {
-    const links = this.host.linksOf?.(neighbour);
-    if (links === undefined) return null;
-    let sorted = this.#sortedLinks.get(links);
-    if (sorted === undefined) {
-      sorted = [...links].sort();
-      this.#sortedLinks.set(links, sorted);
-    }
-    for (const id of sorted) if (id !== reach.origin && reach.listed.has(id)) return id;
-    return null;
-  }
-
-  readonly #sortedLinks = new WeakMap<readonly string[], string[]>();
-
-  /**
-   * A node that got a links record straight from its origin and holds no record of a neighbour the record does not
-   * list (or one that lists none of the nodes the record lists) cannot tell which of the origin's neighbours is to
-   * push it there (`#forwarderOf`): while a mesh forms, every
-   * node publishes its first record at about the same time, and none holds the others'. Left to the Plumtree links,
-   * most such records went by `ihave` and `graft`, 250 ms and the process's backlog of work per hop. Instead each of
-   * the origin's neighbours pushes it there with the chance BLIND_PUSHES / c, c being the nodes the record lists that
-   * this node is linked to (the origin included): a neighbour is linked to about as many of them, so about
-   * BLIND_PUSHES copies arrive there; the others announce it. 0: this node did not get the record from its origin.
-   */
-  #blindShare(record: RecordReach, from: string | null): number {
-    if (from !== record.origin) return 0;
-    let shared = 1;
-    for (const neighbour of this.host.neighbourIds()) if (record.listed.has(neighbour)) shared++;
-    return Math.min(1, BLIND_PUSHES / shared);
   }
 
   /** Whether a new broadcast of `origin` that arrives from `from` is passed on to any neighbour (browser peers included). */

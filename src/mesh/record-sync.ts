@@ -1,6 +1,7 @@
 import { digestMessage, encodeControl, linksDelta, linksRecord } from './envelope.ts';
 import type { DigestMessage, LinkEntry, LinksMessage, SignedMessage } from './envelope.ts';
-import type { BroadcastTree, RecordReach } from './broadcast-tree.ts';
+import type { BroadcastTree } from './broadcast-tree.ts';
+import type { RecordReach } from './record-reach.ts';
 import type { PeerLink } from './link.ts';
 import { chainAfter } from './topology.ts';
 import type { Topology } from './topology.ts';

@@ -5,7 +5,8 @@
 // else it goes by the Plumtree links.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BLIND_PUSHES, BroadcastTree, DEFAULT_TREE_OPTIONS } from '../../src/mesh/broadcast-tree.ts';
+import { BroadcastTree, DEFAULT_TREE_OPTIONS } from '../../src/mesh/broadcast-tree.ts';
+import { BLIND_PUSHES } from '../../src/mesh/record-reach.ts';
 import type { TreeHost } from '../../src/mesh/broadcast-tree.ts';
 
 function tree(self: string, neighbours: string[], links: Record<string, string[]>, random = () => 0.99) {

@@ -90,7 +90,7 @@ test('a digest answer leaves out the records passed on over the link since it ca
   const y = createIdentity(nodeCrypto).id;
   p2.sendJson(record(p2, 2001, y));
   await waitFor(() => reachable(y), 'a routes to y through p2');
-  // a passed p2's record on to m (pushed: a has it from p2 and no record of m, BroadcastTree's #blindShare; or announced).
+  // a passed p2's record on to m (pushed: a has it from p2 and no record of m, RecordForwarding.blindShare; or announced).
   const told = (message: Record<string, unknown>) => (message.t === 'links' && message.origin === p2.id) || (message.t === 'ihave' && (message.ids as string[]).includes(`links/${p2.id}/2001`));
   await waitFor(() => m.messages().some(told), 'a passed p2\'s record on to m');
   const before = m.messages('links').length;
