@@ -134,15 +134,17 @@ async function run(count: number, idleMs: number, broadcasts: number, build?: st
     const completeAfter = await complete(nodes, new Set(), 120_000);
     progress(`tables complete after ${completeAfter} ms`);
     const completeMs = completeAfter === null ? null : performance.now() - started;
-    // Let the last links form and the last records and digests land (tables can be complete while the latest
-    // records are still on their way), then measure a quiet period: from the first full second without a links
-    // frame, and no sooner than 5 s after the tables were complete.
+    // Let the last links form and the last records and digests land (tables can be complete while links beyond
+    // the active views are still being made and the latest records are on their way), then measure a quiet period:
+    // from the first full second without a links frame and without a connection opened or closed, and no sooner
+    // than 5 s after the tables were complete.
     const completeAt = performance.now();
-    let lastLinks = -1;
+    let last = '';
     const quiet = await until(() => {
-      const linksNow = frames.get('links') ?? 0;
-      const still = linksNow === lastLinks;
-      lastLinks = linksNow;
+      const connections = nodes.reduce((all, node) => all + node.connectionCount, 0);
+      const now = `${frames.get('links') ?? 0}/${connections}`;
+      const still = now === last;
+      last = now;
       return still;
     }, 60_000, 1000);
     const quietMs = quiet === null ? null : performance.now() - started - 1000;

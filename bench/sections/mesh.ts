@@ -136,7 +136,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
     headers: ['figure', ...results.map((result) => result.label)],
     rows: [
       row('time until every table lists everyone', (r) => ms(r.completeMs)),
-      row('time until the last links record moved (then 1 s without one)', (r) => ms(r.quietMs)),
+      row('time until links and records settled (then 1 s without a links frame or a connection opened or closed)', (r) => ms(r.quietMs)),
       row('direct links per node 5 s later: mean (min..max)', (r) => `${formatNumber(r.links.mean, 1)} (${r.links.min}..${r.links.max})`),
       row(`idle CPU of the process (${idleMs / 1000} s)`, (r) => `${formatNumber(r.idle.cpuPercent, 1)} %`),
       row('idle mesh bytes/s (all nodes; pings not counted)', (r) => formatNumber(r.idle.bytesPerSecond, 0)),
@@ -151,7 +151,7 @@ async function inOneProcess(config: BenchConfig): Promise<Table> {
     ],
     notes: [
       `One child process per N, on CPUs ${config.meshCpus} (taskset; \`--mesh-cpus LIST\`; nothing else runs meanwhile: the process and its own V8 and libuv threads); node i is given nodes 0..i-1 as static peers; maxPeers 64 (default), maxPeersPerAddress 64 (all share 127.0.0.1), pingInterval 5000. ${harnessNote(scaleScript)}`,
-      `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting after the first full second without a links frame (every record has reached every node; tables can be complete earlier, while later records are still on their way) and no sooner than 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60), and the 20 % are stopped one per turn likewise (stop() closes a node's links within its turn).`,
+      `Broadcasts: ${broadcasts} one at a time from rotating senders after a first one; transmissions are full-payload msg frames over all links (a tree needs N-1). Idle: ${idleMs / 1000} s, starting after the first full second without a links frame and without a connection opened or closed (every link has formed and every record has reached every node; tables can be complete earlier, while links beyond the active views form and later records are on their way) and no sooner than 5 s after the tables were complete. Stalls from perf_hooks.monitorEventLoopDelay (10 ms resolution); the nodes are started one per event-loop turn (as separate processes would start; start() resolves within its turn, so a loop of them would be one long task of the harness: about 120 ms at N = 60), and the 20 % are stopped one per turn likewise (stop() closes a node's links within its turn).`,
     ],
   };
 }

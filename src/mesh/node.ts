@@ -428,15 +428,18 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   #scheduleDials(): void {
     clearTimeout(this.#dialTimer);
     if (this.#state !== 'running' || this.#router === undefined) return;
-    // Only as many dials as there are free slots up to the dial target (see MeshRouter.dialTarget); the rest
+    // Only as many dials as there are free slots up to the dial target (see DialPolicy); the rest
     // wait for a link to close or a dial to fail.
-    const free = this.#router.dialTarget() - this.#router.live.size - this.#table.dialsInFlight;
-    if (free <= 0) return;
     const now = Date.now();
-    const due = this.#table.dueDials(now);
-    for (const target of due.length > free ? shuffled(due).slice(0, free) : due) this.#dial(target);
-    if (due.length > free) return;
-    const next = this.#table.nextDialAt();
+    const { limit, recheckAt, waits } = this.#router.dials.limit(now);
+    const free = limit - this.#router.live.size - this.#table.dialsInFlight;
+    let next = recheckAt;
+    if (free > 0) {
+      const due = waits === null ? this.#table.dueDials(now) : this.#table.dueDials(now).filter((dial) => !waits(dial));
+      for (const target of due.length > free ? shuffled(due).slice(0, free) : due) this.#dial(target);
+      const retry = due.length > free ? null : this.#table.nextDialAt();
+      if (retry !== null && (next === null || retry < next)) next = retry;
+    }
     if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
   }
 

@@ -76,6 +76,8 @@ export const DEFAULT_MAX_KNOWN_PEERS = 4096;
 export class PeerTable {
   readonly #peers = new Map<string, PeerInfo>();
   readonly #pending = new Map<string, PendingAddress>();
+  /** Pending addresses that a links record names as a node's address, with that node's id (likely the one there). */
+  readonly #claimed = new WeakMap<PendingAddress, string>();
   readonly #selfUrls = new Set<string>();
   readonly #dialing = new Set<string>();
   /**
@@ -408,6 +410,36 @@ export class PeerTable {
   /** Addresses whose peer id is not known yet. */
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Addresses other nodes reach nodes at (from their links records): those among the pending addresses are noted
+   * with the id given for them (see `claimedId`, `unclaimedPendingCount`); nothing is attached or dialled.
+   */
+  claimPending(candidates: Iterable<[id: string, url: string]>): void {
+    if (this.#pending.size === 0) return;
+    for (const [id, url] of candidates) {
+      const pending = this.#pending.get(url);
+      if (pending !== undefined) this.#claimed.set(pending, id);
+    }
+  }
+
+  /** Pending addresses that links records give no node for: each is likely a node not known by id yet. */
+  get unclaimedPendingCount(): number {
+    let count = 0;
+    for (const pending of this.#pending.values()) if (!this.#claimed.has(pending)) count++;
+    return count;
+  }
+
+  /** The id a links record gives for a pending address (not proven: the handshake proves who is there). */
+  claimedId(url: string): string | undefined {
+    const pending = this.#pending.get(url);
+    return pending === undefined ? undefined : this.#claimed.get(pending);
+  }
+
+  /** Peers known by id and neither connected nor reachable. */
+  get unreachableCount(): number {
+    return this.#unreachableSince.size;
   }
 
   /** Entries of kind 'node' (browser peers are leaves, never dialled). */

@@ -8,6 +8,7 @@ import { wsUrl } from './listen-urls.ts';
 import { Messenger } from './messenger.ts';
 import type { MessageInfo, MessengerHost } from './messenger.ts';
 import type { ResolvedOptions } from './options.ts';
+import { DialPolicy, MIN_PEERS_TO_MAKE_ROOM } from './dial-policy.ts';
 import { copyPeer } from './peer-table.ts';
 import type { PeerInfo, PeerTable } from './peer-table.ts';
 import { RecordSync } from './record-sync.ts';
@@ -17,8 +18,6 @@ import { LANE_ESTABLISHED, turnBudget } from '../transport/turn-budget.ts';
 
 /** Changes within this many ms reach browser peers in one `peers` message. */
 const PEERS_PUSH_DELAY_MS = 100;
-/** The smallest `maxPeers` at which a full node closes a link to make room for a node with few links. */
-export const MIN_PEERS_TO_MAKE_ROOM = 4;
 /** Routes are recomputed at most once per this many ms, however many records arrive. */
 export const ROUTES_BATCH_MS = 100;
 export interface RouterEvents {
@@ -55,6 +54,7 @@ export class MeshRouter implements MessengerHost {
     /** Signs a message as this node (envelope.ts signEnvelope with the node's identity). */
     readonly signer: <T extends SignedMessage>(message: T, payload?: Uint8Array) => T,
   ) {
+    this.dials = new DialPolicy(self.id, self.table, options.maxPeers);
     this.topology = new Topology(self.id, (id) => this.#routes.has(id), undefined, undefined, () => this.#neighbourEntries());
     this.messenger = new Messenger(this, {
       ttl: options.ttl,
@@ -123,7 +123,7 @@ export class MeshRouter implements MessengerHost {
   }
 
   /**
-   * All slots are taken. A newcomer with few links (fewer than `dialTarget()`: a node that is joining, or cut
+   * All slots are taken. A newcomer with few links (fewer than `dials.target()`: a node that is joining, or cut
    * off) still gets in when a neighbour with many links can spare one: that link is closed (4008, and its other end has other links).
    * Each such swap moves a link from a node with at least two more links than the newcomer, so it cannot go on
    * forever; and a mesh of more nodes than `maxPeers` stays connected as nodes join. Not with a `maxPeers` below
@@ -132,7 +132,7 @@ export class MeshRouter implements MessengerHost {
   #makeRoomFor(newcomer: string): boolean {
     if (this.options.maxPeers < MIN_PEERS_TO_MAKE_ROOM) return false;
     const newcomerDegree = this.topology.degreeOf(newcomer) ?? 0;
-    if (newcomerDegree >= this.dialTarget()) return false;
+    if (newcomerDegree >= this.dials.target()) return false;
     let victim: PeerLink | null = null;
     let victimDegree = newcomerDegree + 1;
     for (const link of this.#nodeLinks()) {
@@ -149,19 +149,8 @@ export class MeshRouter implements MessengerHost {
 
   readonly #admitted = new Set<PeerLink>();
 
-  /**
-   * How many links this node dials for. While every known node fits into `maxPeers`: all of them (the full
-   * mesh mDNS gives on a LAN). Beyond: a small active view as in HyParView, log2(known nodes) + 1 (at least 4,
-   * at most half of `maxPeers`); inbound links are still accepted up to `maxPeers`, so joiners find room.
-   * Every link is in every links record, so fewer links are far cheaper for the whole mesh.
-   */
-  dialTarget(): number {
-    const { maxPeers } = this.options;
-    // Nodes known by id, and addresses not yet tied to an id (static peers not dialled yet).
-    const known = this.self.table.nodeCount + this.self.table.pendingCount;
-    if (known < maxPeers) return maxPeers;
-    return Math.min(Math.ceil(maxPeers / 2), Math.max(MIN_PEERS_TO_MAKE_ROOM, Math.ceil(Math.log2(known + 1)) + 1));
-  }
+  /** How many links this node dials for, and when (see DialPolicy). */
+  readonly dials: DialPolicy;
 
   established(link: PeerLink): void {
     this.#admitted.delete(link);
@@ -365,11 +354,13 @@ export class MeshRouter implements MessengerHost {
       const id = link.remote!.id;
       if (this.topology.record(id)?.links.every((entry) => entry.id === this.self.id || entry.kind !== 'node')) this.messenger.tree.makeEager(id);
     }
+    const addresses: Array<[string, string]> = [];
+    for (const record of this.topology.records()) {
+      for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+    }
+    // Static addresses that records name as a node's tell how many nodes there are (see DialPolicy).
+    this.self.table.claimPending(addresses);
     if (this.options.dialLearnt) {
-      const addresses: Array<[string, string]> = [];
-      for (const record of this.topology.records()) {
-        for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
-      }
       if (this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) this.events.dialsDue();
     }
     this.messenger.flush(Date.now());
