@@ -9,16 +9,15 @@ import { isSameMesh } from '../discovery/discovery.ts';
 import { MeshReadyError, MeshStateError } from '../errors.ts';
 import type { DiscoveredPeer, Discovery } from '../discovery/discovery.ts';
 import { CloseCode } from '../protocol/constants.ts';
-import { connect } from '../transport/connect.ts';
 import { WebSocketServer, destroyOnError } from '../transport/server.ts';
 import type { UpgradeRequest } from '../transport/server.ts';
 import type { WebSocket } from '../transport/websocket.ts';
-import { MeshCloseCode, isRefusal } from './close-codes.ts';
+import { MeshCloseCode } from './close-codes.ts';
 import { compressionFor } from './compression.ts';
 import { InboundGuard, httpServerOptions } from '../transport/inbound-guard.ts';
 import type { InboundRefusal } from '../transport/inbound-guard.ts';
-import { DialLog, describeConnectError, describeHandshakeEnd } from './dial-log.ts';
 import type { DialFailure, StaticPeerInfo } from './dial-log.ts';
+import { Dialer } from './dialer.ts';
 import { MAX_LISTEN_URLS, MESH_PROTOCOL_VERSION, MESH_SUBPROTOCOL, signEnvelope } from './envelope.ts';
 import type { DecodedFrame } from './envelope.ts';
 import { PeerLink } from './link.ts';
@@ -34,8 +33,8 @@ import type { MessageInfo } from './messenger.ts';
 import { normalizePeerUrl, resolveOptions } from './options.ts';
 import type { MeshNodeOptions, ResolvedOptions } from './options.ts';
 import { PeerTable, copyPeer } from './peer-table.ts';
-import { LANE_DIAL, LANE_HANDSHAKE, turnBudget } from '../transport/turn-budget.ts';
-import type { DialTarget, PeerInfo } from './peer-table.ts';
+import { LANE_HANDSHAKE, turnBudget } from '../transport/turn-budget.ts';
+import type { PeerInfo } from './peer-table.ts';
 
 /**
  * A connection refused during the handshake (by either side): `code` is the 4xxx close code, or for an inbound
@@ -152,8 +151,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   readonly #guard: InboundGuard;
   /** The TCP socket under each inbound WebSocket, counted by the guard until the link is established. */
   readonly #inboundSockets = new WeakMap<WebSocket, Duplex>();
-  #dialTimer: NodeJS.Timeout | undefined;
-  readonly #dialLog = new DialLog();
+  readonly #dialer: Dialer;
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
 
@@ -167,6 +165,16 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.name = this.#options.name;
     this.mesh = this.#options.mesh;
     this.#table = new PeerTable(this.#options.reconnect, Math.random, this.#options.maxKnownPeers);
+    this.#dialer = new Dialer(this.#table, this.#options, {
+      running: () => this.#state === 'running',
+      links: () => this.#router,
+      opened: (ws, target) => {
+        if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
+        if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.IncompatibleVersion, LEGACY_REFUSAL);
+        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.#options, this.#linkHandler));
+      },
+      failed: (failure) => this.emit('peer:dial-failed', failure),
+    });
     this.#host = host(this, this.#options);
     this.#guard = new InboundGuard(this.#options.maxPendingPerAddress, this.#options.maxPending, this.#options.handshakeTimeout, (refusal) => this.#refusedHttp(refusal));
   }
@@ -209,10 +217,8 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
   /** Adds a static peer address (ws://host:port/) and dials it. */
   addPeer(url: string): void {
     if (this.#state !== 'running') throw new MeshStateError(`addPeer() needs a running node; this one is ${this.#state}`);
-    const normalized = normalizePeerUrl(url);
-    this.#dialLog.addStatic(normalized);
-    this.#table.addPendingAddress(normalized, 'static', Date.now());
-    this.#scheduleDials();
+    this.#dialer.addStatic(normalizePeerUrl(url), Date.now());
+    this.#dialer.schedule();
   }
 
   async start(): Promise<void> {
@@ -275,16 +281,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       connected: (peer) => this.emit('peer:connected', peer),
       disconnected: (peer, reason) => this.emit('peer:disconnected', peer, reason),
       deliver: (data, info) => this.emit('message', data, info),
-      dialsDue: () => this.#scheduleDials(),
+      dialsDue: () => this.#dialer.schedule(),
     }, (message, payload) => signEnvelope(this.#key, message, payload));
     const now = Date.now();
-    for (const url of this.#options.peers) {
-      this.#dialLog.addStatic(url);
-      this.#table.addPendingAddress(url, 'static', now);
-    }
+    for (const url of this.#options.peers) this.#dialer.addStatic(url, now);
     this.#state = 'running';
     await this.#startDiscovery();
-    this.#scheduleDials();
+    this.#dialer.schedule();
   }
 
   /** Closes every connection with 1001, stops discovery (after its goodbye) and releases the port. */
@@ -299,7 +302,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       return;
     }
     this.#state = 'stopping';
-    clearTimeout(this.#dialTimer);
+    this.#dialer.stop();
     this.#router?.stop();
     await this.#discovery?.stop().catch((error: Error) => this.emit('warning', `discovery stop: ${error.message}`));
     const closing = [...this.#links].map((link) => new Promise<void>((resolve) => link.socket.once('close', () => resolve())));
@@ -351,7 +354,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** The configured static peers (`peers`, `addPeer()`) with their state and the last dial error. */
   staticPeers(): StaticPeerInfo[] {
-    return this.#dialLog.staticPeers(this.#table.snapshot(), this.#table.pendingAddresses());
+    return this.#dialer.staticPeers();
   }
 
   /** Sends a direct message; resolves when the destination acknowledged it. */
@@ -398,51 +401,6 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     this.#links.add(link);
   }
 
-  #dial(target: DialTarget): void {
-    this.#table.dialStarted(target);
-    // A node that dials 60 addresses at once would stall its process (and every node in it) for a while: the
-    // dials take their turn in the process's turn budget, after the handshakes under way.
-    turnBudget.run(LANE_DIAL, () => {
-      if (this.#state === 'running') this.#connect(target);
-    });
-  }
-
-  #connect(target: DialTarget): void {
-    const { maxPayload, handshakeTimeout, compression } = this.#options;
-    connect(target.url, { protocols: [MESH_SUBPROTOCOL], maxPayload, handshakeTimeout, perMessageDeflate: compressionFor(compression, false) }).then(
-      (ws) => {
-        if (this.#state !== 'running') return ws.close(CloseCode.GoingAway, 'node stopping');
-        if (ws.protocol !== MESH_SUBPROTOCOL) return ws.close(MeshCloseCode.IncompatibleVersion, LEGACY_REFUSAL);
-        this.#links.add(new PeerLink(ws, 'outbound', target, undefined, this.#identity!, this.#options, this.#linkHandler));
-      },
-      (error: Error) => {
-        if (this.#state !== 'running') return;
-        this.#table.dialFailed(target, Date.now());
-        const { cause, code } = describeConnectError(error);
-        this.emit('peer:dial-failed', this.#dialLog.failed(target.url, target.peerId, cause, code));
-        this.#scheduleDials();
-      },
-    );
-  }
-
-  #scheduleDials(): void {
-    clearTimeout(this.#dialTimer);
-    if (this.#state !== 'running' || this.#router === undefined) return;
-    // Only as many dials as there are free slots up to the dial target (see DialPolicy); the rest
-    // wait for a link to close or a dial to fail.
-    const now = Date.now();
-    const { limit, recheckAt, waits } = this.#router.dials.limit(now);
-    const free = limit - this.#router.live.size - this.#table.dialsInFlight;
-    let next = recheckAt;
-    if (free > 0) {
-      const due = waits === null ? this.#table.dueDials(now) : this.#table.dueDials(now).filter((dial) => !waits(dial));
-      for (const target of due.length > free ? shuffled(due).slice(0, free) : due) this.#dial(target);
-      const retry = due.length > free ? null : this.#table.nextDialAt();
-      if (retry !== null && (next === null || retry < next)) next = retry;
-    }
-    if (next !== null) this.#dialTimer = setTimeout(() => this.#scheduleDials(), Math.max(0, next - Date.now()));
-  }
-
   readonly #linkHandler: LinkHandler = {
     admit: (link, arbiter) => this.#router!.admit(link, arbiter),
     established: (link) => {
@@ -451,9 +409,9 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
       }
       const socket = this.#inboundSockets.get(link.socket);
       if (socket !== undefined) this.#guard.release(socket);
-      if (link.target !== null) this.#dialLog.succeeded(link.target.url);
+      if (link.target !== null) this.#dialer.succeeded(link.target);
       this.#router!.established(link);
-      this.#scheduleDials();
+      this.#dialer.schedule();
     },
     frame: (link: PeerLink, frame: DecodedFrame, bytes: number) => this.#router!.frame(link, frame, bytes),
     rtt: (link, rtt) => {
@@ -466,7 +424,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     closed: (link, reason) => {
       this.#links.delete(link);
       if (!this.#router!.closed(link, reason) && !link.wasEstablished) this.#handshakeEnded(link, reason);
-      this.#scheduleDials();
+      this.#dialer.schedule();
     },
   };
 
@@ -477,23 +435,13 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
 
   /** A connection that closed before it was established: settle the dial and report refusals. */
   #handshakeEnded(link: PeerLink, reason: DisconnectReason): void {
-    const code = reason.type === 'close' ? reason.code : null;
     const remoteId = link.remoteId;
     if (reason.type === 'close' && isRejection(reason.code, reason.by)) {
       const remoteAddress = link.direction === 'inbound' ? { remoteAddress: link.remoteAddress } : {};
       this.emit('peer:rejected', { url: link.target?.url ?? null, direction: link.direction, peerId: remoteId, code: reason.code, reason: reason.reason, by: reason.by, ...remoteAddress });
     }
-    const target = link.target;
-    if (target === null || this.#state !== 'running') return;
-    if (remoteId !== null && this.#router!.live.has(remoteId)) {
-      this.#table.dialSuperseded(target);
-      this.#table.attachAddress(remoteId, target.url, target.source, Date.now());
-      return;
-    }
-    const { cause, code: failureCode } = describeHandshakeEnd(reason);
-    this.emit('peer:dial-failed', this.#dialLog.failed(target.url, remoteId ?? target.peerId, cause, failureCode));
-    if (code === MeshCloseCode.SelfConnection) return this.#table.markSelf(target.url);
-    this.#table.dialFailed(target, Date.now(), code !== null && isRefusal(code));
+    if (link.target === null || this.#state !== 'running') return;
+    this.#dialer.handshakeEnded(link.target, remoteId, reason, remoteId !== null && this.#router!.live.has(remoteId));
   }
 
   #startDiscovery(): Promise<void> {
@@ -519,7 +467,7 @@ export class MeshNode extends EventEmitter<MeshNodeEvents> {
     // Every address of every family, in discovery's order (IPv4 first); addresses it no longer lists go.
     this.#table.setDiscoveredAddresses(found.id, found.addresses.map((address) => wsUrl(address, found.port, found.path)), now);
     if (isNew) this.emit('peer:discovered', copyPeer(peer), found.source);
-    this.#scheduleDials();
+    this.#dialer.schedule();
   }
 }
 
@@ -532,13 +480,4 @@ const VIOLATIONS = new Set<number>([
 function isRejection(code: number, by: 'local' | 'remote'): boolean {
   if (code >= 4000 && code <= 4999) return code !== MeshCloseCode.Duplicate;
   return by === 'local' && VIOLATIONS.has(code);
-}
-
-function shuffled<T>(items: T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other], copy[index]];
-  }
-  return copy;
 }
