@@ -415,13 +415,18 @@ export class PeerTable {
   /**
    * Addresses other nodes reach nodes at (from their links records): those among the pending addresses are noted
    * with the id given for them (see `claimedId`, `unclaimedPendingCount`); nothing is attached or dialled.
+   * Returns how many were not claimed before (the count of known nodes changed: dials may be due).
    */
-  claimPending(candidates: Iterable<[id: string, url: string]>): void {
-    if (this.#pending.size === 0) return;
+  claimPending(candidates: Iterable<[id: string, url: string]>): number {
+    if (this.#pending.size === 0) return 0;
+    let claimed = 0;
     for (const [id, url] of candidates) {
       const pending = this.#pending.get(url);
-      if (pending !== undefined) this.#claimed.set(pending, id);
+      if (pending === undefined) continue;
+      if (!this.#claimed.has(pending)) claimed++;
+      this.#claimed.set(pending, id);
     }
+    return claimed;
   }
 
   /** Pending addresses that links records give no node for: each is likely a node not known by id yet. */

@@ -26,7 +26,7 @@ export interface RouterEvents {
   connected(peer: PeerInfo): void;
   disconnected(peer: PeerInfo, reason: DisconnectReason): void;
   deliver(data: string | Buffer, info: MessageInfo): void;
-  /** Peers got addresses to dial (learnt from links records). */
+  /** Peers got addresses to dial (learnt from links records), or records told how many nodes there are. */
   dialsDue(): void;
 }
 
@@ -359,10 +359,9 @@ export class MeshRouter implements MessengerHost {
       for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
     }
     // Static addresses that records name as a node's tell how many nodes there are (see DialPolicy).
-    this.self.table.claimPending(addresses);
-    if (this.options.dialLearnt) {
-      if (this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) this.events.dialsDue();
-    }
+    let dialsDue = this.self.table.claimPending(addresses) > 0;
+    if (this.options.dialLearnt && this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) dialsDue = true;
+    if (dialsDue) this.events.dialsDue();
     this.messenger.flush(Date.now());
     this.#schedulePeersPush();
   }

@@ -105,8 +105,9 @@ test('static addresses that records name as known nodes are not counted twice', 
   for (const id of ids) table.learn(id, id.slice(0, 3), 'node', 0);
   const policy = new DialPolicy(SELF, table, 64);
   assert.is(policy.known(), 80, 'unclaimed: counted as possibly other nodes');
-  table.claimPending(ids.map((id, index) => [id, url(index)]));
+  assert.is(table.claimPending(ids.map((id, index) => [id, url(index)])), 40);
   assert.is(policy.known(), 40);
+  assert.is(table.claimPending(ids.map((id, index) => [id, url(index)])), 0, 'claimed already: no change');
   assert.is(policy.target(), 64);
 });
 
