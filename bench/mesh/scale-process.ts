@@ -14,7 +14,10 @@ export interface ScaleFigures {
   nodes: number;
   /** ms from the first start until every table lists every other node as reachable (null: not within the limit). */
   completeMs: number | null;
-  /** ms from the first start until the last links frame before a full second without one (null: not within 60 s). */
+  /**
+   * ms from the first start until the last links frame or connection opened or closed before a full second without
+   * either (null: not within 60 s).
+   */
   quietMs: number | null;
   links: { min: number; mean: number; max: number };
   idle: { cpuPercent: number; bytesPerSecond: number; framesPerSecond: Record<string, number>; maxStallMs: number };

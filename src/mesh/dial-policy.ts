@@ -58,7 +58,8 @@ export interface DialLimit {
  */
 export class DialPolicy {
   /** Known nodes and how many of them are unreachable, when last seen, and since when. */
-  #view = '';
+  #known = -1;
+  #unreachable = -1;
   #viewSince = 0;
   /** When this node began to dial beyond its active view for the current view, or null. */
   #denseSince: number | null = null;
@@ -76,7 +77,10 @@ export class DialPolicy {
 
   /** How many links this node dials for in the end (see the class). */
   target(): number {
-    const known = this.known();
+    return this.#targetFor(this.known());
+  }
+
+  #targetFor(known: number): number {
     return known < this.maxPeers ? this.maxPeers : activeViewSize(this.maxPeers, known);
   }
 
@@ -84,9 +88,10 @@ export class DialPolicy {
   limit(now: number): DialLimit {
     const known = this.known();
     const unreachable = this.table.unreachableCount;
-    const view = `${known}/${unreachable}`;
-    if (view !== this.#view) [this.#view, this.#viewSince, this.#denseSince] = [view, now, null];
-    const target = this.target();
+    if (known !== this.#known || unreachable !== this.#unreachable) {
+      [this.#known, this.#unreachable, this.#viewSince, this.#denseSince] = [known, unreachable, now, null];
+    }
+    const target = this.#targetFor(known);
     const active = activeViewSize(this.maxPeers, known);
     if (target <= active || known <= DIAL_ALL_AT_ONCE) return { limit: target, recheckAt: null, waits: null };
     if (this.#denseSince === null) {

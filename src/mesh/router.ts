@@ -354,14 +354,18 @@ export class MeshRouter implements MessengerHost {
       const id = link.remote!.id;
       if (this.topology.record(id)?.links.every((entry) => entry.id === this.self.id || entry.kind !== 'node')) this.messenger.tree.makeEager(id);
     }
-    const addresses: Array<[string, string]> = [];
-    for (const record of this.topology.records()) {
-      for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+    // The addresses records give: dialled (dialLearnt), and static addresses they name tell how many nodes there
+    // are (see DialPolicy).
+    const { table } = this.self;
+    if (this.options.dialLearnt || table.pendingCount > 0) {
+      const addresses: Array<[string, string]> = [];
+      for (const record of this.topology.records()) {
+        for (const entry of record.links) if (entry.url !== undefined && entry.id !== this.self.id) addresses.push([entry.id, entry.url]);
+      }
+      let dialsDue = table.claimPending(addresses) > 0;
+      if (this.options.dialLearnt && table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) dialsDue = true;
+      if (dialsDue) this.events.dialsDue();
     }
-    // Static addresses that records name as a node's tell how many nodes there are (see DialPolicy).
-    let dialsDue = this.self.table.claimPending(addresses) > 0;
-    if (this.options.dialLearnt && this.self.table.attachMeshAddresses(addresses, Date.now(), this.self.id) > 0) dialsDue = true;
-    if (dialsDue) this.events.dialsDue();
     this.messenger.flush(Date.now());
     this.#schedulePeersPush();
   }
